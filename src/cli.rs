@@ -1,0 +1,400 @@
+//! The command line: `offline-profile [options] [show|set|sync|status|watch|resolve]`.
+//! Without a subcommand the window opens.
+
+use crate::data::repositories::user_profile::{
+    ReadStrategy, Resolution, Status, SyncOutcome, WriteStrategy, to_domain,
+};
+use crate::data::services::database::SyncAttemptRow;
+use crate::data::sync;
+use crate::domain::{SyncState, UserProfile};
+use crate::session::{Session, SessionError, Settings, open_cache};
+use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "offline-profile",
+    version,
+    about = "Shows and edits your profile, online or not."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Options {
+    /// Where the local cache (and the embedded server's data) is kept.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The profile server's base URL. Without it, a server is started inside the app.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api: Option<String>,
+    /// The bearer token for --api.
+    #[arg(
+        long,
+        global = true,
+        env = "OFFLINE_PROFILE_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// How the profile is read.
+    #[arg(long, global = true, value_enum, default_value_t = ReadStrategy::Stream)]
+    pub read_strategy: ReadStrategy,
+    /// How edits are written.
+    #[arg(long, global = true, value_enum, default_value_t = WriteStrategy::OfflineFirst)]
+    pub write_strategy: WriteStrategy,
+    /// Seconds between periodic syncs.
+    #[arg(long, global = true, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sync_interval: u64,
+    /// Work offline: send no request at all.
+    #[arg(long, global = true)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the cached profile and its state (no network).
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate and save locally, then try one push.
+    Set {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        photo_url: Option<String>,
+    },
+    /// One full sync; succeeds only when the profile is synchronized afterwards.
+    Sync,
+    /// Like show, plus the last sync attempt and its outcome.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the synchronizer without a window and print each change.
+    Watch {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a conflict.
+    Resolve {
+        #[arg(
+            long,
+            conflicts_with = "use_theirs",
+            required_unless_present = "use_theirs"
+        )]
+        keep_mine: bool,
+        #[arg(long)]
+        use_theirs: bool,
+    },
+}
+
+impl Options {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            data_dir: self
+                .data_dir
+                .clone()
+                .unwrap_or_else(Settings::default_data_dir),
+            api: self.api.clone(),
+            token: self.token.clone(),
+            read_strategy: self.read_strategy,
+            write_strategy: self.write_strategy,
+            sync_interval: Duration::from_secs(self.sync_interval),
+            offline: self.offline,
+        }
+    }
+}
+
+/// A command failed; the message says why.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure {
+            message: error.to_string(),
+            code: 1,
+        }
+    }
+}
+
+/// Runs a subcommand and returns the process exit code.
+pub async fn run(settings: Settings, command: Command) -> ExitCode {
+    match execute(settings, command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("offline-profile: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Show { json } => {
+            let db = open_cache(&settings).await?;
+            let profile = db.load_profile().await?.map(to_domain);
+            print_profile(profile.as_ref(), None, json, false);
+            Ok(())
+        }
+        Command::Status { json } => {
+            let db = open_cache(&settings).await?;
+            let profile = db.load_profile().await?.map(to_domain);
+            let attempt = db.last_sync_attempt().await?;
+            print_profile(profile.as_ref(), attempt.as_ref(), json, true);
+            Ok(())
+        }
+        Command::Set { name, photo_url } => set(settings, name, photo_url).await,
+        Command::Sync => {
+            let session = open(settings).await?;
+            let outcome = session.repository.sync().await?;
+            let profile = session.repository.cached().await?;
+            match outcome {
+                SyncOutcome::Synced if profile.as_ref().is_some_and(|p| p.synchronized) => {
+                    println!("synced: {}", describe(profile.as_ref()));
+                    Ok(())
+                }
+                SyncOutcome::Conflict => Err(Failure::from(
+                    "conflict: the profile was changed here and on the server; run \
+                     `offline-profile resolve --keep-mine` or `--use-theirs`",
+                )),
+                SyncOutcome::Empty => Err(Failure::from(
+                    "there is no profile here or on the server yet; create one with `set --name`",
+                )),
+                SyncOutcome::Synced => Err(Failure::from(
+                    "the profile changed during the sync and is not synchronized yet; sync again",
+                )),
+            }
+        }
+        Command::Watch { json } => watch(settings, json).await,
+        Command::Resolve { keep_mine, .. } => {
+            let resolution = if keep_mine {
+                Resolution::KeepMine
+            } else {
+                Resolution::UseTheirs
+            };
+            let offline = settings.offline;
+            let session = open(settings).await?;
+            session.repository.resolve(resolution).await?;
+            println!("resolved locally");
+            if !offline {
+                push_once(&session).await;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: Settings) -> Result<Session, SessionError> {
+    Session::open(settings).await
+}
+
+async fn set(
+    settings: Settings,
+    name: Option<String>,
+    photo_url: Option<String>,
+) -> Result<(), Failure> {
+    if name.is_none() && photo_url.is_none() {
+        return Err(Failure {
+            message: "nothing to set: give --name and/or --photo-url".into(),
+            code: 2,
+        });
+    }
+    let offline = settings.offline;
+    let session = open(settings).await?;
+    let current = session.repository.cached().await?;
+    let name = name
+        .or_else(|| current.as_ref().map(|p| p.fields.name.clone()))
+        .unwrap_or_default();
+    let photo_url = photo_url
+        .or_else(|| current.as_ref().map(|p| p.fields.photo_url.clone()))
+        .unwrap_or_default();
+    let saved = session
+        .repository
+        .save(&name, &photo_url)
+        .await
+        .map_err(|error| Failure {
+            code: if matches!(
+                error,
+                crate::data::repositories::user_profile::RepositoryError::Invalid(_)
+            ) {
+                2
+            } else {
+                1
+            },
+            message: error.to_string(),
+        })?;
+    println!("saved locally (revision {})", saved.revision);
+    if !offline && !saved.synchronized {
+        push_once(&session).await;
+    }
+    Ok(())
+}
+
+/// One push attempt after a local save; the save stands whatever happens here.
+async fn push_once(session: &Session) {
+    match session.repository.sync().await {
+        Ok(SyncOutcome::Synced) => println!("pushed to the server"),
+        Ok(SyncOutcome::Conflict) => {
+            println!("not pushed: conflict with the server's copy; run `offline-profile resolve`")
+        }
+        Ok(SyncOutcome::Empty) => println!("not pushed: nothing to push"),
+        Err(error) => println!("not pushed yet: {error}"),
+    }
+}
+
+async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
+    let session = open(settings).await?;
+    let synchronizer = tokio::spawn(sync::run(
+        session.repository.clone(),
+        session.settings.sync_config(),
+    ));
+    let mut changes = std::pin::pin!(session.repository.changes());
+    let mut last: Option<(Option<UserProfile>, SyncState, String)> = None;
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            status = changes.next() => {
+                let Some(status) = status else { break };
+                let key = (status.profile.clone(), status.state(), activity_word(&status));
+                if last.as_ref() != Some(&key) {
+                    print_status_line(&status, json);
+                    last = Some(key);
+                }
+            }
+            _ = &mut interrupted => break,
+        }
+    }
+    synchronizer.abort();
+    Ok(())
+}
+
+fn activity_word(status: &Status) -> String {
+    use crate::data::repositories::user_profile::Activity;
+    match &status.activity {
+        Activity::Idle => "idle".into(),
+        Activity::Syncing => "syncing".into(),
+        Activity::Offline { .. } => "offline".into(),
+        Activity::Failed { reason, .. } => format!("error: {reason}"),
+    }
+}
+
+fn print_status_line(status: &Status, json: bool) {
+    use std::io::Write;
+    if json {
+        let mut value = profile_json(status.profile.as_ref());
+        value["activity"] = json!(activity_word(status));
+        println!("{value}");
+    } else {
+        println!(
+            "{} [{}] {}",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            status.state(),
+            describe(status.profile.as_ref())
+        );
+    }
+    // A script reading a pipe sees each change at once.
+    let _ignored = std::io::stdout().flush();
+}
+
+fn describe(profile: Option<&UserProfile>) -> String {
+    match profile {
+        Some(p) if p.photo_url().is_empty() => p.name().to_owned(),
+        Some(p) => format!("{} <{}>", p.name(), p.photo_url()),
+        None => "(no profile)".into(),
+    }
+}
+
+fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
+    let state = SyncState::of(profile);
+    match profile {
+        Some(p) => json!({
+            "name": p.name(),
+            "photo_url": p.photo_url(),
+            "synchronized": p.synchronized,
+            "state": state,
+            "updated_at": p.updated_at,
+            "synced_at": p.synced_at,
+            "revision": p.revision,
+            "server_version": p.base_version(),
+            "conflict": p.conflict.as_ref().map(|c| json!({
+                "fields": c.fields,
+                "theirs": { "name": c.theirs.fields.name, "photo_url": c.theirs.fields.photo_url, "version": c.theirs.version },
+            })),
+        }),
+        None => json!({
+            "name": null,
+            "photo_url": null,
+            "synchronized": false,
+            "state": state,
+            "updated_at": null,
+            "synced_at": null,
+        }),
+    }
+}
+
+fn print_profile(
+    profile: Option<&UserProfile>,
+    attempt: Option<&SyncAttemptRow>,
+    json: bool,
+    with_attempt: bool,
+) {
+    if json {
+        let mut value = profile_json(profile);
+        if with_attempt {
+            value["last_sync"] = match attempt {
+                Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
+                None => serde_json::Value::Null,
+            };
+        }
+        println!("{value}");
+        return;
+    }
+    let state = SyncState::of(profile);
+    match profile {
+        Some(p) => {
+            println!("name:       {}", p.name());
+            println!(
+                "photo URL:  {}",
+                if p.photo_url().is_empty() {
+                    "(none)"
+                } else {
+                    p.photo_url()
+                }
+            );
+            println!("state:      {state}");
+            println!("updated at: {}", p.updated_at.to_rfc3339());
+            println!(
+                "synced at:  {}",
+                p.synced_at.map_or("never".into(), |t| t.to_rfc3339())
+            );
+            if let Some(conflict) = &p.conflict {
+                println!(
+                    "conflict:   {} (server: {:?})",
+                    conflict.fields.join(", "),
+                    conflict.theirs.fields
+                );
+            }
+        }
+        None => println!("state:      {state} (no profile on this computer yet)"),
+    }
+    if with_attempt {
+        match attempt {
+            Some(a) => println!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
+            None => println!("last sync:  never"),
+        }
+    }
+}

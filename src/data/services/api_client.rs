@@ -1,0 +1,335 @@
+//! ApiClientService: the REST client for the profile server.
+//!
+//! Every request has a connect and a total timeout, follows no redirects and carries the bearer
+//! token (which never appears in logs or errors). Failures are typed so the synchronizer can
+//! tell a server that is away from one that said no. Knows nothing of the database.
+
+use crate::domain::{Fields, ServerProfile, check_web_url};
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The profile as the server sends it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileWire {
+    pub name: String,
+    pub photo_url: String,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProfileWire> for ServerProfile {
+    fn from(wire: ProfileWire) -> Self {
+        ServerProfile {
+            fields: Fields {
+                name: wire.name,
+                photo_url: wire.photo_url,
+            },
+            version: wire.version,
+            updated_at: wire.updated_at,
+        }
+    }
+}
+
+impl From<&ServerProfile> for ProfileWire {
+    fn from(profile: &ServerProfile) -> Self {
+        ProfileWire {
+            name: profile.fields.name.clone(),
+            photo_url: profile.fields.photo_url.clone(),
+            version: profile.version,
+            updated_at: profile.updated_at,
+        }
+    }
+}
+
+/// The body of a `PUT /v1/profile`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutBody {
+    pub name: String,
+    #[serde(default)]
+    pub photo_url: String,
+}
+
+/// An error body: `{"error": "..."}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// What a PUT asserts about the server's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    /// `If-None-Match: *`: there is no profile yet.
+    Create,
+    /// `If-Match: "<version>"`: the profile is still at this version.
+    Version(i64),
+}
+
+/// The answer to a GET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    Profile(ServerProfile),
+    /// 304: the server still holds the version we named.
+    NotModified,
+    /// 404: the server has no profile yet.
+    NotFound,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("the server cannot be reached ({0})")]
+    Unreachable(String),
+    #[error("the server did not answer in time")]
+    Timeout,
+    #[error("the server holds a newer version ({})", .0.version)]
+    Conflict(Box<ServerProfile>),
+    #[error("the server refused the request ({status}): {reason}")]
+    Rejected { status: u16, reason: String },
+    #[error("the server failed ({status}): {reason}")]
+    ServerFailure {
+        status: u16,
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("the server sent something unexpected: {0}")]
+    Protocol(String),
+}
+
+impl ApiError {
+    /// `true` for failures that may go away by themselves, so retrying later makes sense.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Unreachable(_)
+            | ApiError::Timeout
+            | ApiError::ServerFailure { .. }
+            | ApiError::Protocol(_) => true,
+            ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
+            ApiError::Conflict(_) => false,
+        }
+    }
+
+    /// `true` when the server could not be talked to at all (the app is offline).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, ApiError::Unreachable(_) | ApiError::Timeout)
+    }
+
+    /// How long the server asked us to wait (`Retry-After` on 429 and 503).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::ServerFailure { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// A rejected server URL.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the server URL \"{url}\" {reason}")]
+pub struct UrlError {
+    url: String,
+    reason: String,
+}
+
+#[derive(Clone)]
+pub struct ApiClientService {
+    http: reqwest::Client,
+    base: url::Url,
+    token: Option<Arc<str>>,
+}
+
+impl fmt::Debug for ApiClientService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClientService")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl ApiClientService {
+    /// A client for the server at `base` (`https://`, or `http://` to a loopback host only).
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, UrlError> {
+        let invalid = |reason: String| UrlError {
+            url: base.to_owned(),
+            reason,
+        };
+        let mut url = url::Url::parse(base.trim())
+            .map_err(|e| invalid(format!("is not a valid absolute URL ({e})")))?;
+        check_web_url(&url).map_err(|e| invalid(e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "must not contain credentials; pass the token with --token".into(),
+            ));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid(format!("cannot be used: {e}")))?;
+        Ok(Self {
+            http,
+            base: url,
+            token: token.filter(|t| !t.is_empty()).map(Arc::from),
+        })
+    }
+
+    pub fn base_url(&self) -> &url::Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> url::Url {
+        self.base.join(path).expect("static paths join")
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// `GET /health`: a cheap probe that the server is back.
+    pub async fn health(&self) -> Result<(), ApiError> {
+        let response = self
+            .http
+            .get(self.url("health"))
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(status_error(response).await)
+        }
+    }
+
+    /// `GET /v1/profile`, with `If-None-Match` when we already hold `known_version`.
+    pub async fn get_profile(&self, known_version: Option<i64>) -> Result<Fetched, ApiError> {
+        let mut request = self.request(reqwest::Method::GET, "v1/profile");
+        if let Some(version) = known_version {
+            request = request.header(header::IF_NONE_MATCH, etag(version));
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        match response.status() {
+            StatusCode::OK => Ok(Fetched::Profile(read_profile(response).await?)),
+            StatusCode::NOT_MODIFIED => Ok(Fetched::NotModified),
+            StatusCode::NOT_FOUND => Ok(Fetched::NotFound),
+            _ => Err(status_error(response).await),
+        }
+    }
+
+    /// `PUT /v1/profile` under `precondition`. A 412 comes back as [`ApiError::Conflict`] with
+    /// the server's current copy.
+    pub async fn put_profile(
+        &self,
+        fields: &Fields,
+        precondition: Precondition,
+    ) -> Result<ServerProfile, ApiError> {
+        let (name, value) = match precondition {
+            Precondition::Create => (header::IF_NONE_MATCH, HeaderValue::from_static("*")),
+            Precondition::Version(version) => (header::IF_MATCH, etag(version)),
+        };
+        let body = PutBody {
+            name: fields.name.clone(),
+            photo_url: fields.photo_url.clone(),
+        };
+        let response = self
+            .request(reqwest::Method::PUT, "v1/profile")
+            .header(name, value)
+            .json(&body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        match response.status() {
+            StatusCode::OK | StatusCode::CREATED => read_profile(response).await,
+            StatusCode::PRECONDITION_FAILED => {
+                Err(ApiError::Conflict(Box::new(read_profile(response).await?)))
+            }
+            _ => Err(status_error(response).await),
+        }
+    }
+}
+
+/// The strong ETag of a version: `"7"`.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
+}
+
+async fn read_profile(response: reqwest::Response) -> Result<ServerProfile, ApiError> {
+    let bytes = response.bytes().await.map_err(transport_error)?;
+    let wire: ProfileWire = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::Protocol(format!("the profile is not valid JSON ({e})")))?;
+    Ok(wire.into())
+}
+
+async fn status_error(response: reqwest::Response) -> ApiError {
+    let status = response.status();
+    let retry_after = retry_after(response.headers());
+    let reason = match response.bytes().await {
+        Ok(bytes) => serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|body| body.error)
+            .unwrap_or_else(|_| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("unknown status")
+                    .to_owned()
+            }),
+        Err(error) => return transport_error(error),
+    };
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        ApiError::ServerFailure {
+            status: status.as_u16(),
+            reason,
+            retry_after,
+        }
+    } else if status.is_client_error() {
+        ApiError::Rejected {
+            status: status.as_u16(),
+            reason,
+        }
+    } else {
+        ApiError::Protocol(format!("unexpected status {status}"))
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn transport_error(error: reqwest::Error) -> ApiError {
+    if error.is_timeout() {
+        return ApiError::Timeout;
+    }
+    // The chain of sources says what actually happened ("connection refused"); the URL is ours
+    // and carries no secret.
+    let is_decode = error.is_decode();
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    if is_decode {
+        ApiError::Protocol(text)
+    } else {
+        ApiError::Unreachable(text)
+    }
+}

@@ -1,0 +1,373 @@
+//! DatabaseService: the app's local SQLite cache of the profile.
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction, so a reported save is durable
+//! (`synchronous=FULL`, WAL) and a crash leaves either the old or the new row, never half of one.
+//! It knows nothing of the network: it stores what the repository hands it.
+
+use crate::domain::{Fields, ServerProfile};
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/client");
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("local database {path}: {source}")]
+pub struct DatabaseError {
+    path: Arc<PathBuf>,
+    #[source]
+    source: Arc<sqlx::Error>,
+}
+
+impl DatabaseError {
+    /// `true` when the file is not a usable SQLite database (as opposed to a busy or full disk).
+    pub fn is_corrupt(&self) -> bool {
+        let text = self.source.to_string();
+        text.contains("file is not a database") || text.contains("malformed")
+    }
+}
+
+/// The profile row as SQLite stores it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProfileRow {
+    pub name: String,
+    pub photo_url: String,
+    pub synchronized: bool,
+    pub revision: i64,
+    pub base_version: Option<i64>,
+    pub base_name: Option<String>,
+    pub base_photo_url: Option<String>,
+    pub base_updated_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub conflict_version: Option<i64>,
+    pub conflict_name: Option<String>,
+    pub conflict_photo_url: Option<String>,
+    pub conflict_updated_at: Option<DateTime<Utc>>,
+    pub conflict_fields: Option<String>,
+}
+
+/// The outcome of the last sync attempt.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SyncAttemptRow {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseService {
+    pool: SqlitePool,
+    path: Arc<PathBuf>,
+}
+
+const SELECT_PROFILE: &str = "SELECT name, photo_url, synchronized, revision, base_version, \
+    base_name, base_photo_url, base_updated_at, updated_at, synced_at, conflict_version, \
+    conflict_name, conflict_photo_url, conflict_updated_at, conflict_fields FROM profile WHERE id = 1";
+
+impl DatabaseService {
+    /// Opens (or creates) the cache at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, DatabaseError> {
+        let path = Arc::new(path.to_path_buf());
+        let pool = crate::data::sqlite::open(&path, &MIGRATOR)
+            .await
+            .map_err(|source| DatabaseError {
+                path: path.clone(),
+                source: Arc::new(source),
+            })?;
+        Ok(Self { pool, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, source: sqlx::Error) -> DatabaseError {
+        DatabaseError {
+            path: self.path.clone(),
+            source: Arc::new(source),
+        }
+    }
+
+    pub async fn load_profile(&self) -> Result<Option<ProfileRow>, DatabaseError> {
+        sqlx::query_as::<_, ProfileRow>(SELECT_PROFILE)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
+    pub async fn save_local_edit(
+        &self,
+        fields: &Fields,
+        now: DateTime<Utc>,
+    ) -> Result<ProfileRow, DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT INTO profile (id, name, photo_url, synchronized, revision, updated_at) \
+                     VALUES (1, ?1, ?2, 0, 1, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
+                     revision = revision + 1, updated_at = ?3",
+            )
+            .bind(&fields.name)
+            .bind(&fields.photo_url)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        self.load_profile()
+            .await?
+            .ok_or_else(|| self.error(sqlx::Error::RowNotFound))
+    }
+
+    /// Records that the server accepted the local state at `sent_revision` as `server`.
+    ///
+    /// A compare-and-set on the revision: if an edit was made while the request was in flight,
+    /// the row stays unsynchronized (the edit is kept) and is only rebased onto `server`, whose
+    /// content is exactly what that edit was made on top of. Returns whether the row is now
+    /// synchronized.
+    pub async fn mark_synced(
+        &self,
+        sent_revision: i64,
+        server: &ServerProfile,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let synced = sqlx::query(
+                "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
+                     base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
+                     synced_at = ?6, conflict_version = NULL, conflict_name = NULL, \
+                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL \
+                     WHERE id = 1 AND revision = ?1",
+            )
+            .bind(sent_revision)
+            .bind(&server.fields.name)
+            .bind(&server.fields.photo_url)
+            .bind(server.version)
+            .bind(server.updated_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !synced {
+                sqlx::query(
+                    "UPDATE profile SET base_version = ?1, base_name = ?2, \
+                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5 WHERE id = 1",
+                )
+                .bind(server.version)
+                .bind(&server.fields.name)
+                .bind(&server.fields.photo_url)
+                .bind(server.updated_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(synced)
+        })
+        .await
+    }
+
+    /// Stores a copy fetched from the server as synchronized, unless the local copy holds an
+    /// edit that is not yet synced, or already knows a newer server version. Returns whether
+    /// the copy was stored.
+    pub async fn store_server_copy(
+        &self,
+        server: &ServerProfile,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let stored = sqlx::query(
+                "INSERT INTO profile (id, name, photo_url, synchronized, revision, base_version, \
+                     base_name, base_photo_url, base_updated_at, updated_at, synced_at) \
+                     VALUES (1, ?1, ?2, 1, 0, ?3, ?1, ?2, ?4, ?4, ?5) \
+                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 1, \
+                     base_version = ?3, base_name = ?1, base_photo_url = ?2, base_updated_at = ?4, \
+                     updated_at = ?4, synced_at = ?5 \
+                     WHERE synchronized = 1 AND conflict_version IS NULL \
+                     AND (base_version IS NULL OR base_version <= ?3)",
+            )
+            .bind(&server.fields.name)
+            .bind(&server.fields.photo_url)
+            .bind(server.version)
+            .bind(server.updated_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(stored == 1)
+        })
+        .await
+    }
+
+    /// Confirms that the server still holds `version` (a 304): only the sync time moves.
+    pub async fn touch_synced(
+        &self,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
+                     AND base_version = ?1",
+            )
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces the local copy at `expected_revision` with `fields` rebased on `server` (after a
+    /// merge or a resolved conflict), clearing any conflict; the row is synchronized exactly when
+    /// `fields` equal the server's. Returns `false` when an edit was made meanwhile.
+    pub async fn rebase(
+        &self,
+        expected_revision: i64,
+        fields: &Fields,
+        server: &ServerProfile,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DatabaseError> {
+        let synchronized = *fields == server.fields;
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let done = sqlx::query(
+                "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = ?4, \
+                     revision = revision + 1, base_version = ?5, base_name = ?6, \
+                     base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
+                     synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, \
+                     conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
+                     conflict_updated_at = NULL, conflict_fields = NULL \
+                     WHERE id = 1 AND revision = ?1",
+            )
+            .bind(expected_revision)
+            .bind(&fields.name)
+            .bind(&fields.photo_url)
+            .bind(synchronized)
+            .bind(server.version)
+            .bind(&server.fields.name)
+            .bind(&server.fields.photo_url)
+            .bind(server.updated_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(done == 1)
+        })
+        .await
+    }
+
+    /// Records a conflict against `theirs`: the local copy becomes `mine` (the merge, with the
+    /// local value in each conflicting field) and stays unsynchronized until the user decides.
+    /// Returns `false` when an edit was made meanwhile.
+    pub async fn record_conflict(
+        &self,
+        expected_revision: i64,
+        mine: &Fields,
+        theirs: &ServerProfile,
+        fields: &[&str],
+    ) -> Result<bool, DatabaseError> {
+        let fields = fields.join(",");
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let done = sqlx::query(
+                "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = 0, \
+                     revision = revision + 1, conflict_version = ?4, conflict_name = ?5, \
+                     conflict_photo_url = ?6, conflict_updated_at = ?7, conflict_fields = ?8 \
+                     WHERE id = 1 AND revision = ?1",
+            )
+            .bind(expected_revision)
+            .bind(&mine.name)
+            .bind(&mine.photo_url)
+            .bind(theirs.version)
+            .bind(&theirs.fields.name)
+            .bind(&theirs.fields.photo_url)
+            .bind(theirs.updated_at)
+            .bind(&fields)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(done == 1)
+        })
+        .await
+    }
+
+    /// Makes the local copy a fresh, never-synced edit (the server lost its copy): it will be
+    /// created again with `If-None-Match: *`.
+    pub async fn forget_base(&self, expected_revision: i64) -> Result<bool, DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let done = sqlx::query(
+                "UPDATE profile SET synchronized = 0, revision = revision + 1, \
+                     base_version = NULL, base_name = NULL, base_photo_url = NULL, \
+                     base_updated_at = NULL WHERE id = 1 AND revision = ?1",
+            )
+            .bind(expected_revision)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(done == 1)
+        })
+        .await
+    }
+
+    pub async fn record_sync_attempt(
+        &self,
+        at: DateTime<Utc>,
+        ok: bool,
+        message: &str,
+    ) -> Result<(), DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT INTO sync_attempt (id, at, ok, message) VALUES (1, ?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET at = ?1, ok = ?2, message = ?3",
+            )
+            .bind(at)
+            .bind(ok)
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn last_sync_attempt(&self) -> Result<Option<SyncAttemptRow>, DatabaseError> {
+        sqlx::query_as::<_, SyncAttemptRow>("SELECT at, ok, message FROM sync_attempt WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Runs one unit of work (for writes: one `BEGIN IMMEDIATE` transaction, which takes the
+    /// write lock up front so two writers never deadlock on a lock upgrade) and names the file
+    /// in its error.
+    async fn wrap<T>(
+        &self,
+        work: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, DatabaseError> {
+        work.await.map_err(|e| self.error(e))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,108 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The editable content of a profile: what the user types and what the server stores.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Fields {
+    pub name: String,
+    pub photo_url: String,
+}
+
+impl Fields {
+    pub fn new(name: impl Into<String>, photo_url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            photo_url: photo_url.into(),
+        }
+    }
+}
+
+/// A copy of the profile as the server holds it, at one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerProfile {
+    pub fields: Fields,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A field-level disagreement between a local edit and a newer server copy, kept until the user
+/// settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The server's copy the local edit must be shown against.
+    pub theirs: ServerProfile,
+    /// The names of the fields that were changed differently on both sides.
+    pub fields: Vec<&'static str>,
+}
+
+/// The locally held profile: the guide's `UserProfile { name, photoUrl, synchronized }`, plus what
+/// correct synchronisation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    pub fields: Fields,
+    /// `true` when the local copy equals the server copy at `base_version`.
+    pub synchronized: bool,
+    /// Increases on every local edit; "mark synced" compares it with the revision that was sent.
+    pub revision: i64,
+    /// The last server copy this one was synced with (fields and version), if any.
+    pub base: Option<ServerProfile>,
+    pub updated_at: DateTime<Utc>,
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Set when a push was refused and both sides changed the same field.
+    pub conflict: Option<Conflict>,
+}
+
+impl UserProfile {
+    pub fn name(&self) -> &str {
+        &self.fields.name
+    }
+
+    pub fn photo_url(&self) -> &str {
+        &self.fields.photo_url
+    }
+
+    pub fn base_version(&self) -> Option<i64> {
+        self.base.as_ref().map(|base| base.version)
+    }
+
+    pub fn state(&self) -> SyncState {
+        if self.conflict.is_some() {
+            SyncState::Conflict
+        } else if self.synchronized {
+            SyncState::Synced
+        } else {
+            SyncState::Pending
+        }
+    }
+}
+
+/// Where the local copy stands relative to the server, as `show --json` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    Synced,
+    Pending,
+    Conflict,
+    Empty,
+}
+
+impl SyncState {
+    pub fn of(profile: Option<&UserProfile>) -> Self {
+        profile.map_or(SyncState::Empty, UserProfile::state)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Synced => "synced",
+            SyncState::Pending => "pending",
+            SyncState::Conflict => "conflict",
+            SyncState::Empty => "empty",
+        }
+    }
+}
+
+impl std::fmt::Display for SyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

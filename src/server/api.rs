@@ -1,0 +1,337 @@
+//! The HTTP surface: routes, the bearer-token guard, preconditions, and one error type that
+//! turns every failure into a status and a JSON `{"error": ...}` that says why.
+
+use super::AppState;
+use super::store::{Precondition, PutOutcome};
+use crate::data::services::api_client::{ErrorBody, ProfileWire, PutBody, etag};
+use crate::domain::validate;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::Stream;
+use std::convert::Infallible;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// A request that takes longer than this to answer gets 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The event stream sends a comment at least this often so idle connections stay open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The whole server: `/health` and the token-guarded `/v1` routes.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/profile", get(get_profile).put(put_profile))
+        .route("/v1/profile/events", get(events))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .route("/health", get(health))
+        .merge(v1)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A failure, as the client sees it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, error = %self.message, "request failed");
+        } else {
+            tracing::info!(status = %self.status, error = %self.message, "request refused");
+        }
+        let mut response = (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<super::StoreError> for ApiError {
+    fn from(error: super::StoreError) -> Self {
+        // Details go to the log; the client learns only that storage failed.
+        tracing::error!(%error, "store failure");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not access its storage",
+        )
+    }
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such resource")
+}
+
+async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match presented {
+        Some(token) if constant_time_eq(token.as_bytes(), state.token.as_bytes()) => {
+            Ok(next.run(request).await)
+        }
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the bearer token is wrong",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "an Authorization: Bearer <token> header is required",
+        )),
+    }
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn with_etag(status: StatusCode, profile: ProfileWire) -> Response {
+    let tag = etag(profile.version);
+    let mut response = (status, Json(profile)).into_response();
+    response.headers_mut().insert(header::ETAG, tag);
+    response
+}
+
+async fn get_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(profile) = state.store.get().await? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "there is no profile yet",
+        ));
+    };
+    if let Some(value) = headers.get(header::IF_NONE_MATCH) {
+        let matches = match parse_etags(value, "If-None-Match")? {
+            Tags::Any => true,
+            Tags::List(versions) => versions.contains(&profile.version),
+        };
+        if matches {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            response
+                .headers_mut()
+                .insert(header::ETAG, etag(profile.version));
+            return Ok(response);
+        }
+    }
+    Ok(with_etag(StatusCode::OK, profile))
+}
+
+async fn put_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let precondition = precondition(&headers)?;
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            )
+        } else {
+            ApiError::new(status, rejection.body_text())
+        }
+    })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let body: PutBody = serde_json::from_slice(&body).map_err(|error| {
+        use serde_json::error::Category;
+        let status = match error.classify() {
+            Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
+            Category::Io | Category::Syntax | Category::Eof => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, format!("the body is not a valid profile: {error}"))
+    })?;
+    let fields = validate(&body.name, &body.photo_url)
+        .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
+    match state.store.put(&fields, &precondition).await? {
+        PutOutcome::Created(profile) => {
+            tracing::info!(version = profile.version, "profile created");
+            state.publish(&profile);
+            Ok(with_etag(StatusCode::CREATED, profile))
+        }
+        PutOutcome::Updated(profile) => {
+            tracing::info!(version = profile.version, "profile updated");
+            state.publish(&profile);
+            Ok(with_etag(StatusCode::OK, profile))
+        }
+        PutOutcome::Unchanged(profile) => Ok(with_etag(StatusCode::OK, profile)),
+        PutOutcome::Stale(current) => {
+            tracing::info!(version = current.version, "stale precondition");
+            Ok(with_etag(StatusCode::PRECONDITION_FAILED, current))
+        }
+        PutOutcome::Missing => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "there is no profile to update; create it with If-None-Match: *",
+        )),
+        PutOutcome::PreconditionRequired => Err(ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "changing the profile needs If-Match: \"<version>\" (or If-None-Match: * to create it)",
+        )),
+    }
+}
+
+enum Tags {
+    Any,
+    List(Vec<i64>),
+}
+
+/// Parses `*` or a list of strong ETags of the form `"<version>"`.
+fn parse_etags(value: &header::HeaderValue, name: &str) -> Result<Tags, ApiError> {
+    let bad = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{name} must be * or a list of versions like \"7\""),
+        )
+    };
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    if text == "*" {
+        return Ok(Tags::Any);
+    }
+    let versions = text
+        .split(',')
+        .map(|tag| {
+            tag.trim()
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|t| t.parse::<i64>().ok())
+                .ok_or_else(bad)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Tags::List(versions))
+}
+
+fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
+    match (
+        headers.get(header::IF_MATCH),
+        headers.get(header::IF_NONE_MATCH),
+    ) {
+        (Some(_), Some(_)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "send either If-Match or If-None-Match, not both",
+        )),
+        (Some(value), None) => Ok(match parse_etags(value, "If-Match")? {
+            Tags::Any => Precondition::Exists,
+            Tags::List(versions) => Precondition::OneOf(versions),
+        }),
+        (None, Some(value)) => match parse_etags(value, "If-None-Match")? {
+            Tags::Any => Ok(Precondition::Absent),
+            Tags::List(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "on PUT, If-None-Match must be *",
+            )),
+        },
+        (None, None) => Ok(Precondition::None),
+    }
+}
+
+/// `text/event-stream`: the current profile at once, then one event per change, and a
+/// keep-alive comment every 15 s.
+async fn events(
+    State(state): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let receiver = state.events.subscribe();
+    let current = state.store.get().await?;
+    let stream = futures::stream::unfold(
+        (current, receiver, state),
+        |(pending, mut receiver, state)| async move {
+            if let Some(profile) = pending {
+                return Some((profile_event(&profile), (None, receiver, state)));
+            }
+            loop {
+                match receiver.recv().await {
+                    Ok(profile) => return Some((profile_event(&profile), (None, receiver, state))),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Missed some changes: the latest state is all a listener needs.
+                        match state.store.get().await {
+                            Ok(Some(profile)) => {
+                                return Some((profile_event(&profile), (None, receiver, state)));
+                            }
+                            Ok(None) => continue,
+                            Err(error) => {
+                                tracing::error!(%error, "event stream cannot read the store");
+                                return None;
+                            }
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
+
+fn profile_event(profile: &ProfileWire) -> Result<Event, Infallible> {
+    Ok(Event::default()
+        .event("profile")
+        .id(profile.version.to_string())
+        .json_data(profile)
+        .unwrap_or_else(|_| Event::default().comment("unserializable profile")))
+}

@@ -1,0 +1,132 @@
+//! profile-server: the REST server the app syncs against.
+//!
+//! `router()` is the whole HTTP surface, reused by the binary, the app's embedded mode and the
+//! tests. Every `/v1` route needs the bearer token; bodies are capped at 16 KiB; a profile
+//! change and its version bump are one transaction in the store.
+
+mod api;
+mod store;
+
+pub use api::{MAX_BODY_BYTES, router};
+pub use store::{PutOutcome, Store, StoreError};
+
+use crate::data::services::api_client::ProfileWire;
+use crate::domain::Fields;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    token: Arc<str>,
+    events: broadcast::Sender<ProfileWire>,
+}
+
+impl AppState {
+    pub fn new(store: Store, token: impl Into<Arc<str>>) -> Self {
+        let (events, _) = broadcast::channel(64);
+        Self {
+            store,
+            token: token.into(),
+            events,
+        }
+    }
+
+    /// Tells every event-stream listener about a change.
+    fn publish(&self, profile: &ProfileWire) {
+        // No listener is fine: nobody is waiting for a push.
+        if self.events.send(profile.clone()).is_err() {
+            tracing::trace!("no event listeners");
+        }
+    }
+}
+
+/// The demo profile a fresh embedded server starts with.
+pub fn demo_profile() -> Fields {
+    Fields::new("Ada Lovelace", "")
+}
+
+/// A server running on a tokio task; stops when dropped.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the task.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _closed = shutdown.send(());
+        }
+        if let Err(error) = (&mut self.task).await {
+            tracing::warn!(%error, "server task ended abnormally");
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _closed = shutdown.send(());
+        }
+    }
+}
+
+/// Opens the store at `db`, binds `listen` and serves on the current tokio runtime.
+pub async fn start(
+    db: &Path,
+    token: &str,
+    listen: SocketAddr,
+) -> Result<RunningServer, StartError> {
+    let store = Store::open(db).await.map_err(StartError::Store)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| StartError::Bind { listen, source })?;
+    Ok(serve(listener, AppState::new(store, token)))
+}
+
+/// Serves `state` on an already bound listener.
+pub fn serve(listener: tokio::net::TcpListener, state: AppState) -> RunningServer {
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "profile server listening");
+    RunningServer {
+        addr,
+        state,
+        shutdown: Some(shutdown),
+        task,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("cannot listen on {listen}: {source}")]
+    Bind {
+        listen: SocketAddr,
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,211 @@
+//! The composition root: turns the command-line settings into a running repository (and, with
+//! no server named, the embedded server). Shared by the window and the CLI.
+
+use crate::data::repositories::user_profile::{
+    ReadStrategy, RepositoryError, Strategies, UserProfileRepository, WriteStrategy,
+};
+use crate::data::services::api_client::ApiClientService;
+use crate::data::services::database::DatabaseService;
+use crate::data::sync::SyncConfig;
+use crate::server::{self, RunningServer};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the data lives and how to reach the server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// The server's base URL; `None` starts the embedded server.
+    pub api: Option<String>,
+    pub token: Option<String>,
+    pub read_strategy: ReadStrategy,
+    pub write_strategy: WriteStrategy,
+    pub sync_interval: Duration,
+    pub offline: bool,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            api: None,
+            token: None,
+            read_strategy: ReadStrategy::default(),
+            write_strategy: WriteStrategy::default(),
+            sync_interval: SyncConfig::default().interval,
+            offline: false,
+        }
+    }
+
+    /// The platform's data folder, e.g. `~/.local/share/offline-profile`.
+    pub fn default_data_dir() -> PathBuf {
+        directories::ProjectDirs::from("", "", "offline-profile")
+            .map(|dirs| dirs.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".offline-profile"))
+    }
+
+    pub fn cache_path(&self) -> PathBuf {
+        self.data_dir.join("profile.sqlite3")
+    }
+
+    pub fn server_db_path(&self) -> PathBuf {
+        self.data_dir.join("server").join("profile-server.sqlite3")
+    }
+
+    pub fn token_path(&self) -> PathBuf {
+        self.data_dir.join("server").join("token")
+    }
+
+    pub fn sync_config(&self) -> SyncConfig {
+        SyncConfig {
+            interval: self.sync_interval,
+            ..SyncConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot use the data folder {path}: {reason}")]
+    DataDir { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Url(#[from] crate::data::services::api_client::UrlError),
+    #[error("cannot start the embedded server: {0}")]
+    Server(String),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// An open repository, and the embedded server when there is one.
+pub struct Session {
+    pub repository: Arc<UserProfileRepository>,
+    pub settings: Settings,
+    /// Kept alive for as long as the session; stops when dropped.
+    pub server: Option<RunningServer>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("repository", &self.repository)
+            .field("server", &self.server.as_ref().map(|s| s.addr))
+            .finish()
+    }
+}
+
+impl Session {
+    /// Opens the cache and the API client; starts the embedded server when no `--api` is given
+    /// (unless working offline, when no request may leave the app anyway).
+    pub async fn open(settings: Settings) -> Result<Self, SessionError> {
+        let db = open_cache(&settings).await?;
+        let (api, server) = match &settings.api {
+            Some(url) => (ApiClientService::new(url, settings.token.clone())?, None),
+            None => {
+                let token = embedded_token(&settings)?;
+                let server = start_embedded(&settings, &token).await?;
+                let api = ApiClientService::new(&server.url(), Some(token))?;
+                (api, Some(server))
+            }
+        };
+        let strategies = Strategies {
+            read: settings.read_strategy,
+            write: settings.write_strategy,
+        };
+        let repository = UserProfileRepository::new(db, api, strategies, settings.offline).await?;
+        Ok(Self {
+            repository,
+            settings,
+            server,
+        })
+    }
+}
+
+/// Opens the local cache only: for commands that never touch the network.
+pub async fn open_cache(settings: &Settings) -> Result<DatabaseService, SessionError> {
+    create_dir(&settings.data_dir)?;
+    DatabaseService::open(&settings.cache_path())
+        .await
+        .map_err(|e| SessionError::Repository(e.into()))
+}
+
+fn create_dir(path: &Path) -> Result<(), SessionError> {
+    std::fs::create_dir_all(path).map_err(|e| SessionError::DataDir {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+async fn start_embedded(settings: &Settings, token: &str) -> Result<RunningServer, SessionError> {
+    let db = settings.server_db_path();
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let server = server::start(&db, token, loopback)
+        .await
+        .map_err(|e| SessionError::Server(e.to_string()))?;
+    let seeded = server
+        .state
+        .store
+        .seed(&server::demo_profile())
+        .await
+        .map_err(|e| SessionError::Server(e.to_string()))?;
+    if seeded {
+        tracing::info!("embedded server seeded with the demo profile");
+    }
+    Ok(server)
+}
+
+/// The embedded server's token: generated once, kept in the data folder, readable by the owner
+/// only.
+pub fn embedded_token(settings: &Settings) -> Result<String, SessionError> {
+    let path = settings.token_path();
+    let dir = path.parent().expect("the token lives in a folder");
+    create_dir(dir)?;
+    let failed = |e: std::io::Error| SessionError::DataDir {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(token) if !token.trim().is_empty() => {
+            restrict_to_owner(&path).map_err(failed)?;
+            return Ok(token.trim().to_owned());
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    let token = generate_token();
+    // Written to a private temporary file and renamed, so the token is never readable by others
+    // and never half-written.
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary).map_err(failed)?;
+    restrict_to_owner(&temporary).map_err(failed)?;
+    file.write_all(token.as_bytes()).map_err(failed)?;
+    file.sync_all().map_err(failed)?;
+    std::fs::rename(&temporary, &path).map_err(failed)?;
+    Ok(token)
+}
+
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// 256 random bits, hex-encoded.
+pub fn generate_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,136 @@
+//! The iced application: opens the session, then hosts the profile screen. Wiring only; the
+//! screen's behaviour lives in its view model.
+
+use super::user_profile::{self, UserProfileViewModel};
+use crate::data::sync;
+use crate::session::{Session, Settings};
+use iced::widget::{button, column, container, text};
+use iced::{Element, Length, Subscription, Task};
+use std::sync::Arc;
+
+pub enum App {
+    Opening(Settings),
+    Failed { settings: Settings, reason: String },
+    Ready(Box<Ready>),
+}
+
+pub struct Ready {
+    profile: UserProfileViewModel,
+    /// Keeps the embedded server (if any) running for as long as the window.
+    _session: Arc<Session>,
+    /// The background synchronizer; aborted when the window goes away.
+    _synchronizer: iced::task::Handle,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Opened(Result<Arc<Session>, String>),
+    Retry,
+    Profile(user_profile::Message),
+}
+
+impl App {
+    pub fn new(settings: Settings) -> (Self, Task<Message>) {
+        let task = open(settings.clone());
+        (App::Opening(settings), task)
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Opened(Ok(session)) => {
+                let (profile, read) = UserProfileViewModel::new(session.repository.clone());
+                let (synchronizer, handle) = Task::future(sync::run(
+                    session.repository.clone(),
+                    session.settings.sync_config(),
+                ))
+                .discard()
+                .abortable();
+                *self = App::Ready(Box::new(Ready {
+                    profile,
+                    _session: session,
+                    _synchronizer: handle.abort_on_drop(),
+                }));
+                Task::batch([read.map(Message::Profile), synchronizer])
+            }
+            Message::Opened(Err(reason)) => {
+                tracing::error!(%reason, "cannot open the profile");
+                let settings = self.settings().clone();
+                *self = App::Failed { settings, reason };
+                Task::none()
+            }
+            Message::Retry => {
+                let settings = self.settings().clone();
+                *self = App::Opening(settings.clone());
+                open(settings)
+            }
+            Message::Profile(message) => match self {
+                App::Ready(ready) => ready.profile.update(message).map(Message::Profile),
+                _ => Task::none(),
+            },
+        }
+    }
+
+    fn settings(&self) -> &Settings {
+        match self {
+            App::Opening(settings) | App::Failed { settings, .. } => settings,
+            App::Ready(ready) => &ready._session.settings,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        match self {
+            App::Opening(_) => container(text("Opening your profile…"))
+                .center(Length::Fill)
+                .into(),
+            App::Failed { reason, .. } => container(
+                column![
+                    text("The profile cannot be opened").size(22),
+                    text(reason.as_str()),
+                    button(text("Try again")).on_press(Message::Retry),
+                ]
+                .spacing(12)
+                .max_width(520),
+            )
+            .center(Length::Fill)
+            .into(),
+            App::Ready(ready) => user_profile::view::view(&ready.profile).map(Message::Profile),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match self {
+            App::Opening(_) => "Opening — Profile".into(),
+            App::Failed { .. } => "Error — Profile".into(),
+            App::Ready(ready) => ready.profile.title(),
+        }
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        match self {
+            App::Ready(ready) => ready.profile.subscription().map(Message::Profile),
+            _ => Subscription::none(),
+        }
+    }
+}
+
+fn open(settings: Settings) -> Task<Message> {
+    Task::perform(
+        async move {
+            Session::open(settings)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        },
+        Message::Opened,
+    )
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(settings: Settings) -> iced::Result {
+    iced::application(move || App::new(settings.clone()), App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .window_size((680.0, 540.0))
+        .centered()
+        .run()
+}

@@ -1,0 +1,4 @@
+//! The iced user interface: the application shell and the profile screen (view model + view).
+
+pub mod app;
+pub mod user_profile;

@@ -1,0 +1,277 @@
+//! The profile screen: a pure function of the view model's state. It emits `Message`s and does
+//! nothing else.
+
+use super::view_model::{Badge, Loading, Message, UserProfileViewModel};
+use crate::data::repositories::user_profile::Resolution;
+use iced::widget::{button, column, container, row, space, text, text_input, toggler, tooltip};
+use iced::{Alignment, Border, Color, Element, Length, Theme};
+
+pub const NAME_INPUT: &str = "name";
+pub const PHOTO_URL_INPUT: &str = "photo_url";
+
+pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    let header = row![
+        text("Profile").size(26),
+        space::horizontal(),
+        badge(&view_model.badge()),
+    ]
+    .align_y(Alignment::Center);
+
+    let body: Element<'_, Message> =
+        if view_model.profile().is_none() && view_model.loading() != Loading::Started {
+            empty_state(view_model)
+        } else {
+            form(view_model)
+        };
+
+    let mut content = column![header, body].spacing(20).max_width(560);
+    if let Some(conflict) = conflict_panel(view_model) {
+        content = content.push(conflict);
+    }
+    if let Some(error) = view_model.error() {
+        content = content.push(text(error.to_owned()).style(text::danger));
+    }
+    if let Some(last) = view_model.last_attempt() {
+        content = content.push(text(last).size(13).style(text::secondary));
+    }
+
+    container(content)
+        .padding(24)
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .center_x(Length::Fill)
+        .into()
+}
+
+fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    let save_label = if view_model.is_saving() {
+        "Saving…"
+    } else {
+        "Save"
+    };
+    let dirty_marker = if view_model.is_dirty() {
+        "● Unsaved changes"
+    } else {
+        ""
+    };
+    let on_submit = view_model.can_save().then_some(Message::Save);
+
+    let name = field(
+        "Name",
+        text_input("Your name", view_model.name())
+            .id(NAME_INPUT)
+            .on_input(Message::NameChanged)
+            .on_submit_maybe(on_submit.clone())
+            .padding(8),
+        view_model.name_error(),
+    );
+    let photo_url = field(
+        "Photo URL",
+        text_input("https://…", view_model.photo_url())
+            .id(PHOTO_URL_INPUT)
+            .on_input(Message::PhotoUrlChanged)
+            .on_submit_maybe(on_submit.clone())
+            .padding(8),
+        view_model.photo_url_error(),
+    );
+
+    let actions = row![
+        button(text(save_label))
+            .on_press_maybe(on_submit)
+            .padding([8, 18]),
+        button(text("Sync now"))
+            .on_press_maybe((!view_model.status().work_offline).then_some(Message::SyncNow))
+            .style(button::secondary)
+            .padding([8, 18]),
+        text(dirty_marker).size(13).style(text::warning),
+        space::horizontal(),
+        toggler(view_model.status().work_offline)
+            .label("Work offline")
+            .on_toggle(Message::WorkOffline),
+    ]
+    .spacing(12)
+    .align_y(Alignment::Center);
+
+    column![
+        row![
+            avatar(view_model.name()),
+            column![name, photo_url].spacing(14)
+        ]
+        .spacing(20)
+        .align_y(Alignment::Start),
+        actions,
+    ]
+    .spacing(18)
+    .into()
+}
+
+fn field<'a>(
+    label: &'a str,
+    input: impl Into<Element<'a, Message>>,
+    error: Option<&'a str>,
+) -> Element<'a, Message> {
+    let mut column = column![text(label).size(14), input.into()].spacing(6);
+    if let Some(error) = error {
+        column = column.push(text(error).size(13).style(text::danger));
+    }
+    column.into()
+}
+
+/// The initials on a coloured disc, until photos are shown.
+fn avatar(name: &str) -> Element<'_, Message> {
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    container(text(initials).size(30))
+        .width(88)
+        .height(88)
+        .center_x(88)
+        .center_y(88)
+        .style(|theme: &Theme| {
+            let palette = theme.extended_palette();
+            container::Style {
+                background: Some(palette.primary.weak.color.into()),
+                text_color: Some(palette.primary.weak.text),
+                border: Border::default().rounded(44),
+                ..container::Style::default()
+            }
+        })
+        .into()
+}
+
+fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    column![
+        text("No profile yet").size(20),
+        text(
+            "There is no profile on this computer, and the server has not sent one. \
+             Enter your name and save, or try again."
+        )
+        .style(text::secondary),
+        form(view_model),
+        button(text("Try again"))
+            .on_press(Message::Reload)
+            .style(button::secondary),
+    ]
+    .spacing(12)
+    .into()
+}
+
+fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Message>> {
+    let profile = view_model.profile()?;
+    let conflict = profile.conflict.as_ref()?;
+    let mut rows = column![
+        text("This profile was also changed elsewhere").size(18),
+        text("Choose which value to keep for each field that differs.").style(text::secondary),
+    ]
+    .spacing(8);
+    for field in &conflict.fields {
+        let (label, mine, theirs) = match *field {
+            "name" => ("Name", profile.name(), conflict.theirs.fields.name.as_str()),
+            _ => (
+                "Photo URL",
+                profile.photo_url(),
+                conflict.theirs.fields.photo_url.as_str(),
+            ),
+        };
+        rows = rows.push(
+            column![
+                text(label).size(14),
+                text(format!("Yours: {mine}")),
+                text(format!("Theirs: {theirs}")),
+            ]
+            .spacing(2),
+        );
+    }
+    rows = rows.push(
+        row![
+            button(text("Keep mine")).on_press(Message::Resolve(Resolution::KeepMine)),
+            button(text("Use theirs"))
+                .on_press(Message::Resolve(Resolution::UseTheirs))
+                .style(button::secondary),
+        ]
+        .spacing(12),
+    );
+    Some(
+        container(rows)
+            .padding(16)
+            .width(Length::Fill)
+            .style(|theme: &Theme| {
+                let palette = theme.extended_palette();
+                container::Style {
+                    background: Some(palette.warning.weak.color.scale_alpha(0.35).into()),
+                    border: Border::default()
+                        .rounded(8)
+                        .width(1)
+                        .color(palette.warning.base.color),
+                    ..container::Style::default()
+                }
+            })
+            .into(),
+    )
+}
+
+/// The state badge: colour, icon and words, with a tooltip that explains it.
+fn badge(badge: &Badge) -> Element<'static, Message> {
+    let (icon, tone) = match badge {
+        Badge::Loading => ("…", Tone::Neutral),
+        Badge::Empty => ("○", Tone::Neutral),
+        Badge::Cached => ("◷", Tone::Neutral),
+        Badge::SavedLocally => ("●", Tone::Pending),
+        Badge::Syncing => ("↻", Tone::Active),
+        Badge::Synced { .. } => ("✓", Tone::Good),
+        Badge::Offline { .. } => ("⚡", Tone::Pending),
+        Badge::WorkingOffline => ("⏸", Tone::Neutral),
+        Badge::Conflict => ("⚠", Tone::Bad),
+        Badge::Error { .. } => ("✕", Tone::Bad),
+    };
+    let content = container(
+        row![text(icon).size(15), text(badge.label()).size(15)]
+            .spacing(6)
+            .align_y(Alignment::Center),
+    )
+    .padding([5, 12])
+    .style(move |theme: &Theme| tone.style(theme));
+    tooltip(
+        content,
+        container(text(badge.explanation()).size(13))
+            .padding(8)
+            .max_width(280)
+            .style(container::rounded_box),
+        tooltip::Position::Bottom,
+    )
+    .into()
+}
+
+#[derive(Clone, Copy)]
+enum Tone {
+    Neutral,
+    Pending,
+    Active,
+    Good,
+    Bad,
+}
+
+impl Tone {
+    fn style(self, theme: &Theme) -> container::Style {
+        let palette = theme.extended_palette();
+        let pair = match self {
+            Tone::Neutral => palette.background.strong,
+            Tone::Pending => palette.warning.weak,
+            Tone::Active => palette.primary.weak,
+            Tone::Good => palette.success.weak,
+            Tone::Bad => palette.danger.weak,
+        };
+        container::Style {
+            background: Some(pair.color.into()),
+            text_color: Some(pair.text),
+            border: Border::default().rounded(14).width(1).color(Color {
+                a: 0.25,
+                ..pair.text
+            }),
+            ..container::Style::default()
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! UserProfileViewModel: the profile screen's state, its messages and how they change it.
+//!
+//! It drives the repository only through `Task`s and `Subscription`s and never imports sqlx or
+//! reqwest; every result comes back as a `Message` and lands in plain state the view reads.
+
+use crate::data::repositories::user_profile::{
+    Activity, ReadEvent, RepositoryError, Resolution, Status, UserProfileRepository,
+};
+use crate::domain::{Fields, SyncState, UserProfile, validate_name, validate_photo_url};
+use chrono::{DateTime, Utc};
+use iced::keyboard::{self, key};
+use iced::{Subscription, Task, event};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    NameChanged(String),
+    PhotoUrlChanged(String),
+    /// Save the form (button, Enter, Ctrl+S).
+    Save,
+    Saved(Result<Box<Status>, RepositoryError>),
+    /// One step of the initial read (cached, then fresh).
+    Read(Result<ReadEvent, RepositoryError>),
+    /// The repository's status changed.
+    StatusChanged(Box<Status>),
+    /// Sync at once (button, Ctrl+R).
+    SyncNow,
+    Synced(Result<Box<Status>, RepositoryError>),
+    /// Throw away unsaved typing (Esc).
+    Revert,
+    WorkOffline(bool),
+    Resolve(Resolution),
+    Resolved(Result<Box<Status>, RepositoryError>),
+    /// Read the profile again (the empty state's Retry).
+    Reload,
+    /// Time passed: relative times and countdowns move on.
+    Tick,
+}
+
+/// Whether the first read has produced anything yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loading {
+    /// Nothing read yet.
+    Started,
+    /// The cache was read (it may have been empty); the server may still answer.
+    Cached,
+    /// The read is complete.
+    Done,
+}
+
+/// What the badge says about the data on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Badge {
+    Loading,
+    Empty,
+    Cached,
+    SavedLocally,
+    Syncing,
+    Synced { ago: Option<String> },
+    Offline { retry_in: Option<u64> },
+    WorkingOffline,
+    Conflict,
+    Error { reason: String },
+}
+
+impl Badge {
+    /// The words on the badge.
+    pub fn label(&self) -> String {
+        match self {
+            Badge::Loading => "Loading…".into(),
+            Badge::Empty => "No profile yet".into(),
+            Badge::Cached => "Cached".into(),
+            Badge::SavedLocally => "Saved locally".into(),
+            Badge::Syncing => "Syncing…".into(),
+            Badge::Synced { ago: Some(ago) } => format!("Synced {ago}"),
+            Badge::Synced { ago: None } => "Synced".into(),
+            Badge::Offline {
+                retry_in: Some(seconds),
+            } => format!("Offline · retrying in {seconds} s"),
+            Badge::Offline { retry_in: None } => "Offline".into(),
+            Badge::WorkingOffline => "Working offline".into(),
+            Badge::Conflict => "Conflict".into(),
+            Badge::Error { .. } => "Error".into(),
+        }
+    }
+
+    /// A short word for the window title.
+    pub fn title_word(&self) -> &'static str {
+        match self {
+            Badge::Loading => "Loading",
+            Badge::Empty => "No profile",
+            Badge::Cached => "Cached",
+            Badge::SavedLocally => "Saved locally",
+            Badge::Syncing => "Syncing",
+            Badge::Synced { .. } => "Synced",
+            Badge::Offline { .. } => "Offline",
+            Badge::WorkingOffline => "Working offline",
+            Badge::Conflict => "Conflict",
+            Badge::Error { .. } => "Error",
+        }
+    }
+
+    /// What the state means, for the tooltip.
+    pub fn explanation(&self) -> String {
+        match self {
+            Badge::Loading => "Reading the profile from this computer.".into(),
+            Badge::Empty => {
+                "There is no profile on this computer or on the server yet. Enter a name and save."
+                    .into()
+            }
+            Badge::Cached => {
+                "Showing the copy kept on this computer; the server has not confirmed it yet."
+                    .into()
+            }
+            Badge::SavedLocally => {
+                "Your change is saved on this computer and will be sent to the server.".into()
+            }
+            Badge::Syncing => "Sending and fetching changes with the server.".into(),
+            Badge::Synced { .. } => "This computer and the server hold the same profile.".into(),
+            Badge::Offline { .. } => {
+                "The server cannot be reached. Your changes are safe on this computer and are \
+                 sent as soon as it is back."
+                    .into()
+            }
+            Badge::WorkingOffline => {
+                "Work offline is on: nothing is sent until you turn it off.".into()
+            }
+            Badge::Conflict => {
+                "The profile was changed here and elsewhere. Choose which version to keep.".into()
+            }
+            Badge::Error { reason } => format!("The last sync failed: {reason}"),
+        }
+    }
+}
+
+/// The identity of the status subscription: one per repository.
+#[derive(Clone)]
+struct RepositoryKey(Arc<UserProfileRepository>);
+
+impl Hash for RepositoryKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state);
+    }
+}
+
+pub struct UserProfileViewModel {
+    repository: Arc<UserProfileRepository>,
+    status: Status,
+    loading: Loading,
+    name: String,
+    photo_url: String,
+    /// The values the form was filled from; the form is dirty when it differs from them.
+    pristine: Fields,
+    name_error: Option<String>,
+    photo_url_error: Option<String>,
+    saving: bool,
+    /// The last action that failed, with its reason (shown under the form).
+    error: Option<String>,
+    now: DateTime<Utc>,
+}
+
+impl UserProfileViewModel {
+    /// A view model over `repository`, and the task that reads the profile.
+    pub fn new(repository: Arc<UserProfileRepository>) -> (Self, Task<Message>) {
+        let status = repository.status();
+        let mut view_model = Self {
+            repository,
+            status: Status::default(),
+            loading: Loading::Started,
+            name: String::new(),
+            photo_url: String::new(),
+            pristine: Fields::default(),
+            name_error: None,
+            photo_url_error: None,
+            saving: false,
+            error: None,
+            now: Utc::now(),
+        };
+        view_model.apply_status(status);
+        let task = view_model.read();
+        (view_model, task)
+    }
+
+    fn read(&self) -> Task<Message> {
+        Task::run(self.repository.user_profile(), Message::Read)
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::NameChanged(name) => {
+                self.name_error = validate_name(&name).err();
+                self.name = name;
+                Task::none()
+            }
+            Message::PhotoUrlChanged(url) => {
+                self.photo_url_error = validate_photo_url(&url).err();
+                self.photo_url = url;
+                Task::none()
+            }
+            Message::Save => {
+                if !self.can_save() {
+                    return Task::none();
+                }
+                self.saving = true;
+                self.error = None;
+                let repository = self.repository.clone();
+                let (name, photo_url) = (self.name.clone(), self.photo_url.clone());
+                Task::perform(
+                    async move {
+                        repository.save(&name, &photo_url).await?;
+                        Ok(Box::new(repository.status()))
+                    },
+                    Message::Saved,
+                )
+            }
+            Message::Saved(result) => {
+                self.saving = false;
+                match result {
+                    // The saved (normalised) values refill the form.
+                    Ok(status) => self.apply_status_and_reset(*status),
+                    Err(error) => self.fail("Not saved", &error),
+                }
+                Task::none()
+            }
+            Message::Read(result) => {
+                match result {
+                    Ok(ReadEvent::Cached(profile)) => {
+                        self.loading = self.loading.max_with(Loading::Cached);
+                        self.apply_profile(profile);
+                    }
+                    Ok(ReadEvent::Fresh(profile)) => {
+                        self.loading = Loading::Done;
+                        self.apply_profile(profile);
+                    }
+                    Err(error) => {
+                        self.loading = Loading::Done;
+                        tracing::warn!(%error, "reading the profile failed");
+                        if !error.is_offline() && !matches!(error, RepositoryError::WorkingOffline)
+                        {
+                            self.error = Some(format!("Could not read the profile: {error}"));
+                        }
+                    }
+                }
+                Task::none()
+            }
+            Message::StatusChanged(status) => {
+                self.apply_status(*status);
+                Task::none()
+            }
+            Message::SyncNow => {
+                self.error = None;
+                let repository = self.repository.clone();
+                Task::perform(
+                    async move {
+                        repository.sync().await?;
+                        Ok(Box::new(repository.status()))
+                    },
+                    Message::Synced,
+                )
+            }
+            Message::Synced(result) => {
+                match result {
+                    Ok(status) => self.apply_status(*status),
+                    Err(error) => {
+                        self.fail("Sync failed", &error);
+                        self.apply_status(self.repository.status());
+                    }
+                }
+                Task::none()
+            }
+            Message::Revert => {
+                self.name = self.pristine.name.clone();
+                self.photo_url = self.pristine.photo_url.clone();
+                self.name_error = None;
+                self.photo_url_error = None;
+                self.error = None;
+                Task::none()
+            }
+            Message::WorkOffline(on) => {
+                self.repository.set_work_offline(on);
+                self.apply_status(self.repository.status());
+                Task::none()
+            }
+            Message::Resolve(resolution) => {
+                let repository = self.repository.clone();
+                Task::perform(
+                    async move {
+                        repository.resolve(resolution).await?;
+                        Ok(Box::new(repository.status()))
+                    },
+                    Message::Resolved,
+                )
+            }
+            Message::Resolved(result) => {
+                match result {
+                    Ok(status) => self.apply_status_and_reset(*status),
+                    Err(error) => self.fail("Not resolved", &error),
+                }
+                Task::none()
+            }
+            Message::Reload => {
+                self.error = None;
+                self.repository.request_sync();
+                self.read()
+            }
+            Message::Tick => {
+                self.now = Utc::now();
+                Task::none()
+            }
+        }
+    }
+
+    fn fail(&mut self, what: &str, error: &RepositoryError) {
+        tracing::warn!(%error, "{what}");
+        self.error = Some(format!("{what}: {error}"));
+    }
+
+    fn apply_status(&mut self, status: Status) {
+        self.now = Utc::now();
+        let profile = status.profile.clone();
+        self.status = status;
+        self.show_profile(profile, false);
+    }
+
+    fn apply_status_and_reset(&mut self, status: Status) {
+        self.now = Utc::now();
+        let profile = status.profile.clone();
+        self.status = status;
+        self.show_profile(profile, true);
+    }
+
+    fn apply_profile(&mut self, profile: Option<UserProfile>) {
+        self.show_profile(profile, false);
+    }
+
+    /// Shows `profile`; the form follows it unless the user is typing (or `reset` says so).
+    fn show_profile(&mut self, profile: Option<UserProfile>, reset: bool) {
+        if let Some(profile) = &profile {
+            if reset || !self.is_dirty() {
+                self.name = profile.fields.name.clone();
+                self.photo_url = profile.fields.photo_url.clone();
+                self.name_error = None;
+                self.photo_url_error = None;
+            }
+            self.pristine = profile.fields.clone();
+            if self.loading == Loading::Started {
+                self.loading = Loading::Cached;
+            }
+        }
+        if profile.is_some() || self.status.profile.is_none() {
+            self.status.profile = profile;
+        }
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let status = Subscription::run_with(RepositoryKey(self.repository.clone()), |key| {
+            key.0.changes()
+        })
+        .map(|status| Message::StatusChanged(Box::new(status)));
+        let keys = event::listen_with(|event, _status, _window| match event {
+            iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) => {
+                match key.as_ref() {
+                    keyboard::Key::Character("s") if modifiers.command() => Some(Message::Save),
+                    keyboard::Key::Character("r") if modifiers.command() => Some(Message::SyncNow),
+                    keyboard::Key::Named(key::Named::Escape) => Some(Message::Revert),
+                    _ => None,
+                }
+            }
+            _ => None,
+        });
+        // A countdown needs a tick a second; "synced 2 min ago" needs one a minute at most.
+        let every = match self.badge() {
+            Badge::Offline { retry_in: Some(_) } => Some(Duration::from_secs(1)),
+            Badge::Synced { .. } => Some(Duration::from_secs(30)),
+            _ => None,
+        };
+        let tick = every.map_or_else(Subscription::none, |every| {
+            iced::time::every(every).map(|_| Message::Tick)
+        });
+        Subscription::batch([status, keys, tick])
+    }
+
+    // --- What the view reads -------------------------------------------------------------
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn photo_url(&self) -> &str {
+        &self.photo_url
+    }
+
+    pub fn name_error(&self) -> Option<&str> {
+        self.name_error.as_deref()
+    }
+
+    pub fn photo_url_error(&self) -> Option<&str> {
+        self.photo_url_error.as_deref()
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    pub fn profile(&self) -> Option<&UserProfile> {
+        self.status.profile.as_ref()
+    }
+
+    pub fn loading(&self) -> Loading {
+        self.loading
+    }
+
+    pub fn is_saving(&self) -> bool {
+        self.saving
+    }
+
+    /// The form differs from what it was filled from.
+    pub fn is_dirty(&self) -> bool {
+        self.name != self.pristine.name || self.photo_url != self.pristine.photo_url
+    }
+
+    /// Save is possible: something changed, the input is valid and no save is running.
+    pub fn can_save(&self) -> bool {
+        !self.saving
+            && self.is_dirty()
+            && validate_name(&self.name).is_ok()
+            && validate_photo_url(&self.photo_url).is_ok()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn badge(&self) -> Badge {
+        let status = &self.status;
+        if status.state() == SyncState::Conflict {
+            return Badge::Conflict;
+        }
+        if status.work_offline {
+            return Badge::WorkingOffline;
+        }
+        match &status.activity {
+            Activity::Syncing => return Badge::Syncing,
+            Activity::Offline { retry_at, .. } => {
+                return Badge::Offline {
+                    retry_in: retry_at.map(|at| (at - self.now).num_seconds().max(0) as u64 + 1),
+                };
+            }
+            Activity::Failed { reason, .. } => {
+                return Badge::Error {
+                    reason: reason.clone(),
+                };
+            }
+            Activity::Idle => {}
+        }
+        match status.profile.as_ref() {
+            None if self.loading == Loading::Started => Badge::Loading,
+            None => Badge::Empty,
+            Some(profile) if !profile.synchronized => Badge::SavedLocally,
+            Some(_) if !status.confirmed => Badge::Cached,
+            Some(profile) => Badge::Synced {
+                ago: profile.synced_at.map(|at| relative_time(at, self.now)),
+            },
+        }
+    }
+
+    /// The window title: the name and where it stands.
+    pub fn title(&self) -> String {
+        let badge = self.badge();
+        match self.profile() {
+            Some(profile) => format!("{} — {} — Profile", profile.name(), badge.title_word()),
+            None => format!("{} — Profile", badge.title_word()),
+        }
+    }
+
+    /// The outcome of the last sync attempt, for the footer.
+    pub fn last_attempt(&self) -> Option<String> {
+        self.status.last_attempt.as_ref().map(|attempt| {
+            format!(
+                "Last sync attempt {}: {}",
+                relative_time(attempt.at, self.now),
+                if attempt.ok { "succeeded" } else { "failed" }
+            )
+        })
+    }
+}
+
+impl Loading {
+    fn max_with(self, other: Loading) -> Loading {
+        match (self, other) {
+            (Loading::Done, _) | (_, Loading::Done) => Loading::Done,
+            (Loading::Cached, _) | (_, Loading::Cached) => Loading::Cached,
+            _ => Loading::Started,
+        }
+    }
+}
+
+/// "just now", "5 s ago", "2 min ago", "3 h ago", "4 days ago".
+pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds().max(0);
+    match seconds {
+        0..=9 => "just now".into(),
+        10..=59 => "less than a minute ago".into(),
+        60..=3599 => format!("{} min ago", seconds / 60),
+        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        _ => match seconds / 86_400 {
+            1 => "yesterday".into(),
+            days => format!("{days} days ago"),
+        },
+    }
+}
