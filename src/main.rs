@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     let settings = cli.options.settings();
     // The window logs what it does; subcommands keep stderr for problems only.
     let default_level = if cli.command.is_some() {
-        "warn"
+        "error"
     } else {
         "info"
     };

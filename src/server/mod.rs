@@ -96,11 +96,20 @@ pub async fn start(
 
 /// Serves `state` on an already bound listener.
 pub fn serve(listener: tokio::net::TcpListener, state: AppState) -> RunningServer {
+    let app = router(state.clone());
+    serve_router(listener, state, app)
+}
+
+/// Serves `app` (built from `router(state)`, possibly with extra layers) on `listener`.
+pub fn serve_router(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    app: axum::Router,
+) -> RunningServer {
     let addr = listener
         .local_addr()
         .expect("a bound listener has an address");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state.clone());
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, app)
             .with_graceful_shutdown(async {

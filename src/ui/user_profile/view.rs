@@ -8,6 +8,8 @@ use iced::{Alignment, Border, Color, Element, Length, Theme};
 
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
+/// Shown beside Save while a saved edit has not reached the server.
+pub const PENDING_NOTE: &str = "Saved on this computer, not yet on the server";
 
 pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     let header = row![
@@ -49,8 +51,13 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     } else {
         "Save"
     };
-    let dirty_marker = if view_model.is_dirty() {
+    let pending = view_model
+        .profile()
+        .is_some_and(|profile| !profile.synchronized);
+    let marker = if view_model.is_dirty() {
         "● Unsaved changes"
+    } else if pending {
+        PENDING_NOTE
     } else {
         ""
     };
@@ -83,7 +90,7 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             .on_press_maybe((!view_model.status().work_offline).then_some(Message::SyncNow))
             .style(button::secondary)
             .padding([8, 18]),
-        text(dirty_marker).size(13).style(text::warning),
+        text(marker).size(13).style(text::warning),
         space::horizontal(),
         toggler(view_model.status().work_offline)
             .label("Work offline")

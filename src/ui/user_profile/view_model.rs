@@ -232,6 +232,8 @@ impl UserProfileViewModel {
                     }
                     Ok(ReadEvent::Fresh(profile)) => {
                         self.loading = Loading::Done;
+                        // The server answered this read.
+                        self.status.confirmed = true;
                         self.apply_profile(profile);
                     }
                     Err(error) => {

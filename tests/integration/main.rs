@@ -1,0 +1,9 @@
+//! Integration tests: real SQLite files in temporary folders, the real server on 127.0.0.1:0,
+//! real HTTP. One binary, so the heavy dependencies are linked once.
+
+mod cli;
+mod layering;
+mod repository;
+mod server;
+mod support;
+mod view_model;

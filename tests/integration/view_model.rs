@@ -1,0 +1,187 @@
+//! The view model's tasks run against a real repository and server; the view is driven and read
+//! through `iced_test`'s simulator, as a user would.
+
+use crate::support::{Client, Proxy, spawn_server};
+use futures::StreamExt;
+use iced::Task;
+use iced_test::runtime::Action;
+use iced_test::{selector, simulator};
+use offline_profile::data::sync::{self, SyncConfig};
+use offline_profile::domain::{Fields, SyncState};
+use offline_profile::ui::user_profile::view::{NAME_INPUT, PENDING_NOTE, view};
+use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
+use std::time::Duration;
+
+/// Runs `task` to completion, feeding every message back into the view model (and the tasks
+/// those return), as the iced runtime would.
+async fn run(view_model: &mut UserProfileViewModel, task: Task<Message>) {
+    let mut pending = vec![task];
+    while let Some(task) = pending.pop() {
+        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
+            continue;
+        };
+        let actions: Vec<_> = stream.collect().await;
+        for action in actions {
+            if let Action::Output(message) = action {
+                pending.push(view_model.update(message));
+            }
+        }
+    }
+}
+
+/// Feeds the repository's status changes into the view model until `done` holds.
+async fn follow_status(
+    view_model: &mut UserProfileViewModel,
+    repository: &std::sync::Arc<
+        offline_profile::data::repositories::user_profile::UserProfileRepository,
+    >,
+    done: impl Fn(&UserProfileViewModel) -> bool,
+) {
+    let mut changes = std::pin::pin!(repository.changes());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done(view_model) {
+        let status = tokio::time::timeout_at(deadline, changes.next())
+            .await
+            .expect("the expected state in time")
+            .expect("the status stream stays open");
+        let task = view_model.update(Message::StatusChanged(Box::new(status)));
+        run(view_model, task).await;
+    }
+}
+
+fn shows(view_model: &UserProfileViewModel, words: &str) -> bool {
+    let mut ui = simulator(view(view_model));
+    ui.find(words).is_ok()
+}
+
+#[tokio::test]
+async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
+    let server = spawn_server().await;
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
+    run(&mut view_model, read).await;
+    assert_eq!(view_model.badge(), Badge::Empty);
+    assert!(shows(&view_model, "No profile yet"));
+
+    // Type a name, as a user would.
+    let mut ui = simulator(view(&view_model));
+    ui.click(selector::id(NAME_INPUT)).expect("the name field");
+    ui.typewrite("Grace Hopper");
+    for message in ui.into_messages() {
+        let task = view_model.update(message);
+        run(&mut view_model, task).await;
+    }
+    assert_eq!(view_model.name(), "Grace Hopper");
+    assert!(view_model.can_save());
+
+    // Press Save.
+    let mut ui = simulator(view(&view_model));
+    ui.click("Save").expect("the Save button");
+    let messages: Vec<_> = ui.into_messages().collect();
+    assert!(
+        matches!(messages.as_slice(), [Message::Save]),
+        "{messages:?}"
+    );
+    for message in messages {
+        let task = view_model.update(message);
+        run(&mut view_model, task).await;
+    }
+    assert_eq!(view_model.badge(), Badge::SavedLocally);
+    assert!(
+        shows(&view_model, "Saved locally"),
+        "the badge reads Saved locally"
+    );
+    assert!(view_model.title().contains("Saved locally"));
+    assert_eq!(repository.status().state(), SyncState::Pending);
+
+    // The synchronizer pushes it; the badge turns to Synced.
+    let synchronizer = tokio::spawn(sync::run(repository.clone(), SyncConfig::default()));
+    follow_status(&mut view_model, &repository, |vm| {
+        matches!(vm.badge(), Badge::Synced { .. })
+    })
+    .await;
+    assert!(
+        shows(&view_model, "Synced just now"),
+        "the badge reads Synced"
+    );
+    assert!(view_model.title().starts_with("Grace Hopper — Synced"));
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Grace Hopper"
+    );
+    synchronizer.abort();
+}
+
+#[tokio::test]
+async fn the_form_shows_the_reason_next_to_an_invalid_field_and_disables_save() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let (mut view_model, read) = UserProfileViewModel::new(repository);
+    run(&mut view_model, read).await;
+    assert_eq!(view_model.name(), "Ada");
+    assert!(matches!(view_model.badge(), Badge::Synced { .. }));
+    assert!(!view_model.can_save(), "nothing changed yet");
+
+    let _ = view_model.update(Message::NameChanged("   ".into()));
+    assert!(shows(&view_model, "the name must not be empty"));
+    let _ = view_model.update(Message::NameChanged("Ada".into()));
+    let _ = view_model.update(Message::PhotoUrlChanged("http://example.com/a.png".into()));
+    assert!(!view_model.can_save());
+    let error = view_model.photo_url_error().unwrap().to_owned();
+    assert!(error.contains("https://"), "{error}");
+    assert!(shows(&view_model, &error));
+
+    // Save does nothing while the input is invalid.
+    let mut ui = simulator(view(&view_model));
+    let _ = ui.click("Save");
+    assert_eq!(ui.into_messages().count(), 0, "Save is disabled");
+}
+
+#[tokio::test]
+async fn offline_shows_offline_and_the_edit_survives_until_the_server_is_back() {
+    let server = spawn_server().await;
+    let proxy = Proxy::start(server.running.addr, false).await;
+    let client = Client::new();
+    let repository = client.repository(&proxy.url()).await;
+    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
+    run(&mut view_model, read).await;
+
+    let _ = view_model.update(Message::NameChanged("Offline name".into()));
+    let task = view_model.update(Message::Save);
+    run(&mut view_model, task).await;
+    // The read already found the server away; the badge says so, and the note says the edit
+    // is safe on this computer.
+    assert_eq!(view_model.badge(), Badge::Offline { retry_in: None });
+    assert!(shows(&view_model, PENDING_NOTE));
+
+    let synchronizer = tokio::spawn(sync::run(
+        repository.clone(),
+        SyncConfig {
+            backoff_base: Duration::from_millis(50),
+            offline_cap: Duration::from_millis(300),
+            ..SyncConfig::default()
+        },
+    ));
+    follow_status(&mut view_model, &repository, |vm| {
+        matches!(vm.badge(), Badge::Offline { retry_in: Some(_) })
+    })
+    .await;
+    let label = view_model.badge().label();
+    assert!(label.starts_with("Offline · retrying in"), "{label}");
+    assert!(shows(&view_model, &label));
+    assert_eq!(view_model.name(), "Offline name");
+
+    proxy.set_up(true);
+    follow_status(&mut view_model, &repository, |vm| {
+        matches!(vm.badge(), Badge::Synced { .. })
+    })
+    .await;
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Offline name"
+    );
+    synchronizer.abort();
+}
