@@ -4,7 +4,7 @@
 use super::view_model::{Badge, Loading, Message, UserProfileViewModel};
 use crate::data::repositories::user_profile::Resolution;
 use iced::widget::{button, column, container, row, space, text, text_input, toggler, tooltip};
-use iced::{Alignment, Border, Color, Element, Length, Theme};
+use iced::{Alignment, Border, Element, Length, Theme};
 
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
@@ -264,20 +264,17 @@ enum Tone {
 impl Tone {
     fn style(self, theme: &Theme) -> container::Style {
         let palette = theme.extended_palette();
-        let pair = match self {
-            Tone::Neutral => palette.background.strong,
-            Tone::Pending => palette.warning.weak,
-            Tone::Active => palette.primary.weak,
-            Tone::Good => palette.success.weak,
-            Tone::Bad => palette.danger.weak,
+        let accent = match self {
+            Tone::Neutral => palette.background.strong.color,
+            Tone::Pending => palette.warning.base.color,
+            Tone::Active => palette.primary.base.color,
+            Tone::Good => palette.success.base.color,
+            Tone::Bad => palette.danger.base.color,
         };
         container::Style {
-            background: Some(pair.color.into()),
-            text_color: Some(pair.text),
-            border: Border::default().rounded(14).width(1).color(Color {
-                a: 0.25,
-                ..pair.text
-            }),
+            background: Some(accent.scale_alpha(0.16).into()),
+            text_color: Some(palette.background.base.text),
+            border: Border::default().rounded(14).width(1.5).color(accent),
             ..container::Style::default()
         }
     }

@@ -22,7 +22,7 @@ pub enum Message {
     Save,
     Saved(Result<Box<Status>, RepositoryError>),
     /// One step of the initial read (cached, then fresh).
-    Read(Result<ReadEvent, RepositoryError>),
+    Read(Result<Box<ReadEvent>, RepositoryError>),
     /// The repository's status changed.
     StatusChanged(Box<Status>),
     /// Sync at once (button, Ctrl+R).
@@ -184,7 +184,9 @@ impl UserProfileViewModel {
     }
 
     fn read(&self) -> Task<Message> {
-        Task::run(self.repository.user_profile(), Message::Read)
+        Task::run(self.repository.user_profile(), |event| {
+            Message::Read(event.map(Box::new))
+        })
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
@@ -225,7 +227,7 @@ impl UserProfileViewModel {
                 Task::none()
             }
             Message::Read(result) => {
-                match result {
+                match result.map(|event| *event) {
                     Ok(ReadEvent::Cached(profile)) => {
                         self.loading = self.loading.max_with(Loading::Cached);
                         self.apply_profile(profile);
