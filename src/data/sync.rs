@@ -94,3 +94,40 @@ pub async fn run(repository: Arc<UserProfileRepository>, config: SyncConfig) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_below_a_doubling_capped_ceiling() {
+        let config = SyncConfig::default();
+        for attempt in 1..=12 {
+            let ceiling = config
+                .backoff_base
+                .saturating_mul(1 << (attempt - 1))
+                .min(config.offline_cap);
+            for _ in 0..200 {
+                let delay = config.backoff(attempt, true, None);
+                assert!(
+                    delay <= ceiling.max(Duration::from_millis(50)),
+                    "{delay:?} > {ceiling:?}"
+                );
+            }
+        }
+        // Jitter really spreads the retries (not all at the ceiling).
+        let delays: Vec<_> = (0..100).map(|_| config.backoff(8, false, None)).collect();
+        assert!(delays.iter().any(|d| *d < config.failure_cap / 2));
+        assert!(delays.iter().all(|d| *d <= config.failure_cap));
+    }
+
+    #[test]
+    fn backoff_honours_retry_after() {
+        let config = SyncConfig::default();
+        for _ in 0..100 {
+            assert!(
+                config.backoff(1, false, Some(Duration::from_secs(7))) >= Duration::from_secs(7)
+            );
+        }
+    }
+}

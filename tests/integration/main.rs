@@ -5,5 +5,6 @@ mod cli;
 mod layering;
 mod repository;
 mod server;
+mod session;
 mod support;
 mod view_model;

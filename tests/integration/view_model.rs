@@ -185,3 +185,58 @@ async fn offline_shows_offline_and_the_edit_survives_until_the_server_is_back() 
     );
     synchronizer.abort();
 }
+
+#[test]
+fn keyboard_shortcuts_save_sync_and_revert() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    use offline_profile::ui::user_profile::shortcut;
+    let s = Key::Character("s".into());
+    let r = Key::Character("r".into());
+    assert!(matches!(shortcut(&s, Modifiers::CTRL), Some(Message::Save)));
+    assert!(matches!(
+        shortcut(&r, Modifiers::CTRL),
+        Some(Message::SyncNow)
+    ));
+    assert!(matches!(
+        shortcut(&Key::Named(Named::Escape), Modifiers::empty()),
+        Some(Message::Revert)
+    ));
+    assert!(
+        shortcut(&s, Modifiers::empty()).is_none(),
+        "plain typing is not a shortcut"
+    );
+}
+
+#[tokio::test]
+async fn enter_in_a_field_saves_and_esc_reverts() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
+    run(&mut view_model, read).await;
+
+    let _ = view_model.update(Message::NameChanged("Ada K".into()));
+    assert!(view_model.is_dirty());
+    let _ = view_model.update(Message::Revert);
+    assert_eq!(view_model.name(), "Ada");
+    assert!(!view_model.is_dirty());
+
+    let _ = view_model.update(Message::NameChanged("Ada King".into()));
+    let mut ui = simulator(view(&view_model));
+    ui.click(selector::id(NAME_INPUT)).unwrap();
+    ui.tap_key(iced::keyboard::key::Named::Enter);
+    let messages: Vec<_> = ui.into_messages().collect();
+    assert!(
+        matches!(messages.as_slice(), [Message::Save]),
+        "{messages:?}"
+    );
+    for message in messages {
+        let task = view_model.update(message);
+        run(&mut view_model, task).await;
+    }
+    assert_eq!(
+        repository.cached().await.unwrap().unwrap().name(),
+        "Ada King"
+    );
+}

@@ -363,14 +363,10 @@ impl UserProfileViewModel {
             key.0.changes()
         })
         .map(|status| Message::StatusChanged(Box::new(status)));
+        // Shortcuts work while a text field has focus too, so every key press is seen.
         let keys = event::listen_with(|event, _status, _window| match event {
             iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) => {
-                match key.as_ref() {
-                    keyboard::Key::Character("s") if modifiers.command() => Some(Message::Save),
-                    keyboard::Key::Character("r") if modifiers.command() => Some(Message::SyncNow),
-                    keyboard::Key::Named(key::Named::Escape) => Some(Message::Revert),
-                    _ => None,
-                }
+                shortcut(&key, modifiers)
             }
             _ => None,
         });
@@ -492,6 +488,16 @@ impl UserProfileViewModel {
                 if attempt.ok { "succeeded" } else { "failed" }
             )
         })
+    }
+}
+
+/// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Esc reverts unsaved typing.
+pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<Message> {
+    match key.as_ref() {
+        keyboard::Key::Character("s") if modifiers.command() => Some(Message::Save),
+        keyboard::Key::Character("r") if modifiers.command() => Some(Message::SyncNow),
+        keyboard::Key::Named(key::Named::Escape) => Some(Message::Revert),
+        _ => None,
     }
 }
 
