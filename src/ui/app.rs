@@ -130,7 +130,25 @@ pub fn run(settings: Settings) -> iced::Result {
     iced::application(move || App::new(settings.clone()), App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
-        .window_size((680.0, 540.0))
+        .window(iced::window::Settings {
+            icon: icon(),
+            min_size: Some(iced::Size::new(480.0, 360.0)),
+            ..iced::window::Settings::default()
+        })
+        .window_size((680.0, 440.0))
         .centered()
         .run()
+}
+
+/// The window icon, decoded from the PNG built into the binary.
+fn icon() -> Option<iced::window::Icon> {
+    const PNG: &[u8] = include_bytes!("../../assets/icon-64.png");
+    let decoded = image::load_from_memory_with_format(PNG, image::ImageFormat::Png)
+        .map_err(|error| tracing::warn!(%error, "the window icon cannot be decoded"))
+        .ok()?
+        .to_rgba8();
+    let (width, height) = decoded.dimensions();
+    iced::window::icon::from_rgba(decoded.into_raw(), width, height)
+        .map_err(|error| tracing::warn!(%error, "the window icon is invalid"))
+        .ok()
 }

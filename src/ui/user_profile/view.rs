@@ -90,7 +90,6 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             .on_press_maybe((!view_model.status().work_offline).then_some(Message::SyncNow))
             .style(button::secondary)
             .padding([8, 18]),
-        text(marker).size(13).style(text::warning),
         space::horizontal(),
         toggler(view_model.status().work_offline)
             .label("Work offline")
@@ -151,18 +150,23 @@ fn avatar(name: &str) -> Element<'_, Message> {
 
 fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     column![
-        text("No profile yet").size(20),
-        text(
-            "There is no profile on this computer, and the server has not sent one. \
-             Enter your name and save, or try again."
-        )
-        .style(text::secondary),
+        row![
+            column![
+                text("No profile yet").size(20),
+                text("Nothing on this computer, and the server has not sent one.")
+                    .size(14)
+                    .style(text::secondary),
+            ]
+            .spacing(4),
+            space::horizontal(),
+            button(text("Try again"))
+                .on_press(Message::Reload)
+                .style(button::secondary),
+        ]
+        .align_y(Alignment::Center),
         form(view_model),
-        button(text("Try again"))
-            .on_press(Message::Reload)
-            .style(button::secondary),
     ]
-    .spacing(12)
+    .spacing(16)
     .into()
 }
 

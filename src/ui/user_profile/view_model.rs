@@ -482,10 +482,14 @@ impl UserProfileViewModel {
     /// The outcome of the last sync attempt, for the footer.
     pub fn last_attempt(&self) -> Option<String> {
         self.status.last_attempt.as_ref().map(|attempt| {
+            let outcome = if attempt.ok {
+                "succeeded".to_owned()
+            } else {
+                attempt.message.clone()
+            };
             format!(
-                "Last sync attempt {}: {}",
-                relative_time(attempt.at, self.now),
-                if attempt.ok { "succeeded" } else { "failed" }
+                "Last sync attempt {}: {outcome}",
+                relative_time(attempt.at, self.now)
             )
         })
     }
