@@ -105,7 +105,7 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         ]
         .spacing(20)
         .align_y(Alignment::Start),
-        actions,
+        column![actions, text(marker).size(13).style(text::warning)].spacing(8),
     ]
     .spacing(18)
     .into()
