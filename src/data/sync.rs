@@ -6,12 +6,14 @@
 //! attempt failed a retry is scheduled, so pending edits never stall. It never touches data
 //! itself; the repository does.
 
+use crate::data::power::PowerSupply;
 use crate::data::repositories::user_profile::{RepositoryError, UserProfileRepository};
+use futures::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SyncConfig {
     /// The periodic sync (the guide's five minutes).
     pub interval: Duration,
@@ -22,6 +24,8 @@ pub struct SyncConfig {
     pub offline_cap: Duration,
     /// The ceiling after other failures (the server answered with an error).
     pub failure_cap: Duration,
+    /// Where to read the battery state; periodic syncs are skipped on a low battery.
+    pub power: PowerSupply,
 }
 
 impl Default for SyncConfig {
@@ -31,6 +35,7 @@ impl Default for SyncConfig {
             backoff_base: Duration::from_millis(500),
             offline_cap: Duration::from_secs(2),
             failure_cap: Duration::from_secs(60),
+            power: PowerSupply::default(),
         }
     }
 }
@@ -57,40 +62,138 @@ impl SyncConfig {
     }
 }
 
-/// Runs the synchronizer until the task is dropped or aborted.
+/// What woke the synchronizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Start-up.
+    Start,
+    /// A save, "Sync now", leaving offline mode, a reconnected event stream or a pushed change.
+    Requested,
+    /// The periodic timer.
+    Periodic,
+    /// A retry after a failure.
+    Retry,
+}
+
+/// What to wait for after an attempt.
+enum Next {
+    Periodic(Duration),
+    Retry(Duration),
+    /// Working offline: only a request (turning it off) wakes us.
+    Request,
+}
+
+/// Runs the synchronizer — the sync loop and the listener for server pushes — until the task is
+/// dropped or aborted.
 pub async fn run(repository: Arc<UserProfileRepository>, config: SyncConfig) {
+    tokio::join!(
+        sync_loop(&repository, &config),
+        listen(&repository, &config)
+    );
+}
+
+async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
+    let mut failures: u32 = 0;
+    let mut trigger = Trigger::Start;
+    loop {
+        let next = if trigger == Trigger::Periodic && config.power.is_low() {
+            tracing::info!("battery low: periodic sync skipped");
+            Next::Periodic(config.interval)
+        } else {
+            tracing::debug!(?trigger, "sync");
+            match repository.sync().await {
+                Ok(outcome) => {
+                    failures = 0;
+                    tracing::debug!(?outcome, "sync finished");
+                    Next::Periodic(config.interval)
+                }
+                Err(RepositoryError::WorkingOffline) => Next::Request,
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    let retry_after = match &error {
+                        RepositoryError::Api(api) => api.retry_after(),
+                        _ => None,
+                    };
+                    let delay = config.backoff(failures, error.is_offline(), retry_after);
+                    tracing::info!(
+                        %error,
+                        attempt = failures,
+                        delay_ms = delay.as_millis() as u64,
+                        "sync will be retried"
+                    );
+                    repository.schedule_retry(
+                        chrono::Utc::now()
+                            + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+                    );
+                    Next::Retry(delay)
+                }
+            }
+        };
+        trigger = match next {
+            Next::Periodic(delay) | Next::Retry(delay) => {
+                tokio::select! {
+                    () = repository.sync_requested() => Trigger::Requested,
+                    () = tokio::time::sleep(delay) => match next {
+                        Next::Periodic(_) => Trigger::Periodic,
+                        _ => Trigger::Retry,
+                    },
+                }
+            }
+            Next::Request => {
+                repository.sync_requested().await;
+                Trigger::Requested
+            }
+        };
+    }
+}
+
+/// Listens to the server's event stream while online, applying each pushed change, and
+/// reconnects with backoff. A (re)connection after a break asks for a sync, so a returning
+/// server is noticed at once and nothing said while we were away is missed.
+async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut failures: u32 = 0;
     loop {
-        let delay = match repository.sync().await {
-            Ok(outcome) => {
-                failures = 0;
-                tracing::debug!(?outcome, "sync finished");
-                Some(config.interval)
+        repository.wait_work_offline(false).await;
+        let delay = match repository.server_events().await {
+            Ok(events) => {
+                if failures > 0 {
+                    repository.request_sync();
+                }
+                failures = 1;
+                let mut events = std::pin::pin!(events);
+                loop {
+                    tokio::select! {
+                        event = events.next() => match event {
+                            Some(Ok(profile)) => {
+                                if let Err(error) = repository.apply_pushed(profile).await {
+                                    tracing::warn!(%error, "cannot apply a pushed change");
+                                }
+                            }
+                            Some(Err(error)) => {
+                                tracing::info!(%error, "event stream interrupted");
+                                break;
+                            }
+                            None => break,
+                        },
+                        () = repository.wait_work_offline(true) => break,
+                    }
+                }
+                config.backoff(1, true, None)
             }
-            Err(RepositoryError::WorkingOffline) => None,
+            Err(RepositoryError::WorkingOffline) => continue,
             Err(error) => {
                 failures = failures.saturating_add(1);
                 let retry_after = match &error {
                     RepositoryError::Api(api) => api.retry_after(),
                     _ => None,
                 };
-                let delay = config.backoff(failures, error.is_offline(), retry_after);
-                tracing::info!(%error, attempt = failures, delay_ms = delay.as_millis() as u64, "sync will be retried");
-                repository.schedule_retry(
-                    chrono::Utc::now()
-                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
-                );
-                Some(delay)
+                tracing::debug!(%error, attempt = failures, "event stream unavailable");
+                config.backoff(failures, error.is_offline(), retry_after)
             }
         };
-        match delay {
-            Some(delay) => {
-                tokio::select! {
-                    () = repository.sync_requested() => {}
-                    () = tokio::time::sleep(delay) => {}
-                }
-            }
-            None => repository.sync_requested().await,
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = repository.wait_work_offline(true) => {}
         }
     }
 }

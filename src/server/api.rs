@@ -303,6 +303,7 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let receiver = state.events.subscribe();
     let current = state.store.get().await?;
+    let closed = state.closed();
     let stream = futures::stream::unfold(
         (current, receiver, state),
         |(pending, mut receiver, state)| async move {
@@ -330,6 +331,7 @@ async fn events(
             }
         },
     );
+    let stream = futures::StreamExt::take_until(stream, closed);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
 }
 

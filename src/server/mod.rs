@@ -23,6 +23,8 @@ pub struct AppState {
     pub store: Store,
     token: Arc<str>,
     events: broadcast::Sender<ProfileWire>,
+    /// Set when the server shuts down, so long-lived event streams end and shutdown completes.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -32,6 +34,16 @@ impl AppState {
             store,
             token: token.into(),
             events,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
+    }
+
+    /// Resolves when the server starts shutting down.
+    fn closed(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut receiver = self.closing.subscribe();
+        async move {
+            // An error means the sender is gone: the server is gone too.
+            let _closed = receiver.wait_for(|closing| *closing).await;
         }
     }
 
@@ -62,13 +74,19 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the task.
+    /// Stops accepting, ends event streams, lets in-flight requests finish (for at most a few
+    /// seconds), and waits for the task.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _closed = shutdown.send(());
         }
-        if let Err(error) = (&mut self.task).await {
-            tracing::warn!(%error, "server task ended abnormally");
+        match tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "server task ended abnormally"),
+            Err(_) => {
+                tracing::warn!("server did not stop in time; aborting");
+                self.task.abort();
+            }
         }
     }
 }
@@ -110,10 +128,13 @@ pub fn serve_router(
         .local_addr()
         .expect("a bound listener has an address");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let closing = state.closing.clone();
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
+            .with_graceful_shutdown(async move {
+                // Either an explicit stop or the handle being dropped.
+                let _stop = stopped.await;
+                closing.send_replace(true);
             })
             .await;
         if let Err(error) = result {

@@ -7,4 +7,5 @@ mod repository;
 mod server;
 mod session;
 mod support;
+mod sync;
 mod view_model;

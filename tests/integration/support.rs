@@ -7,7 +7,7 @@ use offline_profile::data::services::database::DatabaseService;
 use offline_profile::server::{self, AppState, RunningServer, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::net::{TcpListener, TcpStream};
@@ -93,39 +93,70 @@ pub async fn dead_url() -> String {
     format!("http://{addr}")
 }
 
-/// A TCP proxy in front of a server. While "down" it closes every connection at once, as a
-/// network that is gone would; while "up" it forwards bytes both ways.
+/// What the proxy does with the next connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Forward bytes both ways.
+    Up,
+    /// Close every connection at once, as a network that is gone would.
+    Down,
+    /// Forward the request, let the server answer (and commit), then cut the connection
+    /// before the client sees a byte of the response.
+    DropResponses,
+}
+
+/// A TCP proxy in front of a server that injects faults on real sockets. Changing the mode
+/// also cuts the connections already open, as a network change would (so pooled keep-alive
+/// connections do not outlive an outage).
 pub struct Proxy {
     pub addr: SocketAddr,
-    up: Arc<AtomicBool>,
+    mode: tokio::sync::watch::Sender<Mode>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Proxy {
     pub async fn start(upstream: SocketAddr, up: bool) -> Self {
+        Self::with_mode(upstream, if up { Mode::Up } else { Mode::Down }).await
+    }
+
+    pub async fn with_mode(upstream: SocketAddr, mode: Mode) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let flag = Arc::new(AtomicBool::new(up));
-        let state = flag.clone();
+        let (sender, receiver) = tokio::sync::watch::channel(mode);
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     return;
                 };
-                if !state.load(Ordering::SeqCst) {
+                let mut changes = receiver.clone();
+                let mode = *changes.borrow_and_update();
+                if mode == Mode::Down {
                     drop(inbound);
                     continue;
                 }
                 tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    let Ok(outbound) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let forward = async move {
+                        if mode == Mode::Up {
+                            let (mut inbound, mut outbound) = (inbound, outbound);
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        } else {
+                            drop_response(inbound, outbound).await;
+                        }
+                    };
+                    tokio::select! {
+                        () = forward => {}
+                        _ = changes.changed() => {}
                     }
                 });
             }
         });
         Self {
             addr,
-            up: flag,
+            mode: sender,
             task,
         }
     }
@@ -135,13 +166,43 @@ impl Proxy {
     }
 
     pub fn set_up(&self, up: bool) {
-        self.up.store(up, Ordering::SeqCst);
+        self.set_mode(if up { Mode::Up } else { Mode::Down });
     }
+
+    pub fn set_mode(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+async fn drop_response(inbound: TcpStream, outbound: TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let (mut client_read, _client_write) = inbound.into_split();
+    let (mut server_read, mut server_write) = outbound.into_split();
+    let forward = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+    });
+    // The server's first byte means it has answered, so it has committed; the client never
+    // sees it.
+    let mut byte = [0u8; 1];
+    let _ = server_read.read(&mut byte).await;
+    forward.abort();
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// Counts the requests that reach a server.
+pub fn counting(counter: Arc<AtomicUsize>) -> impl FnOnce(axum::Router) -> axum::Router {
+    move |router| {
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                next.run(request)
+            },
+        ))
     }
 }
 

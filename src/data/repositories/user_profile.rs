@@ -331,6 +331,48 @@ impl UserProfileRepository {
         }
     }
 
+    /// Resolves once "Work offline" is `on` (at once if it already is).
+    pub async fn wait_work_offline(&self, on: bool) {
+        let mut receiver = self.status.subscribe();
+        // The sender lives as long as the repository, so this only ends when the state is seen.
+        let _seen = receiver.wait_for(|status| status.work_offline == on).await;
+    }
+
+    /// Connects to the server's push stream.
+    pub async fn server_events(
+        &self,
+    ) -> Result<impl Stream<Item = Result<ServerProfile, ApiError>> + Send + use<>, RepositoryError>
+    {
+        self.ensure_online()?;
+        let events = self.api.events().await?;
+        self.confirm();
+        Ok(events)
+    }
+
+    /// A profile the server pushed. Stored as synchronized when nothing local is pending;
+    /// otherwise a sync is requested, which merges it with the local edit.
+    pub async fn apply_pushed(&self, server: ServerProfile) -> Result<(), RepositoryError> {
+        let _guard = self.sync_lock.lock().await;
+        let local = self.cached().await?;
+        match &local {
+            Some(profile) if !profile.synchronized || profile.conflict.is_some() => {
+                if profile.base_version() < Some(server.version) {
+                    tracing::info!(
+                        version = server.version,
+                        "pushed change while an edit is pending"
+                    );
+                    self.request_sync();
+                }
+            }
+            _ => {
+                let stored = self.db.store_server_copy(&server, Utc::now()).await?;
+                tracing::debug!(version = server.version, stored, "pushed change");
+                self.publish_from_db().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Tells the UI when the next automatic attempt will be.
     pub fn schedule_retry(&self, at: DateTime<Utc>) {
         self.status

@@ -15,6 +15,11 @@ use std::time::Duration;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The event stream has no total timeout (it is meant to stay open) but must hear something —
+/// an event or the server's keep-alive, sent every 15 s — at least this often.
+pub const EVENT_READ_TIMEOUT: Duration = Duration::from_secs(45);
+/// An event larger than this is refused (a profile is far smaller).
+const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// The profile as the server sends it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +146,7 @@ pub struct UrlError {
 #[derive(Clone)]
 pub struct ApiClientService {
     http: reqwest::Client,
+    events_http: reqwest::Client,
     base: url::Url,
     token: Option<Arc<str>>,
 }
@@ -180,8 +186,16 @@ impl ApiClientService {
             .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| invalid(format!("cannot be used: {e}")))?;
+        let events_http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(EVENT_READ_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid(format!("cannot be used: {e}")))?;
         Ok(Self {
             http,
+            events_http,
             base: url,
             token: token.filter(|t| !t.is_empty()).map(Arc::from),
         })
@@ -196,7 +210,10 @@ impl ApiClientService {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.http.request(method, self.url(path));
+        self.authorized(self.http.request(method, self.url(path)))
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -265,9 +282,125 @@ impl ApiClientService {
     }
 }
 
+impl ApiClientService {
+    /// `GET /v1/profile/events`: connects to the server's event stream and yields the profile
+    /// each time the server announces it (at once, then on every change). The stream ends with
+    /// an error when the connection breaks.
+    pub async fn events(
+        &self,
+    ) -> Result<impl futures::Stream<Item = Result<ServerProfile, ApiError>> + Send + use<>, ApiError>
+    {
+        let response = self
+            .authorized(self.events_http.get(self.url("v1/profile/events")))
+            .header(header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if !response.status().is_success() {
+            return Err(status_error(response).await);
+        }
+        let bytes = response.bytes_stream();
+        Ok(futures::stream::unfold(
+            (Box::pin(bytes), EventParser::default(), false),
+            |(mut bytes, mut parser, done)| async move {
+                use futures::StreamExt;
+                if done {
+                    return None;
+                }
+                loop {
+                    if let Some(event) = parser.next_event() {
+                        return Some((event, (bytes, parser, false)));
+                    }
+                    match bytes.next().await {
+                        Some(Ok(chunk)) => {
+                            if let Err(error) = parser.push(&chunk) {
+                                return Some((Err(error), (bytes, parser, true)));
+                            }
+                        }
+                        Some(Err(error)) => {
+                            return Some((Err(transport_error(error)), (bytes, parser, true)));
+                        }
+                        None => {
+                            let closed =
+                                ApiError::Unreachable("the event stream was closed".into());
+                            return Some((Err(closed), (bytes, parser, true)));
+                        }
+                    }
+                }
+            },
+        ))
+    }
+}
+
+/// A minimal `text/event-stream` parser: collects `event:` and `data:` lines until a blank
+/// line, and turns `profile` events into profiles. Comments (keep-alives) are skipped.
+#[derive(Default)]
+struct EventParser {
+    buffer: Vec<u8>,
+    event: String,
+    data: String,
+}
+
+impl EventParser {
+    fn push(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
+        self.buffer.extend_from_slice(chunk);
+        if self.buffer.len() > MAX_EVENT_BYTES {
+            return Err(ApiError::Protocol("an event is too large".into()));
+        }
+        Ok(())
+    }
+
+    fn next_event(&mut self) -> Option<Result<ServerProfile, ApiError>> {
+        while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                let event = std::mem::take(&mut self.event);
+                let data = std::mem::take(&mut self.data);
+                if (event.is_empty() || event == "profile") && !data.is_empty() {
+                    return Some(
+                        serde_json::from_str::<ProfileWire>(&data)
+                            .map(ServerProfile::from)
+                            .map_err(|e| {
+                                ApiError::Protocol(format!("a pushed profile is not valid ({e})"))
+                            }),
+                    );
+                }
+            } else if let Some(value) = line.strip_prefix("event:") {
+                self.event = value.trim().to_owned();
+            } else if let Some(value) = line.strip_prefix("data:") {
+                if !self.data.is_empty() {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value.strip_prefix(' ').unwrap_or(value));
+            }
+        }
+        None
+    }
+}
+
 /// The strong ETag of a version: `"7"`.
 pub fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_parser_handles_split_chunks_and_keep_alives() {
+        let mut parser = EventParser::default();
+        let text = ": keep-alive\n\nevent: profile\nid: 3\ndata: {\"name\":\"Ada\",\"photo_url\":\"\",\"version\":3,\"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let (a, b) = text.as_bytes().split_at(40);
+        parser.push(a).unwrap();
+        assert!(parser.next_event().is_none());
+        parser.push(b).unwrap();
+        let profile = parser.next_event().unwrap().unwrap();
+        assert_eq!((profile.fields.name.as_str(), profile.version), ("Ada", 3));
+        assert!(parser.next_event().is_none());
+    }
 }
 
 async fn read_profile(response: reqwest::Response) -> Result<ServerProfile, ApiError> {

@@ -1,0 +1,420 @@
+//! The sync engine end to end: push between clients, merges and conflicts, a server that goes
+//! away and comes back, working offline, lost responses, and the read/write strategies.
+
+use crate::support::{
+    Client, Mode, Proxy, TOKEN, counting, dead_url, eventually, spawn_server, spawn_server_with,
+};
+use futures::StreamExt;
+use offline_profile::data::repositories::user_profile::{
+    Activity, ReadEvent, ReadStrategy, RepositoryError, Resolution, Strategies, SyncOutcome,
+    UserProfileRepository, WriteStrategy,
+};
+use offline_profile::data::sync::{self, SyncConfig};
+use offline_profile::domain::{Fields, SyncState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn quick() -> SyncConfig {
+    SyncConfig {
+        // Only pushes, saves and retries may cause a sync in these tests, never the timer.
+        interval: Duration::from_secs(3600),
+        ..SyncConfig::default()
+    }
+}
+
+async fn name_on(repository: &UserProfileRepository) -> Option<String> {
+    repository.status().profile.map(|p| p.fields.name)
+}
+
+#[tokio::test]
+async fn a_change_saved_by_one_client_is_pushed_to_another_without_polling() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let (a, b) = (Client::new(), Client::new());
+    let repo_a = a.repository(&server.url()).await;
+    let repo_b = b.repository(&server.url()).await;
+    let synchronizer = tokio::spawn(sync::run(repo_b.clone(), quick()));
+    eventually("B to hold the server's profile", || {
+        let repo = repo_b.clone();
+        async move { name_on(&repo).await.as_deref() == Some("Ada") }
+    })
+    .await;
+    // Give B's event stream time to connect (it announces itself with the current profile).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    repo_a.sync().await.unwrap();
+    repo_a.save("Ada from A", "").await.unwrap();
+    assert_eq!(repo_a.sync().await.unwrap(), SyncOutcome::Synced);
+
+    eventually("B to receive A's change through push", || {
+        let repo = repo_b.clone();
+        async move { name_on(&repo).await.as_deref() == Some("Ada from A") }
+    })
+    .await;
+    let profile = repo_b.cached().await.unwrap().unwrap();
+    assert!(profile.synchronized);
+    assert_eq!(profile.base_version(), Some(2));
+    synchronizer.abort();
+}
+
+#[tokio::test]
+async fn edits_to_different_fields_on_two_offline_clients_are_merged() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let (a, b) = (Client::new(), Client::new());
+    let repo_a = a.repository(&server.url()).await;
+    let repo_b = b.repository(&server.url()).await;
+    repo_a.sync().await.unwrap();
+    repo_b.sync().await.unwrap();
+
+    // Both edit while offline (nothing is pushed until they sync).
+    repo_a.save("Ada King", "").await.unwrap();
+    repo_b
+        .save("Ada", "https://example.com/b.png")
+        .await
+        .unwrap();
+
+    assert_eq!(repo_a.sync().await.unwrap(), SyncOutcome::Synced);
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
+    assert_eq!(repo_a.sync().await.unwrap(), SyncOutcome::Synced);
+
+    let merged = Fields::new("Ada King", "https://example.com/b.png");
+    let on_server = server.store().get().await.unwrap().unwrap();
+    assert_eq!(
+        (on_server.name.clone(), on_server.photo_url.clone()),
+        (merged.name.clone(), merged.photo_url.clone())
+    );
+    assert_eq!(repo_a.cached().await.unwrap().unwrap().fields, merged);
+    assert_eq!(repo_b.cached().await.unwrap().unwrap().fields, merged);
+    assert_eq!(on_server.version, 3);
+}
+
+/// Two clients change the name differently while offline; A's reaches the server first.
+async fn conflicting_clients() -> (
+    crate::support::TestServer,
+    Client,
+    Arc<UserProfileRepository>,
+) {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let (a, b) = (Client::new(), Client::new());
+    let repo_a = a.repository(&server.url()).await;
+    let repo_b = b.repository(&server.url()).await;
+    repo_a.sync().await.unwrap();
+    repo_b.sync().await.unwrap();
+    repo_a.save("Alice", "").await.unwrap();
+    repo_b
+        .save("Bob", "https://example.com/bob.png")
+        .await
+        .unwrap();
+    repo_a.sync().await.unwrap();
+
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Conflict);
+    let local = repo_b.cached().await.unwrap().unwrap();
+    assert_eq!(local.state(), SyncState::Conflict);
+    assert_eq!(local.name(), "Bob", "nothing is dropped");
+    assert_eq!(local.photo_url(), "https://example.com/bob.png");
+    let conflict = local.conflict.unwrap();
+    assert_eq!(conflict.fields, vec!["name"]);
+    assert_eq!(conflict.theirs.fields.name, "Alice");
+    // Until it is resolved, nothing is pushed over the server's value.
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Conflict);
+    assert_eq!(server.store().get().await.unwrap().unwrap().name, "Alice");
+    (server, b, repo_b)
+}
+
+#[tokio::test]
+async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
+    let (server, _b, repo_b) = conflicting_clients().await;
+    repo_b.resolve(Resolution::KeepMine).await.unwrap();
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
+    let on_server = server.store().get().await.unwrap().unwrap();
+    assert_eq!(on_server.name, "Bob");
+    assert_eq!(on_server.photo_url, "https://example.com/bob.png");
+}
+
+#[tokio::test]
+async fn a_conflict_resolved_with_use_theirs_takes_theirs_and_keeps_my_other_changes() {
+    let (server, _b, repo_b) = conflicting_clients().await;
+    repo_b.resolve(Resolution::UseTheirs).await.unwrap();
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
+    let local = repo_b.cached().await.unwrap().unwrap();
+    assert_eq!(local.name(), "Alice");
+    assert!(local.synchronized);
+    let on_server = server.store().get().await.unwrap().unwrap();
+    assert_eq!(on_server.name, "Alice");
+    assert_eq!(
+        on_server.photo_url, "https://example.com/bob.png",
+        "the non-conflicting edit"
+    );
+}
+
+#[tokio::test]
+async fn resolving_without_a_conflict_is_refused() {
+    let server = spawn_server().await;
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    repository.save("Ada", "").await.unwrap();
+    assert!(matches!(
+        repository.resolve(Resolution::KeepMine).await,
+        Err(RepositoryError::NoConflict)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restarted_on_the_same_port_is_noticed_and_the_client_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let running = offline_profile::server::start(&db, TOKEN, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = running.addr;
+    running
+        .state
+        .store
+        .seed(&Fields::new("Ada", ""))
+        .await
+        .unwrap();
+    let client = Client::new();
+    let repository = client.repository(&running.url()).await;
+    let synchronizer = tokio::spawn(sync::run(repository.clone(), SyncConfig::default()));
+    eventually("the first sync", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+
+    running.stop().await;
+    repository
+        .save("Saved while the server was down", "")
+        .await
+        .unwrap();
+    eventually("the offline state", || {
+        let activity = repository.status().activity;
+        async move { matches!(activity, Activity::Offline { .. }) }
+    })
+    .await;
+
+    let restarted = offline_profile::server::start(&db, TOKEN, addr)
+        .await
+        .unwrap();
+    eventually("convergence after the restart", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+    assert_eq!(
+        restarted.state.store.get().await.unwrap().unwrap().name,
+        "Saved while the server was down"
+    );
+    synchronizer.abort();
+}
+
+#[tokio::test]
+async fn working_offline_sends_no_request_until_it_is_turned_off() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let server = spawn_server_with(counting(count.clone())).await;
+    let client = Client::new();
+    let db = offline_profile::data::services::database::DatabaseService::open(
+        &client.dir.path().join("profile.sqlite3"),
+    )
+    .await
+    .unwrap();
+    let api = offline_profile::data::services::api_client::ApiClientService::new(
+        &server.url(),
+        Some(TOKEN.into()),
+    )
+    .unwrap();
+    let repository = UserProfileRepository::new(db, api, Strategies::default(), true)
+        .await
+        .unwrap();
+    let synchronizer = tokio::spawn(sync::run(repository.clone(), quick()));
+
+    repository.save("Offline on purpose", "").await.unwrap();
+    repository.request_sync();
+    let events: Vec<_> = repository.user_profile().collect().await;
+    assert!(
+        matches!(events[0], Ok(ReadEvent::Cached(Some(_)))),
+        "{events:?}"
+    );
+    assert!(
+        matches!(events[1], Err(RepositoryError::WorkingOffline)),
+        "{events:?}"
+    );
+    assert!(matches!(
+        repository.sync().await,
+        Err(RepositoryError::WorkingOffline)
+    ));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "no request while working offline"
+    );
+    assert_eq!(repository.status().state(), SyncState::Pending);
+
+    repository.set_work_offline(false);
+    eventually("a sync once work offline is off", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+    assert!(count.load(Ordering::SeqCst) > 0);
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Offline on purpose"
+    );
+    synchronizer.abort();
+}
+
+#[tokio::test]
+async fn a_response_lost_after_the_commit_is_retried_without_a_conflict_or_a_second_bump() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
+    let client = Client::new();
+    let repository = client.repository(&proxy.url()).await;
+    repository.sync().await.unwrap();
+
+    repository.save("Ada Lovelace", "").await.unwrap();
+    proxy.set_mode(Mode::DropResponses);
+    // A fresh client, so the PUT goes out on a new connection through the faulty proxy.
+    let repository = client.repository(&proxy.url()).await;
+    let error = repository.sync().await.unwrap_err();
+    assert!(
+        error.is_offline(),
+        "the client saw a broken connection: {error}"
+    );
+    let committed = server.store().get().await.unwrap().unwrap();
+    assert_eq!(
+        (committed.name.as_str(), committed.version),
+        ("Ada Lovelace", 2),
+        "the server committed"
+    );
+    assert_eq!(repository.status().state(), SyncState::Pending);
+
+    proxy.set_mode(Mode::Up);
+    assert_eq!(repository.sync().await.unwrap(), SyncOutcome::Synced);
+    let local = repository.cached().await.unwrap().unwrap();
+    assert!(local.synchronized);
+    assert!(local.conflict.is_none());
+    assert_eq!(local.base_version(), Some(2));
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().version,
+        2,
+        "no second bump"
+    );
+}
+
+#[tokio::test]
+async fn fallback_reads_the_server_and_falls_back_to_the_cache_when_it_is_down() {
+    let server = spawn_server().await;
+    server
+        .store()
+        .seed(&Fields::new("On the server", ""))
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.running.addr, true).await;
+    let client = Client::new();
+    let strategies = Strategies {
+        read: ReadStrategy::Fallback,
+        ..Strategies::default()
+    };
+    let repository = client.repository_with(&proxy.url(), strategies).await;
+
+    let events: Vec<_> = repository.user_profile().collect().await;
+    assert_eq!(events.len(), 1, "fallback answers once: {events:?}");
+    assert!(matches!(&events[0], Ok(ReadEvent::Fresh(Some(p))) if p.name() == "On the server"));
+
+    proxy.set_up(false);
+    let events: Vec<_> = repository.user_profile().collect().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        matches!(&events[0], Ok(ReadEvent::Cached(Some(p))) if p.name() == "On the server"),
+        "the cache when the server is down: {events:?}"
+    );
+
+    // Neither has one: "no profile yet", not an error.
+    let (other_server, other_client) = (spawn_server().await, Client::new());
+    let empty = other_client
+        .repository_with(&other_server.url(), strategies)
+        .await;
+    let events: Vec<_> = empty.user_profile().collect().await;
+    assert!(
+        matches!(events.as_slice(), [Ok(ReadEvent::Fresh(None))]),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn local_reads_only_the_cache_and_sync_refreshes_it() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let server = spawn_server_with(counting(count.clone())).await;
+    server
+        .store()
+        .seed(&Fields::new("Server copy", ""))
+        .await
+        .unwrap();
+    let client = Client::new();
+    let strategies = Strategies {
+        read: ReadStrategy::Local,
+        ..Strategies::default()
+    };
+    let repository = client.repository_with(&server.url(), strategies).await;
+
+    let events: Vec<_> = repository.user_profile().collect().await;
+    assert!(
+        matches!(events.as_slice(), [Ok(ReadEvent::Cached(None))]),
+        "{events:?}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "a local read sends nothing"
+    );
+
+    repository.sync().await.unwrap();
+    let events: Vec<_> = repository.user_profile().collect().await;
+    assert!(matches!(&events[..], [Ok(ReadEvent::Cached(Some(p)))] if p.name() == "Server copy"));
+}
+
+#[tokio::test]
+async fn online_only_saves_nothing_locally_when_the_server_is_down() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let proxy = Proxy::start(server.running.addr, true).await;
+    let client = Client::new();
+    let strategies = Strategies {
+        write: WriteStrategy::OnlineOnly,
+        ..Strategies::default()
+    };
+    let repository = client.repository_with(&proxy.url(), strategies).await;
+    repository.sync().await.unwrap();
+
+    proxy.set_up(false);
+    let error = repository.save("Not saved", "").await.unwrap_err();
+    assert!(error.is_offline(), "{error}");
+    let local = repository.cached().await.unwrap().unwrap();
+    assert_eq!(local.name(), "Ada", "the local copy is unchanged");
+    assert!(local.synchronized);
+
+    proxy.set_up(true);
+    let saved = repository.save("Saved online", "").await.unwrap();
+    assert!(
+        saved.synchronized,
+        "online-only stores only what the server accepted"
+    );
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Saved online"
+    );
+}
+
+#[tokio::test]
+async fn offline_first_saves_locally_even_when_the_server_is_down() {
+    let client = Client::new();
+    let repository = client.repository(&dead_url().await).await;
+    let saved = repository.save("Saved anyway", "").await.unwrap();
+    assert_eq!(saved.state(), SyncState::Pending);
+}
