@@ -8,7 +8,9 @@ use iced_test::runtime::Action;
 use iced_test::{selector, simulator};
 use offline_profile::data::sync::{self, SyncConfig};
 use offline_profile::domain::{Fields, SyncState};
-use offline_profile::ui::user_profile::view::{NAME_INPUT, PENDING_NOTE, view};
+use offline_profile::ui::user_profile::view::{
+    NAME_INPUT, PENDING_NOTE, WORK_OFFLINE_SWITCH, view,
+};
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
 use std::time::Duration;
 
@@ -239,4 +241,79 @@ async fn enter_in_a_field_saves_and_esc_reverts() {
         repository.cached().await.unwrap().unwrap().name(),
         "Ada King"
     );
+}
+
+#[tokio::test]
+async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
+    for (button, expected) in [("Keep mine", "Bob"), ("Use theirs", "Alice")] {
+        let server = spawn_server().await;
+        server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+        let (a, b) = (Client::new(), Client::new());
+        let repo_a = a.repository(&server.url()).await;
+        let repo_b = b.repository(&server.url()).await;
+        repo_a.sync().await.unwrap();
+        repo_b.sync().await.unwrap();
+        repo_a.save("Alice", "").await.unwrap();
+        repo_a.sync().await.unwrap();
+        repo_b.save("Bob", "").await.unwrap();
+
+        let (mut view_model, read) = UserProfileViewModel::new(repo_b.clone());
+        run(&mut view_model, read).await;
+        let task = view_model.update(Message::SyncNow);
+        run(&mut view_model, task).await;
+        assert_eq!(view_model.badge(), Badge::Conflict);
+        assert!(view_model.title().contains("Conflict"));
+        assert!(shows(&view_model, "Yours: Bob"));
+        assert!(shows(&view_model, "Theirs: Alice"));
+
+        let mut ui = simulator(view(&view_model));
+        ui.click(button)
+            .unwrap_or_else(|e| panic!("the {button} button: {e}"));
+        for message in ui.into_messages() {
+            let task = view_model.update(message);
+            run(&mut view_model, task).await;
+        }
+        assert_ne!(view_model.badge(), Badge::Conflict);
+        let task = view_model.update(Message::SyncNow);
+        run(&mut view_model, task).await;
+        assert!(
+            matches!(view_model.badge(), Badge::Synced { .. }),
+            "{:?}",
+            view_model.badge()
+        );
+        assert_eq!(view_model.name(), expected);
+        assert_eq!(server.store().get().await.unwrap().unwrap().name, expected);
+    }
+}
+
+#[tokio::test]
+async fn work_offline_switch_shows_working_offline_and_sync_now_is_disabled() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
+    run(&mut view_model, read).await;
+
+    let mut ui = simulator(view(&view_model));
+    ui.click(selector::id(WORK_OFFLINE_SWITCH))
+        .expect("the switch");
+    for message in ui.into_messages() {
+        let task = view_model.update(message);
+        run(&mut view_model, task).await;
+    }
+    assert_eq!(view_model.badge(), Badge::WorkingOffline);
+    assert!(shows(&view_model, "Working offline"));
+    assert!(repository.work_offline());
+    let mut ui = simulator(view(&view_model));
+    let _ = ui.click("Sync now");
+    assert_eq!(
+        ui.into_messages().count(),
+        0,
+        "Sync now is disabled while working offline"
+    );
+
+    let task = view_model.update(Message::WorkOffline(false));
+    run(&mut view_model, task).await;
+    assert!(!repository.work_offline());
 }

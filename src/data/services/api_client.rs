@@ -385,24 +385,6 @@ pub fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_event_parser_handles_split_chunks_and_keep_alives() {
-        let mut parser = EventParser::default();
-        let text = ": keep-alive\n\nevent: profile\nid: 3\ndata: {\"name\":\"Ada\",\"photo_url\":\"\",\"version\":3,\"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
-        let (a, b) = text.as_bytes().split_at(40);
-        parser.push(a).unwrap();
-        assert!(parser.next_event().is_none());
-        parser.push(b).unwrap();
-        let profile = parser.next_event().unwrap().unwrap();
-        assert_eq!((profile.fields.name.as_str(), profile.version), ("Ada", 3));
-        assert!(parser.next_event().is_none());
-    }
-}
-
 async fn read_profile(response: reqwest::Response) -> Result<ServerProfile, ApiError> {
     let bytes = response.bytes().await.map_err(transport_error)?;
     let wire: ProfileWire = serde_json::from_slice(&bytes)
@@ -464,5 +446,23 @@ fn transport_error(error: reqwest::Error) -> ApiError {
         ApiError::Protocol(text)
     } else {
         ApiError::Unreachable(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_parser_handles_split_chunks_and_keep_alives() {
+        let mut parser = EventParser::default();
+        let text = ": keep-alive\n\nevent: profile\nid: 3\ndata: {\"name\":\"Ada\",\"photo_url\":\"\",\"version\":3,\"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let (a, b) = text.as_bytes().split_at(40);
+        parser.push(a).unwrap();
+        assert!(parser.next_event().is_none());
+        parser.push(b).unwrap();
+        let profile = parser.next_event().unwrap().unwrap();
+        assert_eq!((profile.fields.name.as_str(), profile.version), ("Ada", 3));
+        assert!(parser.next_event().is_none());
     }
 }

@@ -8,6 +8,7 @@ use iced::{Alignment, Border, Element, Length, Theme};
 
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
+pub const WORK_OFFLINE_SWITCH: &str = "work_offline";
 /// Shown beside Save while a saved edit has not reached the server.
 pub const PENDING_NOTE: &str = "Saved on this computer, not yet on the server";
 
@@ -91,9 +92,12 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             .style(button::secondary)
             .padding([8, 18]),
         space::horizontal(),
-        toggler(view_model.status().work_offline)
-            .label("Work offline")
-            .on_toggle(Message::WorkOffline),
+        container(
+            toggler(view_model.status().work_offline)
+                .label("Work offline")
+                .on_toggle(Message::WorkOffline)
+        )
+        .id(WORK_OFFLINE_SWITCH),
     ]
     .spacing(12)
     .align_y(Alignment::Center);
