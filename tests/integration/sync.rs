@@ -418,3 +418,54 @@ async fn offline_first_saves_locally_even_when_the_server_is_down() {
     let saved = repository.save("Saved anyway", "").await.unwrap();
     assert_eq!(saved.state(), SyncState::Pending);
 }
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_honoured_and_then_synced() {
+    // The server is "overloaded" for the first two PUTs.
+    let refusals = Arc::new(AtomicUsize::new(2));
+    let left = refusals.clone();
+    let server = spawn_server_with(move |router| {
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let left = left.clone();
+                async move {
+                    let refuse = request.method() == axum::http::Method::PUT
+                        && left
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                    if refuse {
+                        return axum::response::IntoResponse::into_response((
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            [(axum::http::header::RETRY_AFTER, "1")],
+                            axum::Json(serde_json::json!({"error": "overloaded"})),
+                        ));
+                    }
+                    next.run(request).await
+                }
+            },
+        ))
+    })
+    .await;
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    repository.save("Patient", "").await.unwrap();
+    let started = chrono::Utc::now();
+    let synchronizer = tokio::spawn(sync::run(repository.clone(), quick()));
+
+    eventually("a failure with a retry at least Retry-After away", || {
+        let activity = repository.status().activity;
+        async move {
+            matches!(activity, Activity::Failed { retry_at: Some(at), ref reason }
+                if reason.contains("overloaded") && at - started >= chrono::Duration::milliseconds(900))
+        }
+    })
+    .await;
+    eventually("the profile to be synced after the server recovers", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+    assert_eq!(refusals.load(Ordering::SeqCst), 0);
+    assert_eq!(server.store().get().await.unwrap().unwrap().name, "Patient");
+    synchronizer.abort();
+}
