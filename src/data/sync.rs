@@ -19,10 +19,11 @@ pub struct SyncConfig {
     pub interval: Duration,
     /// The first retry delay's ceiling; it doubles per failed attempt.
     pub backoff_base: Duration,
-    /// The ceiling while the server cannot be reached at all: small, so a returning server is
-    /// noticed within seconds.
+    /// The ceiling while the server cannot be reached and an edit is pending: small, so a
+    /// returning server is noticed within seconds.
     pub offline_cap: Duration,
-    /// The ceiling after other failures (the server answered with an error).
+    /// The ceiling after other failures (the server answered with an error), and while the
+    /// server cannot be reached but nothing is pending.
     pub failure_cap: Duration,
     /// Where to read the battery state; periodic syncs are skipped on a low battery.
     pub power: PowerSupply,
@@ -44,8 +45,8 @@ impl SyncConfig {
     /// The delay before retry number `attempt` (1-based): uniformly random in
     /// `[0, min(cap, base * 2^(attempt-1))]` ("full jitter"), but never shorter than what the
     /// server asked for.
-    pub fn backoff(&self, attempt: u32, offline: bool, retry_after: Option<Duration>) -> Duration {
-        let cap = if offline {
+    pub fn backoff(&self, attempt: u32, urgent: bool, retry_after: Option<Duration>) -> Duration {
+        let cap = if urgent {
             self.offline_cap
         } else {
             self.failure_cap
@@ -114,7 +115,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                         RepositoryError::Api(api) => api.retry_after(),
                         _ => None,
                     };
-                    let delay = config.backoff(failures, error.is_offline(), retry_after);
+                    let delay = config.backoff(failures, urgent(repository, &error), retry_after);
                     tracing::info!(
                         %error,
                         attempt = failures,
@@ -145,6 +146,12 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
             }
         };
     }
+}
+
+/// Retry soon (the small offline cap) only when the server is unreachable and an edit is
+/// waiting to be sent; with nothing pending there is no hurry, and the app stays quiet.
+fn urgent(repository: &UserProfileRepository, error: &RepositoryError) -> bool {
+    error.is_offline() && repository.status().state() == crate::domain::SyncState::Pending
 }
 
 /// Listens to the server's event stream while online, applying each pushed change, and
@@ -188,7 +195,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                     _ => None,
                 };
                 tracing::debug!(%error, attempt = failures, "event stream unavailable");
-                config.backoff(failures, error.is_offline(), retry_after)
+                config.backoff(failures, urgent(repository, &error), retry_after)
             }
         };
         tokio::select! {
