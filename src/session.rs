@@ -131,8 +131,13 @@ pub async fn open_cache(settings: &Settings) -> Result<DatabaseService, SessionE
         .map_err(|e| SessionError::Repository(e.into()))
 }
 
+/// Creates a data folder (private to the owner where the platform allows).
 fn create_dir(path: &Path) -> Result<(), SessionError> {
-    std::fs::create_dir_all(path).map_err(|e| SessionError::DataDir {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(|e| SessionError::DataDir {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
