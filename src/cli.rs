@@ -7,7 +7,7 @@ use crate::data::repositories::user_profile::{
 use crate::data::services::database::SyncAttemptRow;
 use crate::data::sync;
 use crate::domain::{SyncState, UserProfile};
-use crate::session::{Session, SessionError, Settings, open_cache};
+use crate::session::{Session, SessionError, Settings, open_or_recover_cache};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use serde_json::json;
@@ -144,13 +144,13 @@ pub async fn run(settings: Settings, command: Command) -> ExitCode {
 async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
     match command {
         Command::Show { json } => {
-            let db = open_cache(&settings).await?;
+            let db = open_local(&settings).await?;
             let profile = db.load_profile().await?.map(to_domain);
             print_profile(profile.as_ref(), None, json, false);
             Ok(())
         }
         Command::Status { json } => {
-            let db = open_cache(&settings).await?;
+            let db = open_local(&settings).await?;
             let profile = db.load_profile().await?.map(to_domain);
             let attempt = db.last_sync_attempt().await?;
             print_profile(profile.as_ref(), attempt.as_ref(), json, true);
@@ -197,8 +197,27 @@ async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
     }
 }
 
+/// The cache alone (no network), telling the user if a damaged one had to be replaced.
+async fn open_local(
+    settings: &Settings,
+) -> Result<crate::data::services::database::DatabaseService, SessionError> {
+    let (db, recovered) = open_or_recover_cache(settings).await?;
+    if let Some(aside) = recovered {
+        eprintln!(
+            "offline-profile: the local profile was damaged; it was kept aside as {} and a fresh \
+             one was started (run `offline-profile sync` to fetch it from the server)",
+            aside.display()
+        );
+    }
+    Ok(db)
+}
+
 async fn open(settings: Settings) -> Result<Session, SessionError> {
-    Session::open(settings).await
+    let session = Session::open(settings).await?;
+    if let Some(notice) = session.repository.status().notice {
+        eprintln!("offline-profile: {notice}");
+    }
+    Ok(session)
 }
 
 async fn set(

@@ -100,7 +100,7 @@ impl Session {
     /// Opens the cache and the API client; starts the embedded server when no `--api` is given
     /// (unless working offline, when no request may leave the app anyway).
     pub async fn open(settings: Settings) -> Result<Self, SessionError> {
-        let db = open_cache(&settings).await?;
+        let (db, recovered) = open_or_recover_cache(&settings).await?;
         let (api, server) = match &settings.api {
             Some(url) => (ApiClientService::new(url, settings.token.clone())?, None),
             None => {
@@ -115,6 +115,13 @@ impl Session {
             write: settings.write_strategy,
         };
         let repository = UserProfileRepository::new(db, api, strategies, settings.offline).await?;
+        if let Some(aside) = recovered {
+            repository.set_notice(format!(
+                "The profile stored on this computer was damaged. It was kept aside as {} and a \
+                 fresh copy is being fetched from the server.",
+                aside.display()
+            ));
+        }
         Ok(Self {
             repository,
             settings,
@@ -125,10 +132,40 @@ impl Session {
 
 /// Opens the local cache only: for commands that never touch the network.
 pub async fn open_cache(settings: &Settings) -> Result<DatabaseService, SessionError> {
+    Ok(open_or_recover_cache(settings).await?.0)
+}
+
+/// Opens the local cache. A file that is not a usable database is kept aside (renamed with a
+/// timestamp, never deleted) and a fresh cache is started; the second value names the file
+/// kept aside, so the user can be told.
+pub async fn open_or_recover_cache(
+    settings: &Settings,
+) -> Result<(DatabaseService, Option<PathBuf>), SessionError> {
     create_dir(&settings.data_dir)?;
-    DatabaseService::open(&settings.cache_path())
-        .await
-        .map_err(|e| SessionError::Repository(e.into()))
+    let path = settings.cache_path();
+    match DatabaseService::open(&path).await {
+        Ok(db) => Ok((db, None)),
+        Err(error) if error.is_corrupt() => {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            let aside = path.with_file_name(format!("profile.sqlite3.corrupt-{stamp}"));
+            tracing::error!(%error, aside = %aside.display(), "the local cache is damaged; keeping it aside and starting afresh");
+            for suffix in ["", "-wal", "-shm"] {
+                let from = PathBuf::from(format!("{}{suffix}", path.display()));
+                let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+                if from.exists() {
+                    std::fs::rename(&from, &to).map_err(|e| SessionError::DataDir {
+                        path: from.clone(),
+                        reason: format!("cannot move the damaged cache aside: {e}"),
+                    })?;
+                }
+            }
+            let db = DatabaseService::open(&path)
+                .await
+                .map_err(|e| SessionError::Repository(e.into()))?;
+            Ok((db, Some(aside)))
+        }
+        Err(error) => Err(SessionError::Repository(error.into())),
+    }
 }
 
 /// Creates a data folder (private to the owner where the platform allows).

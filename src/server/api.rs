@@ -23,6 +23,8 @@ use tracing::Level;
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Requests whose headers add up to more than this are refused with 431.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 /// A request that takes longer than this to answer gets 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The event stream sends a comment at least this often so idle connections stay open.
@@ -30,14 +32,18 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The whole server: `/health` and the token-guarded `/v1` routes.
 pub fn router(state: AppState) -> Router {
+    // The guard wraps everything under /v1, unknown paths and methods included, so nothing
+    // there answers (not even "no such route") without the token.
     let v1 = Router::new()
-        .route("/v1/profile", get(get_profile).put(put_profile))
-        .route("/v1/profile/events", get(events))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route("/profile", get(get_profile).put(put_profile))
+        .route("/profile/events", get(events))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/health", get(health))
-        .merge(v1)
+        .nest("/v1", v1)
         .fallback(not_found)
+        .layer(middleware::from_fn(limit_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -106,8 +112,26 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such resource")
+async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("there is no {method} {}", uri.path()),
+    )
+}
+
+async fn limit_headers(request: Request, next: Next) -> Result<Response, ApiError> {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the request headers are larger than {MAX_HEADER_BYTES} bytes"),
+        ));
+    }
+    Ok(next.run(request).await)
 }
 
 async fn require_token(

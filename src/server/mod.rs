@@ -7,7 +7,7 @@
 mod api;
 mod store;
 
-pub use api::{MAX_BODY_BYTES, router};
+pub use api::{MAX_BODY_BYTES, MAX_HEADER_BYTES, router};
 pub use store::{PutOutcome, Store, StoreError};
 
 use crate::data::services::api_client::ProfileWire;

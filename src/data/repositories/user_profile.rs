@@ -91,6 +91,8 @@ pub struct Status {
     pub confirmed: bool,
     pub work_offline: bool,
     pub last_attempt: Option<SyncAttemptRow>,
+    /// Something the user must be told once (e.g. a damaged cache was replaced).
+    pub notice: Option<String>,
 }
 
 impl Status {
@@ -329,6 +331,17 @@ impl UserProfileRepository {
         } else {
             Ok(())
         }
+    }
+
+    /// Shows `notice` to the user (window banner, CLI stderr) until it is dismissed.
+    pub fn set_notice(&self, notice: impl Into<String>) {
+        let notice = notice.into();
+        tracing::warn!(%notice, "notice");
+        self.status.send_modify(|status| status.notice = Some(notice));
+    }
+
+    pub fn dismiss_notice(&self) {
+        self.status.send_if_modified(|status| status.notice.take().is_some());
     }
 
     /// Resolves once "Work offline" is `on` (at once if it already is).

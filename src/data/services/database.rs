@@ -23,8 +23,16 @@ pub struct DatabaseError {
 impl DatabaseError {
     /// `true` when the file is not a usable SQLite database (as opposed to a busy or full disk).
     pub fn is_corrupt(&self) -> bool {
-        let text = self.source.to_string();
-        text.contains("file is not a database") || text.contains("malformed")
+        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with their extended codes.
+        match self.source.as_database_error().and_then(|e| e.code()) {
+            Some(code) => code
+                .parse::<i32>()
+                .is_ok_and(|code| matches!(code & 0xff, 11 | 26)),
+            None => {
+                let text = self.source.to_string();
+                text.contains("file is not a database") || text.contains("malformed")
+            }
+        }
     }
 }
 

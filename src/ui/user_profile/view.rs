@@ -27,7 +27,24 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             form(view_model)
         };
 
-    let mut content = column![header, body].spacing(20).max_width(560);
+    let mut content = column![header].spacing(20).max_width(560);
+    if let Some(notice) = view_model.notice() {
+        content = content.push(
+            container(
+                row![
+                    text(notice.to_owned()).size(14).width(Length::Fill),
+                    button(text("Dismiss"))
+                        .on_press(Message::DismissNotice)
+                        .style(button::secondary),
+                ]
+                .spacing(12)
+                .align_y(Alignment::Center),
+            )
+            .padding(12)
+            .style(container::rounded_box),
+        );
+    }
+    content = content.push(body);
     if let Some(conflict) = conflict_panel(view_model) {
         content = content.push(conflict);
     }

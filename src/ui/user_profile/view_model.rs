@@ -37,6 +37,8 @@ pub enum Message {
     Reload,
     /// Time passed: relative times and countdowns move on.
     Tick,
+    /// Close the notice banner.
+    DismissNotice,
 }
 
 /// Whether the first read has produced anything yet.
@@ -313,6 +315,11 @@ impl UserProfileViewModel {
                 self.now = Utc::now();
                 Task::none()
             }
+            Message::DismissNotice => {
+                self.repository.dismiss_notice();
+                self.status.notice = None;
+                Task::none()
+            }
         }
     }
 
@@ -398,6 +405,10 @@ impl UserProfileViewModel {
 
     pub fn photo_url_error(&self) -> Option<&str> {
         self.photo_url_error.as_deref()
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.status.notice.as_deref()
     }
 
     pub fn error(&self) -> Option<&str> {
