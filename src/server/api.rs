@@ -32,17 +32,16 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The whole server: `/health` and the token-guarded `/v1` routes.
 pub fn router(state: AppState) -> Router {
-    // The guard wraps everything under /v1, unknown paths and methods included, so nothing
-    // there answers (not even "no such route") without the token.
     let v1 = Router::new()
         .route("/profile", get(get_profile).put(put_profile))
-        .route("/profile/events", get(events))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route("/profile/events", get(events));
     Router::new()
         .route("/health", get(health))
         .nest("/v1", v1)
         .fallback(not_found)
+        // Outside the routing, so every path under /v1 — unknown paths and methods included —
+        // is refused without the token, never answered (not even with "no such route").
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .layer(middleware::from_fn(limit_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -139,6 +138,10 @@ async fn require_token(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    let path = request.uri().path();
+    if path != "/v1" && !path.starts_with("/v1/") {
+        return Ok(next.run(request).await);
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -41,11 +41,19 @@ pub async fn spawn_server() -> TestServer {
 
 /// A server whose router is wrapped by `wrap` (to hold requests, count them, ...).
 pub async fn spawn_server_with(wrap: impl FnOnce(axum::Router) -> axum::Router) -> TestServer {
+    spawn_server_full(TOKEN, wrap).await
+}
+
+/// A server with its own token and wrapped router.
+pub async fn spawn_server_full(
+    token: &str,
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("server.sqlite3"))
         .await
         .unwrap();
-    let state = AppState::new(store, TOKEN);
+    let state = AppState::new(store, token);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app = wrap(server::router(state.clone()));
     TestServer {

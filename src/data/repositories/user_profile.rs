@@ -337,11 +337,13 @@ impl UserProfileRepository {
     pub fn set_notice(&self, notice: impl Into<String>) {
         let notice = notice.into();
         tracing::warn!(%notice, "notice");
-        self.status.send_modify(|status| status.notice = Some(notice));
+        self.status
+            .send_modify(|status| status.notice = Some(notice));
     }
 
     pub fn dismiss_notice(&self) {
-        self.status.send_if_modified(|status| status.notice.take().is_some());
+        self.status
+            .send_if_modified(|status| status.notice.take().is_some());
     }
 
     /// Resolves once "Work offline" is `on` (at once if it already is).
