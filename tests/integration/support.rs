@@ -108,9 +108,19 @@ pub enum Mode {
     Up,
     /// Close every connection at once, as a network that is gone would.
     Down,
+    /// Wait this long, then forward.
+    Delay(Duration),
+    /// Forward only the first bytes of the request, then cut the connection.
+    CutRequest(usize),
+    /// Forward the request and only the first bytes of the response, then cut.
+    CutResponse(usize),
     /// Forward the request, let the server answer (and commit), then cut the connection
     /// before the client sees a byte of the response.
     DropResponses,
+    /// Answer every request with these raw bytes instead of the server's answer.
+    Respond(&'static str),
+    /// Forward the response one byte at a time, this long apart.
+    Trickle(Duration),
 }
 
 /// A TCP proxy in front of a server that injects faults on real sockets. Changing the mode
@@ -146,17 +156,8 @@ impl Proxy {
                     let Ok(outbound) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    let forward = async move {
-                        if mode == Mode::Up {
-                            let (mut inbound, mut outbound) = (inbound, outbound);
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        } else {
-                            drop_response(inbound, outbound).await;
-                        }
-                    };
                     tokio::select! {
-                        () = forward => {}
+                        () = forward(mode, inbound, outbound) => {}
                         _ = changes.changed() => {}
                     }
                 });
@@ -182,18 +183,91 @@ impl Proxy {
     }
 }
 
-async fn drop_response(inbound: TcpStream, outbound: TcpStream) {
+async fn forward(mode: Mode, mut inbound: TcpStream, mut outbound: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    match mode {
+        Mode::Up | Mode::Down => {
+            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+        }
+        Mode::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+        }
+        Mode::CutRequest(bytes) => {
+            let mut buffer = vec![0u8; bytes];
+            if let Ok(n) = inbound.read(&mut buffer).await {
+                let _ = outbound.write_all(&buffer[..n]).await;
+            }
+        }
+        Mode::CutResponse(bytes) => {
+            let (mut client_read, mut client_write) = inbound.into_split();
+            let (mut server_read, mut server_write) = outbound.into_split();
+            let request = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut buffer = vec![0u8; bytes];
+            if server_read.read_exact(&mut buffer).await.is_ok() {
+                let _ = client_write.write_all(&buffer).await;
+            }
+            request.abort();
+        }
+        Mode::DropResponses => {
+            let (mut client_read, _client_write) = inbound.into_split();
+            let (mut server_read, mut server_write) = outbound.into_split();
+            let request = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            // The server's first byte means it has answered, so it has committed; the client
+            // never sees it.
+            let mut byte = [0u8; 1];
+            let _ = server_read.read(&mut byte).await;
+            request.abort();
+        }
+        Mode::Respond(raw) => {
+            read_request(&mut inbound).await;
+            let _ = inbound.write_all(raw.as_bytes()).await;
+            let _ = inbound.shutdown().await;
+        }
+        Mode::Trickle(gap) => {
+            let (mut client_read, mut client_write) = inbound.into_split();
+            let (mut server_read, mut server_write) = outbound.into_split();
+            let request = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut byte = [0u8; 1];
+            while let Ok(1) = server_read.read(&mut byte).await {
+                if client_write.write_all(&byte).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(gap).await;
+            }
+            request.abort();
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 request (head and a `Content-Length` body) and discards it.
+async fn read_request(stream: &mut TcpStream) {
     use tokio::io::AsyncReadExt;
-    let (mut client_read, _client_write) = inbound.into_split();
-    let (mut server_read, mut server_write) = outbound.into_split();
-    let forward = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-    });
-    // The server's first byte means it has answered, so it has committed; the client never
-    // sees it.
-    let mut byte = [0u8; 1];
-    let _ = server_read.read(&mut byte).await;
-    forward.abort();
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&chunk[..n]),
+        }
+    }
 }
 
 impl Drop for Proxy {

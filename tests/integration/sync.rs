@@ -469,3 +469,29 @@ async fn a_503_with_retry_after_is_honoured_and_then_synced() {
     assert_eq!(server.store().get().await.unwrap().unwrap().name, "Patient");
     synchronizer.abort();
 }
+
+#[tokio::test]
+async fn an_edit_after_a_lost_response_is_not_a_conflict_with_ourselves() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
+    let client = Client::new();
+    client.repository(&proxy.url()).await.sync().await.unwrap();
+
+    // The first edit reaches the server, but its answer is lost.
+    proxy.set_mode(Mode::DropResponses);
+    let repository = client.repository(&proxy.url()).await;
+    repository.save("First", "").await.unwrap();
+    assert!(repository.sync().await.is_err());
+    assert_eq!(server.store().get().await.unwrap().unwrap().name, "First");
+
+    // The user edits again before anything is heard back.
+    repository.save("Second", "").await.unwrap();
+    proxy.set_mode(Mode::Up);
+    let repository = client.repository(&proxy.url()).await;
+    assert_eq!(repository.sync().await.unwrap(), SyncOutcome::Synced);
+    let stored = server.store().get().await.unwrap().unwrap();
+    assert_eq!((stored.name.as_str(), stored.version), ("Second", 3));
+    let local = repository.cached().await.unwrap().unwrap();
+    assert!(local.synchronized && local.conflict.is_none());
+}

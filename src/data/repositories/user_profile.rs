@@ -435,6 +435,9 @@ impl UserProfileRepository {
             let precondition = local
                 .base_version()
                 .map_or(Precondition::Create, Precondition::Version);
+            self.db
+                .record_sent(local.revision, &local.fields, local.base_version())
+                .await?;
             match self.api.put_profile(&local.fields, precondition).await {
                 Ok(server) => {
                     self.confirm();
@@ -469,6 +472,22 @@ impl UserProfileRepository {
         local: &UserProfile,
         theirs: &ServerProfile,
     ) -> Result<Option<SyncOutcome>, RepositoryError> {
+        if let Some((sent, sent_base)) = &local.in_flight
+            && *sent == theirs.fields
+            && theirs.version > *sent_base
+        {
+            // Our own earlier push landed but its answer was lost; the edit made since then
+            // was made on top of it. Not a conflict: rebase and push again.
+            tracing::info!(
+                version = theirs.version,
+                "an earlier push had landed; rebasing"
+            );
+            self.db
+                .rebase(local.revision, &local.fields, theirs, Utc::now())
+                .await?;
+            self.publish_from_db().await?;
+            return Ok(None);
+        }
         let base = local.base.as_ref().map(|base| &base.fields);
         match merge(base, &local.fields, &theirs.fields) {
             MergeOutcome::Merged(fields) => {
@@ -661,5 +680,9 @@ pub fn to_domain(row: ProfileRow) -> UserProfile {
         updated_at: row.updated_at,
         synced_at: row.synced_at,
         conflict,
+        in_flight: match (row.sent_name, row.sent_photo_url, row.sent_base_version) {
+            (Some(name), Some(photo_url), Some(base)) => Some((Fields { name, photo_url }, base)),
+            _ => None,
+        },
     }
 }

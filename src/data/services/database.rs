@@ -54,6 +54,9 @@ pub struct ProfileRow {
     pub conflict_photo_url: Option<String>,
     pub conflict_updated_at: Option<DateTime<Utc>>,
     pub conflict_fields: Option<String>,
+    pub sent_name: Option<String>,
+    pub sent_photo_url: Option<String>,
+    pub sent_base_version: Option<i64>,
 }
 
 /// The outcome of the last sync attempt.
@@ -72,7 +75,8 @@ pub struct DatabaseService {
 
 const SELECT_PROFILE: &str = "SELECT name, photo_url, synchronized, revision, base_version, \
     base_name, base_photo_url, base_updated_at, updated_at, synced_at, conflict_version, \
-    conflict_name, conflict_photo_url, conflict_updated_at, conflict_fields FROM profile WHERE id = 1";
+    conflict_name, conflict_photo_url, conflict_updated_at, conflict_fields, sent_name, \
+    sent_photo_url, sent_base_version FROM profile WHERE id = 1";
 
 impl DatabaseService {
     /// Opens (or creates) the cache at `path` and brings its schema up to date.
@@ -151,7 +155,8 @@ impl DatabaseService {
                 "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
                      base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
                      synced_at = ?6, conflict_version = NULL, conflict_name = NULL, \
-                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL \
+                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL, \
+                     sent_name = NULL, sent_photo_url = NULL, sent_base_version = NULL \
                      WHERE id = 1 AND revision = ?1",
             )
             .bind(sent_revision)
@@ -167,7 +172,9 @@ impl DatabaseService {
             if !synced {
                 sqlx::query(
                     "UPDATE profile SET base_version = ?1, base_name = ?2, \
-                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5 WHERE id = 1",
+                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5, \
+                         sent_name = NULL, sent_photo_url = NULL, sent_base_version = NULL \
+                         WHERE id = 1",
                 )
                 .bind(server.version)
                 .bind(&server.fields.name)
@@ -179,6 +186,33 @@ impl DatabaseService {
             }
             tx.commit().await?;
             Ok(synced)
+        })
+        .await
+    }
+
+    /// Remembers what is about to be pushed (on top of `base_version`, `None` for a create), so
+    /// a lost answer can be recognised later. An earlier push whose answer never came is kept
+    /// (it may still have landed); the record is cleared when an answer is recorded.
+    pub async fn record_sent(
+        &self,
+        revision: i64,
+        fields: &Fields,
+        base_version: Option<i64>,
+    ) -> Result<(), DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "UPDATE profile SET sent_name = ?2, sent_photo_url = ?3, sent_base_version = ?4 \
+                 WHERE id = 1 AND revision = ?1 AND sent_name IS NULL",
+            )
+            .bind(revision)
+            .bind(&fields.name)
+            .bind(&fields.photo_url)
+            .bind(base_version.unwrap_or(0))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
         })
         .await
     }
@@ -258,7 +292,8 @@ impl DatabaseService {
                      base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
                      synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, \
                      conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
-                     conflict_updated_at = NULL, conflict_fields = NULL \
+                     conflict_updated_at = NULL, conflict_fields = NULL, sent_name = NULL, \
+                     sent_photo_url = NULL, sent_base_version = NULL \
                      WHERE id = 1 AND revision = ?1",
             )
             .bind(expected_revision)
