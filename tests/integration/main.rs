@@ -2,6 +2,7 @@
 //! real HTTP. One binary, so the heavy dependencies are linked once.
 
 mod cli;
+mod crash;
 mod faults;
 mod hardening;
 mod layering;

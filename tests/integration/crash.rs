@@ -1,0 +1,150 @@
+//! Kill the real binary at random moments, the way SQLite tests itself: every save that was
+//! reported is still there, the database is never damaged, and a final sync converges.
+//! `OFFLINE_PROFILE_CRASH_KILLS` sets the number of kills (default 200) for a longer soak.
+
+use crate::support::{TOKEN, spawn_server};
+use rand::Rng;
+use sqlx::Row;
+use sqlx::sqlite::SqliteConnectOptions;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+struct Acknowledged {
+    revision: i64,
+    name: String,
+    index: usize,
+}
+
+async fn check_database(path: &std::path::Path) -> Option<(i64, String)> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok", "the database is damaged");
+    let row = sqlx::query("SELECT revision, name FROM profile WHERE id = 1")
+        .fetch_optional(&pool)
+        .await
+        .unwrap()
+        .map(|row| (row.get::<i64, _>(0), row.get::<String, _>(1)));
+    pool.close().await;
+    row
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_binary_at_random_moments_never_loses_a_reported_save() {
+    let kills: usize = std::env::var("OFFLINE_PROFILE_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let server = spawn_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("profile.sqlite3");
+    let command = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_offline-profile"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--api", &server.url()])
+            .args(args)
+            .env("OFFLINE_PROFILE_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        command
+    };
+    let mut rng = rand::rng();
+    let mut acknowledged: Option<Acknowledged> = None;
+    let (mut killed, mut finished, mut reported) = (0usize, 0usize, 0usize);
+    let mut index = 0;
+    while killed < kills {
+        index += 1;
+        let name = format!("Save number {index}");
+        let args: Vec<&str> = match rng.random_range(0..10) {
+            0 => vec!["sync"],
+            1 => vec!["watch"],
+            _ => vec!["set", "--name", &name],
+        };
+        let mut child = command(&args).spawn().unwrap();
+        // A `set` takes about 60 ms in a debug build: kill anywhere in and around it.
+        tokio::time::sleep(Duration::from_micros(rng.random_range(0..90_000))).await;
+        match child.try_wait().unwrap() {
+            Some(_) => finished += 1,
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                killed += 1;
+            }
+        }
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if let Some(revision) = stdout
+            .strip_prefix("saved locally (revision ")
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            reported += 1;
+            acknowledged = Some(Acknowledged {
+                revision,
+                name: name.clone(),
+                index,
+            });
+        }
+
+        if !cache.exists() {
+            assert!(acknowledged.is_none());
+            continue;
+        }
+        let row = check_database(&cache).await;
+        if let Some(ack) = &acknowledged {
+            let (revision, stored) = row.expect("an acknowledged save has a row");
+            assert!(
+                revision >= ack.revision,
+                "revision went back from {} to {revision}",
+                ack.revision
+            );
+            // The stored value is the acknowledged one or one attempted after it.
+            let stored_index: usize = stored
+                .strip_prefix("Save number ")
+                .and_then(|n| n.parse().ok())
+                .expect("only values the test wrote");
+            assert!(
+                stored_index >= ack.index,
+                "{stored:?} is older than the acknowledged {:?}",
+                ack.name
+            );
+            if revision == ack.revision {
+                assert_eq!(stored, ack.name);
+            }
+        }
+    }
+    assert!(
+        reported >= 10,
+        "enough saves were reported before a kill to check ({reported})"
+    );
+
+    // Finally: one acknowledged save and a sync leave the server holding it.
+    let output = command(&["set", "--name", "Save number final"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let mut synced = false;
+    for _ in 0..3 {
+        if command(&["sync"]).output().unwrap().status.success() {
+            synced = true;
+            break;
+        }
+    }
+    assert!(synced, "a final sync succeeds");
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Save number final"
+    );
+    let (_, stored) = check_database(&cache).await.unwrap();
+    assert_eq!(stored, "Save number final");
+    eprintln!(
+        "{index} runs: {killed} killed with SIGKILL, {finished} finished first, {reported} saves \
+         reported; integrity ok and every reported save present after each"
+    );
+}
