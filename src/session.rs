@@ -182,16 +182,39 @@ fn create_dir(path: &Path) -> Result<(), SessionError> {
 
 async fn start_embedded(settings: &Settings, token: &str) -> Result<RunningServer, SessionError> {
     let db = settings.server_db_path();
-    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let server = server::start(&db, token, loopback)
-        .await
-        .map_err(|e| SessionError::Server(e.to_string()))?;
+    let failed = |e: &dyn std::fmt::Display| SessionError::Server(e.to_string());
+    // The same port as last time when it is free, so URLs the server handed out (the demo
+    // photo's) keep working; otherwise any free port.
+    let port_file = settings.data_dir.join("server").join("port");
+    let remembered = std::fs::read_to_string(&port_file)
+        .ok()
+        .and_then(|text| text.trim().parse::<u16>().ok());
+    let loopback = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let server = match remembered {
+        Some(port) => match server::start(&db, token, loopback(port)).await {
+            Ok(server) => server,
+            Err(error) => {
+                tracing::info!(%error, port, "the embedded server's last port is taken");
+                server::start(&db, token, loopback(0))
+                    .await
+                    .map_err(|e| failed(&e))?
+            }
+        },
+        None => server::start(&db, token, loopback(0))
+            .await
+            .map_err(|e| failed(&e))?,
+    };
+    if remembered != Some(server.addr.port())
+        && let Err(error) = std::fs::write(&port_file, server.addr.port().to_string())
+    {
+        tracing::warn!(%error, "cannot remember the embedded server's port");
+    }
     let seeded = server
         .state
         .store
-        .seed(&server::demo_profile())
+        .seed(&server::demo_profile(&server.url()))
         .await
-        .map_err(|e| SessionError::Server(e.to_string()))?;
+        .map_err(|e| failed(&e))?;
     if seeded {
         tracing::info!("embedded server seeded with the demo profile");
     }

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/profile/events", get(events));
     Router::new()
         .route("/health", get(health))
+        .route(SAMPLE_AVATAR_PATH, get(sample_avatar))
         .nest("/v1", v1)
         .fallback(not_found)
         // Outside the routing, so every path under /v1 — unknown paths and methods included —
@@ -105,6 +106,22 @@ impl From<super::StoreError> for ApiError {
             "the server could not access its storage",
         )
     }
+}
+
+/// Where the server offers a sample photo (public, like any photo URL), so the demo profile
+/// shows a picture without the internet.
+pub const SAMPLE_AVATAR_PATH: &str = "/assets/avatar.png";
+
+async fn sample_avatar() -> Response {
+    const PNG: &[u8] = include_bytes!("../../assets/avatar.png");
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        PNG,
+    )
+        .into_response()
 }
 
 async fn health() -> Json<serde_json::Value> {

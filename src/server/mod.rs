@@ -7,7 +7,7 @@
 mod api;
 mod store;
 
-pub use api::{MAX_BODY_BYTES, MAX_HEADER_BYTES, router};
+pub use api::{MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
 pub use store::{PutOutcome, Store, StoreError};
 
 use crate::data::services::api_client::ProfileWire;
@@ -56,9 +56,9 @@ impl AppState {
     }
 }
 
-/// The demo profile a fresh embedded server starts with.
-pub fn demo_profile() -> Fields {
-    Fields::new("Ada Lovelace", "")
+/// The demo profile a fresh embedded server at `base_url` starts with, photo included.
+pub fn demo_profile(base_url: &str) -> Fields {
+    Fields::new("Ada Lovelace", format!("{base_url}{SAMPLE_AVATAR_PATH}"))
 }
 
 /// A server running on a tokio task; stops when dropped.

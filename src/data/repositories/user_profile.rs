@@ -55,6 +55,8 @@ pub enum RepositoryError {
     NoConflict,
     #[error("the local profile disappeared while it was being saved")]
     Vanished,
+    #[error("{0}")]
+    Avatar(String),
 }
 
 impl RepositoryError {
@@ -508,6 +510,31 @@ impl UserProfileRepository {
                 Ok(recorded.then_some(SyncOutcome::Conflict))
             }
         }
+    }
+
+    /// The photo at `url` as a small PNG: from the local cache when it was fetched before (so
+    /// it shows offline), otherwise downloaded, checked and cached. `None` for an empty URL, or
+    /// when working offline and nothing is cached.
+    pub async fn avatar(&self, url: &str) -> Result<Option<Vec<u8>>, RepositoryError> {
+        if url.is_empty() {
+            return Ok(None);
+        }
+        if let Some(png) = self.db.load_avatar(url).await? {
+            return Ok(Some(png));
+        }
+        if self.work_offline() {
+            return Ok(None);
+        }
+        let bytes = self
+            .api
+            .fetch_image(url, crate::data::avatar::MAX_DOWNLOAD_BYTES)
+            .await?;
+        let png = tokio::task::spawn_blocking(move || crate::data::avatar::thumbnail(&bytes))
+            .await
+            .map_err(|e| RepositoryError::Avatar(e.to_string()))?
+            .map_err(|e| RepositoryError::Avatar(e.to_string()))?;
+        self.db.store_avatar(url, &png, Utc::now()).await?;
+        Ok(Some(png))
     }
 
     /// Settles a conflict: keep the local values (they will be pushed over the server's) or

@@ -283,6 +283,51 @@ impl ApiClientService {
 }
 
 impl ApiClientService {
+    /// Downloads the photo at `url` (`https://`, or `http://` to this computer), at most
+    /// `max_bytes`. The bearer token is never sent to a photo host.
+    pub async fn fetch_image(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+        use futures::StreamExt;
+        let parsed = url::Url::parse(url).map_err(|e| ApiError::Rejected {
+            status: 0,
+            reason: format!("bad photo URL: {e}"),
+        })?;
+        check_web_url(&parsed).map_err(|e| ApiError::Rejected {
+            status: 0,
+            reason: format!("the photo URL {e}"),
+        })?;
+        let response = self
+            .http
+            .get(parsed)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if !response.status().is_success() {
+            return Err(status_error(response).await);
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_bytes as u64)
+        {
+            return Err(ApiError::Rejected {
+                status: 0,
+                reason: format!("the photo is larger than {max_bytes} bytes"),
+            });
+        }
+        let mut body = Vec::new();
+        let mut chunks = response.bytes_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(transport_error)?;
+            if body.len() + chunk.len() > max_bytes {
+                return Err(ApiError::Rejected {
+                    status: 0,
+                    reason: format!("the photo is larger than {max_bytes} bytes"),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     /// `GET /v1/profile/events`: connects to the server's event stream and yields the profile
     /// each time the server announces it (at once, then on every change). The stream ends with
     /// an error when the connection breaks.

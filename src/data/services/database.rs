@@ -370,6 +370,46 @@ impl DatabaseService {
         .await
     }
 
+    /// The stored thumbnail for `url`, if any.
+    pub async fn load_avatar(&self, url: &str) -> Result<Option<Vec<u8>>, DatabaseError> {
+        self.wrap(async {
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT png FROM avatar WHERE url = ?1")
+                .bind(url)
+                .fetch_optional(&self.pool)
+                .await
+        })
+        .await
+    }
+
+    /// Keeps `png` as the thumbnail for `url`, replacing any other (only the current photo is
+    /// kept).
+    pub async fn store_avatar(
+        &self,
+        url: &str,
+        png: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), DatabaseError> {
+        self.wrap(async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query("DELETE FROM avatar WHERE url <> ?1")
+                .bind(url)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO avatar (url, png, fetched_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (url) DO UPDATE SET png = ?2, fetched_at = ?3",
+            )
+            .bind(url)
+            .bind(png)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn record_sync_attempt(
         &self,
         at: DateTime<Utc>,

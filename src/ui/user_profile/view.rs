@@ -1,7 +1,7 @@
 //! The profile screen: a pure function of the view model's state. It emits `Message`s and does
 //! nothing else.
 
-use super::view_model::{Badge, Loading, Message, UserProfileViewModel};
+use super::view_model::{Avatar, Badge, Loading, Message, UserProfileViewModel};
 use crate::data::repositories::user_profile::Resolution;
 use iced::widget::{button, column, container, row, space, text, text_input, toggler, tooltip};
 use iced::{Alignment, Border, Element, Length, Theme};
@@ -120,12 +120,9 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     .align_y(Alignment::Center);
 
     column![
-        row![
-            avatar(view_model.name()),
-            column![name, photo_url].spacing(14)
-        ]
-        .spacing(20)
-        .align_y(Alignment::Start),
+        row![avatar(view_model), column![name, photo_url].spacing(14)]
+            .spacing(20)
+            .align_y(Alignment::Start),
         column![actions, text(marker).size(13).style(text::warning)].spacing(8),
     ]
     .spacing(18)
@@ -144,8 +141,27 @@ fn field<'a>(
     column.into()
 }
 
-/// The initials on a coloured disc, until photos are shown.
-fn avatar(name: &str) -> Element<'_, Message> {
+/// The photo, or the initials on a coloured disc when there is none (or it cannot be shown).
+fn avatar(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    match view_model.avatar() {
+        Avatar::Ready { handle, .. } => iced::widget::image(handle.clone())
+            .width(88)
+            .height(88)
+            .into(),
+        Avatar::Unavailable { reason, .. } => tooltip(
+            initials(view_model.name()),
+            container(text(format!("The photo cannot be shown: {reason}")).size(13))
+                .padding(8)
+                .max_width(280)
+                .style(container::rounded_box),
+            tooltip::Position::Bottom,
+        )
+        .into(),
+        Avatar::None | Avatar::Loading { .. } => initials(view_model.name()),
+    }
+}
+
+fn initials(name: &str) -> Element<'_, Message> {
     let initials: String = name
         .split_whitespace()
         .filter_map(|word| word.chars().next())

@@ -9,6 +9,7 @@ use crate::data::repositories::user_profile::{
 use crate::domain::{Fields, SyncState, UserProfile, validate_name, validate_photo_url};
 use chrono::{DateTime, Utc};
 use iced::keyboard::{self, key};
+use iced::widget::image;
 use iced::{Subscription, Task, event};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -39,6 +40,41 @@ pub enum Message {
     Tick,
     /// Close the notice banner.
     DismissNotice,
+    /// The photo for this URL was read from the cache or downloaded (a small PNG), or not.
+    AvatarLoaded(String, Result<Option<Vec<u8>>, RepositoryError>),
+    /// Move the keyboard focus to the next (Tab) or previous (Shift+Tab) field.
+    FocusNext,
+    FocusPrevious,
+}
+
+/// The photo beside the form.
+#[derive(Debug, Clone)]
+pub enum Avatar {
+    /// No photo URL: the initials are shown.
+    None,
+    Loading {
+        url: String,
+    },
+    Ready {
+        url: String,
+        handle: image::Handle,
+    },
+    /// The photo cannot be shown (offline and never fetched, not an image, too large...).
+    Unavailable {
+        url: String,
+        reason: String,
+    },
+}
+
+impl Avatar {
+    fn url(&self) -> Option<&str> {
+        match self {
+            Avatar::None => None,
+            Avatar::Loading { url }
+            | Avatar::Ready { url, .. }
+            | Avatar::Unavailable { url, .. } => Some(url),
+        }
+    }
 }
 
 /// Whether the first read has produced anything yet.
@@ -160,6 +196,7 @@ pub struct UserProfileViewModel {
     saving: bool,
     /// The last action that failed, with its reason (shown under the form).
     error: Option<String>,
+    avatar: Avatar,
     now: DateTime<Utc>,
 }
 
@@ -178,11 +215,36 @@ impl UserProfileViewModel {
             photo_url_error: None,
             saving: false,
             error: None,
+            avatar: Avatar::None,
             now: Utc::now(),
         };
         view_model.apply_status(status);
-        let task = view_model.read();
+        let task = Task::batch([view_model.read(), view_model.avatar_task()]);
         (view_model, task)
+    }
+
+    /// Loads the saved profile's photo when it changed.
+    fn avatar_task(&mut self) -> Task<Message> {
+        let url = self
+            .profile()
+            .map(|profile| profile.photo_url().to_owned())
+            .unwrap_or_default();
+        if self.avatar.url().unwrap_or_default() == url {
+            return Task::none();
+        }
+        if url.is_empty() {
+            self.avatar = Avatar::None;
+            return Task::none();
+        }
+        self.avatar = Avatar::Loading { url: url.clone() };
+        let repository = self.repository.clone();
+        Task::perform(
+            async move {
+                let result = repository.avatar(&url).await;
+                (url, result)
+            },
+            |(url, result)| Message::AvatarLoaded(url, result),
+        )
     }
 
     fn read(&self) -> Task<Message> {
@@ -192,6 +254,11 @@ impl UserProfileViewModel {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.handle(message);
+        Task::batch([task, self.avatar_task()])
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::NameChanged(name) => {
                 self.name_error = validate_name(&name).err();
@@ -315,6 +382,31 @@ impl UserProfileViewModel {
                 self.now = Utc::now();
                 Task::none()
             }
+            Message::AvatarLoaded(url, result) => {
+                if self.avatar.url() != Some(url.as_str()) {
+                    return Task::none(); // A newer photo is being loaded.
+                }
+                self.avatar = match result {
+                    Ok(Some(png)) => Avatar::Ready {
+                        url,
+                        handle: image::Handle::from_bytes(png),
+                    },
+                    Ok(None) => Avatar::Unavailable {
+                        url,
+                        reason: "not downloaded yet (working offline)".into(),
+                    },
+                    Err(error) => {
+                        tracing::warn!(%error, "the photo cannot be shown");
+                        Avatar::Unavailable {
+                            url,
+                            reason: error.to_string(),
+                        }
+                    }
+                };
+                Task::none()
+            }
+            Message::FocusNext => iced::widget::operation::focus_next(),
+            Message::FocusPrevious => iced::widget::operation::focus_previous(),
             Message::DismissNotice => {
                 self.repository.dismiss_notice();
                 self.status.notice = None;
@@ -405,6 +497,10 @@ impl UserProfileViewModel {
 
     pub fn photo_url_error(&self) -> Option<&str> {
         self.photo_url_error.as_deref()
+    }
+
+    pub fn avatar(&self) -> &Avatar {
+        &self.avatar
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -506,12 +602,15 @@ impl UserProfileViewModel {
     }
 }
 
-/// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Esc reverts unsaved typing.
+/// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Esc reverts unsaved typing, Tab and
+/// Shift+Tab move between the fields.
 pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<Message> {
     match key.as_ref() {
         keyboard::Key::Character("s") if modifiers.command() => Some(Message::Save),
         keyboard::Key::Character("r") if modifiers.command() => Some(Message::SyncNow),
         keyboard::Key::Named(key::Named::Escape) => Some(Message::Revert),
+        keyboard::Key::Named(key::Named::Tab) if modifiers.shift() => Some(Message::FocusPrevious),
+        keyboard::Key::Named(key::Named::Tab) => Some(Message::FocusNext),
         _ => None,
     }
 }
