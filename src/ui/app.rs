@@ -135,7 +135,7 @@ pub fn run(settings: Settings) -> iced::Result {
             min_size: Some(iced::Size::new(480.0, 360.0)),
             ..iced::window::Settings::default()
         })
-        .window_size((680.0, 440.0))
+        .window_size((680.0, 480.0))
         .centered()
         .run()
 }

@@ -32,7 +32,7 @@ async fn the_photo_is_cached_and_shown_offline() {
     let offline = client.repository(&proxy.url()).await;
     assert_eq!(offline.avatar(&url).await.unwrap(), Some(png));
     let (mut view_model, read) = UserProfileViewModel::new(offline);
-    run_all(&mut view_model, read).await;
+    crate::support::run(&mut view_model, read).await;
     assert!(
         matches!(view_model.avatar(), Avatar::Ready { .. }),
         "{:?}",
@@ -87,7 +87,7 @@ async fn a_hostile_or_broken_photo_shows_the_placeholder_with_the_reason() {
         .unwrap();
     repository.sync().await.unwrap();
     let (mut view_model, read) = UserProfileViewModel::new(repository);
-    run_all(&mut view_model, read).await;
+    crate::support::run(&mut view_model, read).await;
     assert!(
         matches!(view_model.avatar(), Avatar::Unavailable { .. }),
         "{:?}",
@@ -95,23 +95,4 @@ async fn a_hostile_or_broken_photo_shows_the_placeholder_with_the_reason() {
     );
     let mut ui = iced_test::simulator(offline_profile::ui::user_profile::view::view(&view_model));
     assert!(ui.find("A").is_ok(), "the initials are shown instead");
-}
-
-async fn run_all(
-    view_model: &mut UserProfileViewModel,
-    task: iced::Task<offline_profile::ui::user_profile::Message>,
-) {
-    use futures::StreamExt;
-    let mut pending = vec![task];
-    while let Some(task) = pending.pop() {
-        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-            continue;
-        };
-        let actions: Vec<_> = stream.collect().await;
-        for action in actions {
-            if let iced_test::runtime::Action::Output(message) = action {
-                pending.push(view_model.update(message));
-            }
-        }
-    }
 }

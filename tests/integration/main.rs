@@ -12,4 +12,5 @@ mod server;
 mod session;
 mod support;
 mod sync;
+mod ui_states;
 mod view_model;

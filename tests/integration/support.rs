@@ -303,3 +303,51 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+// --- Driving the view model as the iced runtime would ------------------------------------
+
+use futures::StreamExt;
+use offline_profile::ui::user_profile::view::view;
+use offline_profile::ui::user_profile::{Message, UserProfileViewModel};
+
+/// Runs `task` to completion, feeding every message back into the view model (and the tasks
+/// those return), as the iced runtime would.
+pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message>) {
+    let mut pending = vec![task];
+    while let Some(task) = pending.pop() {
+        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
+            continue;
+        };
+        let actions: Vec<_> = stream.collect().await;
+        for action in actions {
+            if let iced_test::runtime::Action::Output(message) = action {
+                pending.push(view_model.update(message));
+            }
+        }
+    }
+}
+
+/// Feeds the repository's status changes into the view model until `done` holds.
+pub async fn follow_status(
+    view_model: &mut UserProfileViewModel,
+    repository: &std::sync::Arc<
+        offline_profile::data::repositories::user_profile::UserProfileRepository,
+    >,
+    done: impl Fn(&UserProfileViewModel) -> bool,
+) {
+    let mut changes = std::pin::pin!(repository.changes());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done(view_model) {
+        let status = tokio::time::timeout_at(deadline, changes.next())
+            .await
+            .expect("the expected state in time")
+            .expect("the status stream stays open");
+        let task = view_model.update(Message::StatusChanged(Box::new(status)));
+        run(view_model, task).await;
+    }
+}
+
+pub fn shows(view_model: &UserProfileViewModel, words: &str) -> bool {
+    let mut ui = iced_test::simulator(view(view_model));
+    ui.find(words).is_ok()
+}

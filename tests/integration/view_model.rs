@@ -1,10 +1,7 @@
 //! The view model's tasks run against a real repository and server; the view is driven and read
 //! through `iced_test`'s simulator, as a user would.
 
-use crate::support::{Client, Proxy, spawn_server};
-use futures::StreamExt;
-use iced::Task;
-use iced_test::runtime::Action;
+use crate::support::{Client, Proxy, follow_status, run, shows, spawn_server};
 use iced_test::{selector, simulator};
 use offline_profile::data::sync::{self, SyncConfig};
 use offline_profile::domain::{Fields, SyncState};
@@ -13,48 +10,6 @@ use offline_profile::ui::user_profile::view::{
 };
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
 use std::time::Duration;
-
-/// Runs `task` to completion, feeding every message back into the view model (and the tasks
-/// those return), as the iced runtime would.
-async fn run(view_model: &mut UserProfileViewModel, task: Task<Message>) {
-    let mut pending = vec![task];
-    while let Some(task) = pending.pop() {
-        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-            continue;
-        };
-        let actions: Vec<_> = stream.collect().await;
-        for action in actions {
-            if let Action::Output(message) = action {
-                pending.push(view_model.update(message));
-            }
-        }
-    }
-}
-
-/// Feeds the repository's status changes into the view model until `done` holds.
-async fn follow_status(
-    view_model: &mut UserProfileViewModel,
-    repository: &std::sync::Arc<
-        offline_profile::data::repositories::user_profile::UserProfileRepository,
-    >,
-    done: impl Fn(&UserProfileViewModel) -> bool,
-) {
-    let mut changes = std::pin::pin!(repository.changes());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(view_model) {
-        let status = tokio::time::timeout_at(deadline, changes.next())
-            .await
-            .expect("the expected state in time")
-            .expect("the status stream stays open");
-        let task = view_model.update(Message::StatusChanged(Box::new(status)));
-        run(view_model, task).await;
-    }
-}
-
-fn shows(view_model: &UserProfileViewModel, words: &str) -> bool {
-    let mut ui = simulator(view(view_model));
-    ui.find(words).is_ok()
-}
 
 #[tokio::test]
 async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {

@@ -3,7 +3,9 @@
 
 use super::view_model::{Avatar, Badge, Loading, Message, UserProfileViewModel};
 use crate::data::repositories::user_profile::Resolution;
-use iced::widget::{button, column, container, row, space, text, text_input, toggler, tooltip};
+use iced::widget::{
+    button, column, container, row, scrollable, space, text, text_input, toggler, tooltip,
+};
 use iced::{Alignment, Border, Element, Length, Theme};
 
 pub const NAME_INPUT: &str = "name";
@@ -16,7 +18,7 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     let header = row![
         text("Profile").size(26),
         space::horizontal(),
-        badge(&view_model.badge()),
+        badge(&view_model.badge(), view_model.spinner_frame()),
     ]
     .align_y(Alignment::Center);
 
@@ -44,10 +46,11 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             .style(container::rounded_box),
         );
     }
-    content = content.push(body);
+    // A conflict needs a decision before anything else, so it comes first.
     if let Some(conflict) = conflict_panel(view_model) {
         content = content.push(conflict);
     }
+    content = content.push(body);
     if let Some(error) = view_model.error() {
         content = content.push(text(error.to_owned()).style(text::danger));
     }
@@ -55,12 +58,14 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         content = content.push(text(last).size(13).style(text::secondary));
     }
 
-    container(content)
-        .padding(24)
-        .width(Length::Fill)
-        .height(Length::Fill)
-        .center_x(Length::Fill)
-        .into()
+    scrollable(
+        container(content)
+            .padding(24)
+            .width(Length::Fill)
+            .center_x(Length::Fill),
+    )
+    .height(Length::Fill)
+    .into()
 }
 
 fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
@@ -71,7 +76,7 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     };
     let pending = view_model
         .profile()
-        .is_some_and(|profile| !profile.synchronized);
+        .is_some_and(|profile| !profile.synchronized && profile.conflict.is_none());
     let marker = if view_model.is_dirty() {
         "● Unsaved changes"
     } else if pending {
@@ -210,11 +215,8 @@ fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
 fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Message>> {
     let profile = view_model.profile()?;
     let conflict = profile.conflict.as_ref()?;
-    let mut rows = column![
-        text("This profile was also changed elsewhere").size(18),
-        text("Choose which value to keep for each field that differs.").style(text::secondary),
-    ]
-    .spacing(8);
+    let mut rows =
+        column![text("Changed here and elsewhere: which value should stay?").size(16),].spacing(8);
     for field in &conflict.fields {
         let (label, mine, theirs) = match *field {
             "name" => ("Name", profile.name(), conflict.theirs.fields.name.as_str()),
@@ -225,12 +227,12 @@ fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Messa
             ),
         };
         rows = rows.push(
-            column![
-                text(label).size(14),
-                text(format!("Yours: {mine}")),
-                text(format!("Theirs: {theirs}")),
+            row![
+                text(label).size(14).width(90),
+                text(format!("Yours: {mine}")).width(Length::Fill),
+                text(format!("Theirs: {theirs}")).width(Length::Fill),
             ]
-            .spacing(2),
+            .spacing(12),
         );
     }
     rows = rows.push(
@@ -262,16 +264,17 @@ fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Messa
 }
 
 /// The state badge: colour, icon and words, with a tooltip that explains it.
-fn badge(badge: &Badge) -> Element<'static, Message> {
+fn badge(badge: &Badge, frame: usize) -> Element<'static, Message> {
+    const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
     let (icon, tone) = match badge {
         Badge::Loading => ("…", Tone::Neutral),
         Badge::Empty => ("○", Tone::Neutral),
         Badge::Cached => ("◷", Tone::Neutral),
         Badge::SavedLocally => ("●", Tone::Pending),
-        Badge::Syncing => ("↻", Tone::Active),
+        Badge::Syncing => (SPINNER[frame % SPINNER.len()], Tone::Active),
         Badge::Synced { .. } => ("✓", Tone::Good),
         Badge::Offline { .. } => ("⚡", Tone::Pending),
-        Badge::WorkingOffline => ("⏸", Tone::Neutral),
+        Badge::WorkingOffline => ("‖", Tone::Neutral),
         Badge::Conflict => ("⚠", Tone::Bad),
         Badge::Error { .. } => ("✕", Tone::Bad),
     };

@@ -469,8 +469,10 @@ impl UserProfileViewModel {
             }
             _ => None,
         });
-        // A countdown needs a tick a second; "synced 2 min ago" needs one a minute at most.
+        // The activity indicator turns while syncing; a countdown needs a tick a second;
+        // "synced 2 min ago" needs one every 30 s at most. Otherwise nothing wakes the app.
         let every = match self.badge() {
+            Badge::Syncing => Some(SPINNER_FRAME),
             Badge::Offline { retry_in: Some(_) } => Some(Duration::from_secs(1)),
             Badge::Synced { .. } => Some(Duration::from_secs(30)),
             _ => None,
@@ -544,6 +546,12 @@ impl UserProfileViewModel {
         self.now
     }
 
+    /// Which frame of the syncing indicator to show.
+    pub fn spinner_frame(&self) -> usize {
+        let millis = self.now.timestamp_millis().unsigned_abs();
+        (millis / SPINNER_FRAME.as_millis() as u64 % 4) as usize
+    }
+
     pub fn badge(&self) -> Badge {
         let status = &self.status;
         if status.state() == SyncState::Conflict {
@@ -601,6 +609,9 @@ impl UserProfileViewModel {
         })
     }
 }
+
+/// How long each frame of the syncing indicator shows.
+pub const SPINNER_FRAME: Duration = Duration::from_millis(125);
 
 /// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Esc reverts unsaved typing, Tab and
 /// Shift+Tab move between the fields.
