@@ -1,0 +1,324 @@
+//! Benchmarks of what the product exists for: local saves and reads against the bare SQLite
+//! floor, an online save on loopback, a returning server, and a push between two clients.
+//!
+//! `cargo bench --bench sync` runs the criterion benchmarks, then prints a table of medians,
+//! p95 and p99 measured side by side in the same run. Everything talks to 127.0.0.1 only.
+
+use criterion::Criterion;
+use offline_profile::data::repositories::user_profile::{Strategies, UserProfileRepository};
+use offline_profile::data::services::api_client::ApiClientService;
+use offline_profile::data::services::database::DatabaseService;
+use offline_profile::data::sync::{self, SyncConfig};
+use offline_profile::domain::SyncState;
+use offline_profile::server;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "bench-token";
+
+async fn repository(dir: &std::path::Path, url: &str) -> Arc<UserProfileRepository> {
+    let db = DatabaseService::open(&dir.join("profile.sqlite3"))
+        .await
+        .unwrap();
+    let api = ApiClientService::new(url, Some(TOKEN.into())).unwrap();
+    UserProfileRepository::new(db, api, Strategies::default(), false)
+        .await
+        .unwrap()
+}
+
+/// A bare pool with exactly the app's pragmas, and a one-row table: the physical floor.
+async fn bare_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("bare.sqlite3"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, rev INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT OR IGNORE INTO t VALUES (1, 'x', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
+async fn bare_write(pool: &sqlx::SqlitePool, name: &str) {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("UPDATE t SET name = ?1, rev = rev + 1 WHERE id = 1")
+        .bind(name)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn bare_read(pool: &sqlx::SqlitePool) -> String {
+    sqlx::query_scalar("SELECT name FROM t WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+struct Stats {
+    median: Duration,
+    p95: Duration,
+    p99: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)];
+    Stats {
+        median: at(50),
+        p95: at(95),
+        p99: at(99),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn time<F: std::future::Future<Output = ()>>(
+    n: usize,
+    mut f: impl FnMut(usize) -> F,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let start = Instant::now();
+        f(i).await;
+        samples.push(start.elapsed());
+    }
+    samples
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, repo, pool) = runtime.block_on(async {
+        let server = server::start(
+            &dir.path().join("server.sqlite3"),
+            TOKEN,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let repo = repository(dir.path(), &server.url()).await;
+        repo.save("Bench", "").await.unwrap();
+        repo.sync().await.unwrap();
+        let pool = bare_pool(dir.path()).await;
+        (server, repo, pool)
+    });
+
+    let mut criterion = Criterion::default()
+        .sample_size(60)
+        .measurement_time(Duration::from_secs(4))
+        .configure_from_args();
+    {
+        let mut group = criterion.benchmark_group("local_save");
+        let mut i = 0u64;
+        group.bench_function("repository", |b| {
+            b.to_async(&runtime).iter(|| {
+                i += 1;
+                let repo = repo.clone();
+                async move {
+                    repo.save(&format!("Name {i}"), "").await.unwrap();
+                }
+            })
+        });
+        group.bench_function("bare_sqlx", |b| {
+            b.to_async(&runtime).iter(|| {
+                i += 1;
+                let pool = pool.clone();
+                async move { bare_write(&pool, &format!("Name {i}")).await }
+            })
+        });
+        group.finish();
+    }
+    {
+        let mut group = criterion.benchmark_group("cached_read");
+        group.bench_function("repository", |b| {
+            b.to_async(&runtime)
+                .iter(|| async { repo.cached().await.unwrap().unwrap() })
+        });
+        group.bench_function("bare_sqlx", |b| {
+            b.to_async(&runtime)
+                .iter(|| async { bare_read(&pool).await })
+        });
+        group.finish();
+    }
+    {
+        let mut group = criterion.benchmark_group("online");
+        let mut i = 0u64;
+        group.bench_function("save_then_synced", |b| {
+            b.to_async(&runtime).iter(|| {
+                i += 1;
+                let repo = repo.clone();
+                async move {
+                    repo.save(&format!("Online {i}"), "").await.unwrap();
+                    repo.sync().await.unwrap();
+                }
+            })
+        });
+        group.finish();
+    }
+    criterion.final_summary();
+
+    // Percentiles and ratios, side by side in one run.
+    runtime.block_on(async {
+        let n = 1000;
+        let save = stats(
+            time(n, |i| {
+                let r = repo.clone();
+                async move {
+                    r.save(&format!("P {i}"), "").await.unwrap();
+                }
+            })
+            .await,
+        );
+        let bare = stats(
+            time(n, |i| {
+                let p = pool.clone();
+                async move { bare_write(&p, &format!("P {i}")).await }
+            })
+            .await,
+        );
+        let read = stats(
+            time(n, |_| {
+                let r = repo.clone();
+                async move {
+                    r.cached().await.unwrap();
+                }
+            })
+            .await,
+        );
+        let bare_r = stats(
+            time(n, |_| {
+                let p = pool.clone();
+                async move {
+                    bare_read(&p).await;
+                }
+            })
+            .await,
+        );
+        repo.sync().await.unwrap();
+        let online = stats(
+            time(200, |i| {
+                let r = repo.clone();
+                async move {
+                    r.save(&format!("O {i}"), "").await.unwrap();
+                    r.sync().await.unwrap();
+                }
+            })
+            .await,
+        );
+
+        let back = stats(server_back(dir.path()).await);
+        let push = stats(push_latency(&server).await);
+
+        println!("\n| Figure | Median | p95 | p99 | Ratio (median) |");
+        println!("|---|---|---|---|---|");
+        let row = |name: &str, s: &Stats, ratio: String| {
+            println!(
+                "| {name} | {} | {} | {} | {ratio} |",
+                ms(s.median),
+                ms(s.p95),
+                ms(s.p99)
+            );
+        };
+        let ratio = |a: &Stats, b: &Stats| {
+            format!("{:.2}", a.median.as_secs_f64() / b.median.as_secs_f64())
+        };
+        row("local save, repository", &save, ratio(&save, &bare));
+        row("local save, bare sqlx", &bare, "1.00".into());
+        row("cached read, repository", &read, ratio(&read, &bare_r));
+        row("cached read, bare sqlx", &bare_r, "1.00".into());
+        row("online save → synced (loopback)", &online, "-".into());
+        row(
+            "server back → synced",
+            &back,
+            format!(
+                "{:.4} of the guide's 300 s timer",
+                back.median.as_secs_f64() / 300.0
+            ),
+        );
+        row("push: save on A → visible on B", &push, "-".into());
+    });
+    drop(server);
+}
+
+/// Server down, a save, the server started: the time from the start until the client is synced,
+/// with the default retry settings.
+async fn server_back(dir: &std::path::Path) -> Vec<Duration> {
+    let db = dir.join("back-server.sqlite3");
+    let first = server::start(&db, TOKEN, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = first.addr;
+    let client = tempfile::tempdir().unwrap();
+    let repo = repository(client.path(), &first.url()).await;
+    repo.save("Back", "").await.unwrap();
+    repo.sync().await.unwrap();
+    let synchronizer = tokio::spawn(sync::run(repo.clone(), SyncConfig::default()));
+    let mut running = Some(first);
+    let mut samples = Vec::new();
+    for i in 0..20 {
+        running.take().unwrap().stop().await;
+        repo.save(&format!("While down {i}"), "").await.unwrap();
+        // Let the client notice and back off for a while, as a real outage would.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let started = Instant::now();
+        let server = server::start(&db, TOKEN, addr).await.unwrap();
+        while repo.status().state() != SyncState::Synced {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        samples.push(started.elapsed());
+        running = Some(server);
+    }
+    synchronizer.abort();
+    samples
+}
+
+/// A save on client A until it is visible on client B, which only listens (no polling).
+async fn push_latency(server: &server::RunningServer) -> Vec<Duration> {
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = repository(a_dir.path(), &server.url()).await;
+    let b = repository(b_dir.path(), &server.url()).await;
+    a.sync().await.unwrap();
+    let config = SyncConfig {
+        interval: Duration::from_secs(3600),
+        ..SyncConfig::default()
+    };
+    let synchronizer = tokio::spawn(sync::run(b.clone(), config));
+    while b.status().state() != SyncState::Synced {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut samples = Vec::new();
+    for i in 0..100 {
+        let name = format!("Pushed {i}");
+        let started = Instant::now();
+        a.save(&name, "").await.unwrap();
+        a.sync().await.unwrap();
+        while b.status().profile.as_ref().map(|p| p.name()) != Some(name.as_str()) {
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        samples.push(started.elapsed());
+    }
+    synchronizer.abort();
+    samples
+}
