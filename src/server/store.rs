@@ -42,6 +42,9 @@ pub enum PutOutcome {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Writers queue here instead of inside SQLite: its busy handler sleeps in growing steps,
+    /// which turns contention into long latency tails.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,6 +72,7 @@ impl Store {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             pool: crate::data::sqlite::open(path, &MIGRATOR).await?,
+            writer: Default::default(),
         })
     }
 
@@ -101,6 +105,7 @@ impl Store {
         fields: &Fields,
         precondition: &Precondition,
     ) -> Result<PutOutcome, StoreError> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let current: Option<ProfileWire> = sqlx::query_as::<_, Row>(SELECT)
             .fetch_optional(&mut *tx)
