@@ -73,10 +73,17 @@ pub struct DatabaseService {
     path: Arc<PathBuf>,
 }
 
-const SELECT_PROFILE: &str = "SELECT name, photo_url, synchronized, revision, base_version, \
-    base_name, base_photo_url, base_updated_at, updated_at, synced_at, conflict_version, \
-    conflict_name, conflict_photo_url, conflict_updated_at, conflict_fields, sent_name, \
-    sent_photo_url, sent_base_version FROM profile WHERE id = 1";
+/// The columns of [`ProfileRow`], for `SELECT` and `RETURNING`.
+macro_rules! profile_columns {
+    () => {
+        "name, photo_url, synchronized, revision, base_version, base_name, base_photo_url, \
+         base_updated_at, updated_at, synced_at, conflict_version, conflict_name, \
+         conflict_photo_url, conflict_updated_at, conflict_fields, sent_name, sent_photo_url, \
+         sent_base_version"
+    };
+}
+
+const SELECT_PROFILE: &str = concat!("SELECT ", profile_columns!(), " FROM profile WHERE id = 1");
 
 impl DatabaseService {
     /// Opens (or creates) the cache at `path` and brings its schema up to date.
@@ -117,24 +124,22 @@ impl DatabaseService {
     ) -> Result<ProfileRow, DatabaseError> {
         self.wrap(async {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            sqlx::query(
+            let row = sqlx::query_as::<_, ProfileRow>(concat!(
                 "INSERT INTO profile (id, name, photo_url, synchronized, revision, updated_at) \
-                     VALUES (1, ?1, ?2, 0, 1, ?3) \
-                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
-                     revision = revision + 1, updated_at = ?3",
-            )
+                 VALUES (1, ?1, ?2, 0, 1, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
+                 revision = revision + 1, updated_at = ?3 RETURNING ",
+                profile_columns!()
+            ))
             .bind(&fields.name)
             .bind(&fields.photo_url)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(())
+            Ok(row)
         })
-        .await?;
-        self.load_profile()
-            .await?
-            .ok_or_else(|| self.error(sqlx::Error::RowNotFound))
+        .await
     }
 
     /// Records that the server accepted the local state at `sent_revision` as `server`.
