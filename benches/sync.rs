@@ -11,7 +11,7 @@ use offline_profile::data::services::database::DatabaseService;
 use offline_profile::data::sync::{self, SyncConfig};
 use offline_profile::domain::SyncState;
 use offline_profile::server;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::SqlitePoolOptions;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,13 +29,7 @@ async fn repository(dir: &std::path::Path, url: &str) -> Arc<UserProfileReposito
 
 /// A bare pool with exactly the app's pragmas, and a one-row table: the physical floor.
 async fn bare_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join("bare.sqlite3"))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
+    let options = offline_profile::data::sqlite::options(&dir.join("bare.sqlite3"));
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)

@@ -5,16 +5,22 @@ use sqlx::{SqlitePool, migrate::Migrator};
 use std::path::Path;
 use std::time::Duration;
 
-/// Opens (creating if needed) the database at `path` with WAL, `synchronous=FULL`, a busy
-/// timeout and foreign keys, then applies `migrator`.
-pub async fn open(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::new()
+/// The connection settings every database here uses: WAL, `synchronous=FULL` (a commit is on
+/// disk before it returns), a busy timeout and foreign keys.
+pub fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
+        .foreign_keys(true)
+}
+
+/// Opens (creating if needed) the database at `path` with [`options`], then applies
+/// `migrator`.
+pub async fn open(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::Error> {
+    let options = options(path);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .min_connections(1)

@@ -1,8 +1,6 @@
 //! The repository against a real SQLite file and a real server.
 
-use crate::support::{Client, Proxy, dead_url, eventually, spawn_server, spawn_server_with};
-use axum::extract::Request;
-use axum::middleware::{self, Next};
+use crate::support::{Client, HoldingServer, Proxy, dead_url, eventually, spawn_server};
 use futures::StreamExt;
 use offline_profile::data::repositories::user_profile::{ReadEvent, RepositoryError, SyncOutcome};
 use offline_profile::data::services::api_client::Precondition;
@@ -10,7 +8,6 @@ use offline_profile::data::sync::{self, SyncConfig};
 use offline_profile::domain::{Fields, SyncState};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 async fn read_all(
     repository: &Arc<offline_profile::data::repositories::user_profile::UserProfileRepository>,
@@ -106,23 +103,8 @@ async fn save_with_the_server_down_is_pending_and_a_later_sync_flips_it() {
 
 #[tokio::test]
 async fn an_edit_made_while_a_put_is_in_flight_is_not_lost() {
-    // The server holds every PUT until the test lets it through.
-    let arrived = Arc::new(Semaphore::new(0));
-    let release = Arc::new(Semaphore::new(0));
-    let (a, r) = (arrived.clone(), release.clone());
-    let server = spawn_server_with(move |router| {
-        router.layer(middleware::from_fn(move |request: Request, next: Next| {
-            let (arrived, release) = (a.clone(), r.clone());
-            async move {
-                if request.method() == axum::http::Method::PUT {
-                    arrived.add_permits(1);
-                    release.acquire().await.unwrap().forget();
-                }
-                next.run(request).await
-            }
-        }))
-    })
-    .await;
+    let holding = HoldingServer::spawn().await;
+    let server = &holding.server;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
 
@@ -131,13 +113,13 @@ async fn an_edit_made_while_a_put_is_in_flight_is_not_lost() {
         let repository = repository.clone();
         async move { repository.sync().await }
     });
-    arrived.acquire().await.unwrap().forget();
+    holding.held().await;
 
     // The PUT carrying "First" is at the server; the user edits again.
     let second = repository.save("Second", "").await.unwrap();
-    release.add_permits(1);
+    holding.release_one();
     // The sync goes on to push "Second" too; let that through as well.
-    arrived.acquire().await.unwrap().forget();
+    holding.held().await;
     let row = repository.database().load_profile().await.unwrap().unwrap();
     assert_eq!(row.name, "Second", "the edit made during the PUT is kept");
     assert!(
@@ -150,7 +132,7 @@ async fn an_edit_made_while_a_put_is_in_flight_is_not_lost() {
         Some(1),
         "rebased onto what the server accepted"
     );
-    release.add_permits(1);
+    holding.release_one();
 
     assert_eq!(syncing.await.unwrap().unwrap(), SyncOutcome::Synced);
     let row = repository.database().load_profile().await.unwrap().unwrap();

@@ -351,3 +351,87 @@ pub fn shows(view_model: &UserProfileViewModel, words: &str) -> bool {
     let mut ui = iced_test::simulator(view(view_model));
     ui.find(words).is_ok()
 }
+
+/// Feeds `messages` (from a simulator) to the view model, running the tasks they return.
+pub async fn apply(
+    view_model: &mut UserProfileViewModel,
+    messages: impl IntoIterator<Item = Message>,
+) {
+    for message in messages {
+        let task = view_model.update(message);
+        run(view_model, task).await;
+    }
+}
+
+/// Two clients of `server`, both synced with the profile it holds (seeded as "Ada").
+pub struct TwoClients {
+    pub server: TestServer,
+    pub a: Arc<UserProfileRepository>,
+    pub b: Arc<UserProfileRepository>,
+    _dirs: (Client, Client),
+}
+
+pub async fn two_synced_clients() -> TwoClients {
+    let server = spawn_server().await;
+    server
+        .store()
+        .seed(&offline_profile::domain::Fields::new("Ada", ""))
+        .await
+        .unwrap();
+    let (a, b) = (Client::new(), Client::new());
+    let repo_a = a.repository(&server.url()).await;
+    let repo_b = b.repository(&server.url()).await;
+    repo_a.sync().await.unwrap();
+    repo_b.sync().await.unwrap();
+    TwoClients {
+        server,
+        a: repo_a,
+        b: repo_b,
+        _dirs: (a, b),
+    }
+}
+
+/// A server that holds every PUT until the test lets it through.
+pub struct HoldingServer {
+    pub server: TestServer,
+    arrived: Arc<tokio::sync::Semaphore>,
+    release: Arc<tokio::sync::Semaphore>,
+}
+
+impl HoldingServer {
+    pub async fn spawn() -> Self {
+        let arrived = Arc::new(tokio::sync::Semaphore::new(0));
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        let (a, r) = (arrived.clone(), release.clone());
+        let server = spawn_server_with(move |router| {
+            router.layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    let (arrived, release) = (a.clone(), r.clone());
+                    async move {
+                        if request.method() == axum::http::Method::PUT {
+                            arrived.add_permits(1);
+                            release.acquire().await.unwrap().forget();
+                        }
+                        next.run(request).await
+                    }
+                },
+            ))
+        })
+        .await;
+        Self {
+            server,
+            arrived,
+            release,
+        }
+    }
+
+    /// Waits until a PUT is being held.
+    pub async fn held(&self) {
+        self.arrived.acquire().await.unwrap().forget();
+    }
+
+    /// Lets one held PUT through.
+    pub fn release_one(&self) {
+        self.release.add_permits(1);
+    }
+}

@@ -2,7 +2,8 @@
 //! away and comes back, working offline, lost responses, and the read/write strategies.
 
 use crate::support::{
-    Client, Mode, Proxy, TOKEN, counting, dead_url, eventually, spawn_server, spawn_server_with,
+    Client, Mode, Proxy, TOKEN, TwoClients, counting, dead_url, eventually, spawn_server,
+    spawn_server_with, two_synced_clients,
 };
 use futures::StreamExt;
 use offline_profile::data::repositories::user_profile::{
@@ -60,13 +61,12 @@ async fn a_change_saved_by_one_client_is_pushed_to_another_without_polling() {
 
 #[tokio::test]
 async fn edits_to_different_fields_on_two_offline_clients_are_merged() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
-    let (a, b) = (Client::new(), Client::new());
-    let repo_a = a.repository(&server.url()).await;
-    let repo_b = b.repository(&server.url()).await;
-    repo_a.sync().await.unwrap();
-    repo_b.sync().await.unwrap();
+    let TwoClients {
+        server,
+        a: repo_a,
+        b: repo_b,
+        ..
+    } = two_synced_clients().await;
 
     // Both edit while offline (nothing is pushed until they sync).
     repo_a.save("Ada King", "").await.unwrap();
@@ -91,18 +91,10 @@ async fn edits_to_different_fields_on_two_offline_clients_are_merged() {
 }
 
 /// Two clients change the name differently while offline; A's reaches the server first.
-async fn conflicting_clients() -> (
-    crate::support::TestServer,
-    Client,
-    Arc<UserProfileRepository>,
-) {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
-    let (a, b) = (Client::new(), Client::new());
-    let repo_a = a.repository(&server.url()).await;
-    let repo_b = b.repository(&server.url()).await;
-    repo_a.sync().await.unwrap();
-    repo_b.sync().await.unwrap();
+async fn conflicting_clients() -> (TwoClients, Arc<UserProfileRepository>) {
+    let clients = two_synced_clients().await;
+    let (repo_a, repo_b) = (clients.a.clone(), clients.b.clone());
+    let server = &clients.server;
     repo_a.save("Alice", "").await.unwrap();
     repo_b
         .save("Bob", "https://example.com/bob.png")
@@ -121,12 +113,12 @@ async fn conflicting_clients() -> (
     // Until it is resolved, nothing is pushed over the server's value.
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Conflict);
     assert_eq!(server.store().get().await.unwrap().unwrap().name, "Alice");
-    (server, b, repo_b)
+    (clients, repo_b)
 }
 
 #[tokio::test]
 async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
-    let (server, _b, repo_b) = conflicting_clients().await;
+    let (TwoClients { server, .. }, repo_b) = conflicting_clients().await;
     repo_b.resolve(Resolution::KeepMine).await.unwrap();
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
     let on_server = server.store().get().await.unwrap().unwrap();
@@ -136,7 +128,7 @@ async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
 
 #[tokio::test]
 async fn a_conflict_resolved_with_use_theirs_takes_theirs_and_keeps_my_other_changes() {
-    let (server, _b, repo_b) = conflicting_clients().await;
+    let (TwoClients { server, .. }, repo_b) = conflicting_clients().await;
     repo_b.resolve(Resolution::UseTheirs).await.unwrap();
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
     let local = repo_b.cached().await.unwrap().unwrap();

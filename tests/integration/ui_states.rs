@@ -3,7 +3,8 @@
 //! Run with `UPDATE_SNAPSHOTS=1` to write new snapshots after a deliberate change.
 
 use crate::support::{
-    Client, Proxy, dead_url, follow_status, run, shows, spawn_server, spawn_server_with,
+    Client, HoldingServer, Proxy, dead_url, follow_status, run, shows, spawn_server,
+    spawn_server_with,
 };
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -12,7 +13,6 @@ use offline_profile::domain::Fields;
 use offline_profile::ui::user_profile::view::view;
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Checks the view against `tests/snapshots/<name>-<renderer>.png`.
 fn snapshot(view_model: &UserProfileViewModel, name: &str) {
@@ -103,37 +103,22 @@ async fn every_badge_state_is_reached_and_rendered() {
     run(&mut view_model, task).await;
 
     // Syncing: the server holds the PUT.
-    let arrived = Arc::new(Semaphore::new(0));
-    let release = Arc::new(Semaphore::new(0));
-    let (a, r) = (arrived.clone(), release.clone());
-    let holding = spawn_server_with(move |router| {
-        router.layer(middleware::from_fn(move |request: Request, next: Next| {
-            let (arrived, release) = (a.clone(), r.clone());
-            async move {
-                if request.method() == axum::http::Method::PUT {
-                    arrived.add_permits(1);
-                    release.acquire().await.unwrap().forget();
-                }
-                next.run(request).await
-            }
-        }))
-    })
-    .await;
+    let holding = HoldingServer::spawn().await;
     let holding_client = Client::new();
-    let repository = holding_client.repository(&holding.url()).await;
+    let repository = holding_client.repository(&holding.server.url()).await;
     let mut view_model = ready(repository.clone()).await;
     repository.save("Grace", "").await.unwrap();
     let syncing = tokio::spawn({
         let repository = repository.clone();
         async move { repository.sync().await }
     });
-    arrived.acquire().await.unwrap().forget();
+    holding.held().await;
     follow_status(&mut view_model, &repository, |vm| {
         vm.badge() == Badge::Syncing
     })
     .await;
     assert_badge(&view_model, "Syncing");
-    release.add_permits(1);
+    holding.release_one();
     syncing.await.unwrap().unwrap();
 
     // Offline: the server cannot be reached.

@@ -1,7 +1,9 @@
 //! The view model's tasks run against a real repository and server; the view is driven and read
 //! through `iced_test`'s simulator, as a user would.
 
-use crate::support::{Client, Proxy, follow_status, run, shows, spawn_server};
+use crate::support::{
+    Client, Proxy, TwoClients, apply, follow_status, run, shows, spawn_server, two_synced_clients,
+};
 use iced_test::{selector, simulator};
 use offline_profile::data::sync::{self, SyncConfig};
 use offline_profile::domain::{Fields, SyncState};
@@ -25,10 +27,8 @@ async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
     let mut ui = simulator(view(&view_model));
     ui.click(selector::id(NAME_INPUT)).expect("the name field");
     ui.typewrite("Grace Hopper");
-    for message in ui.into_messages() {
-        let task = view_model.update(message);
-        run(&mut view_model, task).await;
-    }
+    let messages: Vec<_> = ui.into_messages().collect();
+    apply(&mut view_model, messages).await;
     assert_eq!(view_model.name(), "Grace Hopper");
     assert!(view_model.can_save());
 
@@ -40,10 +40,7 @@ async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
         matches!(messages.as_slice(), [Message::Save]),
         "{messages:?}"
     );
-    for message in messages {
-        let task = view_model.update(message);
-        run(&mut view_model, task).await;
-    }
+    apply(&mut view_model, messages).await;
     assert_eq!(view_model.badge(), Badge::SavedLocally);
     assert!(
         shows(&view_model, "Saved locally"),
@@ -188,10 +185,7 @@ async fn enter_in_a_field_saves_and_esc_reverts() {
         matches!(messages.as_slice(), [Message::Save]),
         "{messages:?}"
     );
-    for message in messages {
-        let task = view_model.update(message);
-        run(&mut view_model, task).await;
-    }
+    apply(&mut view_model, messages).await;
     assert_eq!(
         repository.cached().await.unwrap().unwrap().name(),
         "Ada King"
@@ -201,13 +195,12 @@ async fn enter_in_a_field_saves_and_esc_reverts() {
 #[tokio::test]
 async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
     for (button, expected) in [("Keep mine", "Bob"), ("Use theirs", "Alice")] {
-        let server = spawn_server().await;
-        server.store().seed(&Fields::new("Ada", "")).await.unwrap();
-        let (a, b) = (Client::new(), Client::new());
-        let repo_a = a.repository(&server.url()).await;
-        let repo_b = b.repository(&server.url()).await;
-        repo_a.sync().await.unwrap();
-        repo_b.sync().await.unwrap();
+        let TwoClients {
+            server,
+            a: repo_a,
+            b: repo_b,
+            ..
+        } = two_synced_clients().await;
         repo_a.save("Alice", "").await.unwrap();
         repo_a.sync().await.unwrap();
         repo_b.save("Bob", "").await.unwrap();
@@ -224,10 +217,8 @@ async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
         let mut ui = simulator(view(&view_model));
         ui.click(button)
             .unwrap_or_else(|e| panic!("the {button} button: {e}"));
-        for message in ui.into_messages() {
-            let task = view_model.update(message);
-            run(&mut view_model, task).await;
-        }
+        let messages: Vec<_> = ui.into_messages().collect();
+        apply(&mut view_model, messages).await;
         assert_ne!(view_model.badge(), Badge::Conflict);
         let task = view_model.update(Message::SyncNow);
         run(&mut view_model, task).await;
@@ -253,10 +244,8 @@ async fn work_offline_switch_shows_working_offline_and_sync_now_is_disabled() {
     let mut ui = simulator(view(&view_model));
     ui.click(selector::id(WORK_OFFLINE_SWITCH))
         .expect("the switch");
-    for message in ui.into_messages() {
-        let task = view_model.update(message);
-        run(&mut view_model, task).await;
-    }
+    let messages: Vec<_> = ui.into_messages().collect();
+    apply(&mut view_model, messages).await;
     assert_eq!(view_model.badge(), Badge::WorkingOffline);
     assert!(shows(&view_model, "Working offline"));
     assert!(repository.work_offline());
