@@ -487,3 +487,64 @@ async fn an_edit_after_a_lost_response_is_not_a_conflict_with_ourselves() {
     let local = repository.cached().await.unwrap().unwrap();
     assert!(local.synchronized && local.conflict.is_none());
 }
+
+#[tokio::test]
+async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
+    let power = tempfile::tempdir().unwrap();
+    let battery = power.path().join("BAT0");
+    std::fs::create_dir_all(&battery).unwrap();
+    for (file, value) in [
+        ("type", "Battery"),
+        ("status", "Discharging"),
+        ("capacity", "12"),
+    ] {
+        std::fs::write(battery.join(file), value).unwrap();
+    }
+    let count = Arc::new(AtomicUsize::new(0));
+    let server = spawn_server_with(counting(count.clone())).await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let config = SyncConfig {
+        interval: Duration::from_millis(100),
+        power: offline_profile::data::power::PowerSupply::at(power.path()),
+        ..SyncConfig::default()
+    };
+    let synchronizer = tokio::spawn(sync::run(repository.clone(), config));
+    eventually("the start-up sync", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+    // Let the event stream connect, then count what the timer does over ten intervals.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = count.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        before,
+        "no periodic sync on a low battery"
+    );
+
+    // A sync the user asks for still runs.
+    repository.save("Asked for", "").await.unwrap();
+    eventually("the requested sync", || {
+        let state = repository.status().state();
+        async move { state == SyncState::Synced }
+    })
+    .await;
+    assert_eq!(
+        server.store().get().await.unwrap().unwrap().name,
+        "Asked for"
+    );
+
+    // On mains power the timer syncs again.
+    std::fs::write(battery.join("status"), "Charging").unwrap();
+    let before = count.load(Ordering::SeqCst);
+    eventually("a periodic sync once charging", || {
+        let now = count.load(Ordering::SeqCst);
+        async move { now > before }
+    })
+    .await;
+    synchronizer.abort();
+}
