@@ -97,8 +97,9 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    /// Opens the cache and the API client; starts the embedded server when no `--api` is given
-    /// (unless working offline, when no request may leave the app anyway).
+    /// Opens the cache and the API client, and starts the embedded server when no `--api` is
+    /// given (in-process on loopback: starting it sends nothing over any network, so this holds
+    /// with `--offline` too).
     pub async fn open(settings: Settings) -> Result<Self, SessionError> {
         let (db, recovered) = open_or_recover_cache(&settings).await?;
         let (api, server) = match &settings.api {

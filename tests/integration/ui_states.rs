@@ -16,12 +16,16 @@ use std::sync::Arc;
 
 /// Checks the view against `tests/snapshots/<name>-<renderer>.png`.
 fn snapshot(view_model: &UserProfileViewModel, name: &str) {
+    snapshot_with(view_model, name, &iced::Theme::Light);
+}
+
+fn snapshot_with(view_model: &UserProfileViewModel, name: &str, theme: &iced::Theme) {
     let mut ui = iced_test::Simulator::with_size(
         iced::Settings::default(),
         (680.0, 480.0),
         view(view_model),
     );
-    let snapshot = ui.snapshot(&iced::Theme::Light).unwrap();
+    let snapshot = ui.snapshot(theme).unwrap();
     let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
     let file = base.join(format!("{name}-tiny-skia.png"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
@@ -201,6 +205,8 @@ async fn snapshots_of_the_main_states() {
     let repository = client.repository(&server.url()).await;
     let mut view_model = ready(repository.clone()).await;
     snapshot(&view_model, "synced");
+    // The window follows the system's preference; the dark theme must read as well.
+    snapshot_with(&view_model, "synced-dark", &iced::Theme::Dark);
 
     let _ = view_model.update(Message::NameChanged("Ada King".into()));
     snapshot(&view_model, "unsaved-typing");
