@@ -368,7 +368,8 @@ pub struct TwoClients {
     pub server: TestServer,
     pub a: Arc<UserProfileRepository>,
     pub b: Arc<UserProfileRepository>,
-    _dirs: (Client, Client),
+    /// The clients' folders: bind this (not `..`) so they live as long as the repositories.
+    pub _dirs: (Client, Client),
 }
 
 pub async fn two_synced_clients() -> TwoClients {

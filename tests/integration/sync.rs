@@ -65,7 +65,7 @@ async fn edits_to_different_fields_on_two_offline_clients_are_merged() {
         server,
         a: repo_a,
         b: repo_b,
-        ..
+        _dirs,
     } = two_synced_clients().await;
 
     // Both edit while offline (nothing is pushed until they sync).
@@ -118,7 +118,8 @@ async fn conflicting_clients() -> (TwoClients, Arc<UserProfileRepository>) {
 
 #[tokio::test]
 async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
-    let (TwoClients { server, .. }, repo_b) = conflicting_clients().await;
+    let (clients, repo_b) = conflicting_clients().await;
+    let server = &clients.server;
     repo_b.resolve(Resolution::KeepMine).await.unwrap();
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
     let on_server = server.store().get().await.unwrap().unwrap();
@@ -128,7 +129,8 @@ async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
 
 #[tokio::test]
 async fn a_conflict_resolved_with_use_theirs_takes_theirs_and_keeps_my_other_changes() {
-    let (TwoClients { server, .. }, repo_b) = conflicting_clients().await;
+    let (clients, repo_b) = conflicting_clients().await;
+    let server = &clients.server;
     repo_b.resolve(Resolution::UseTheirs).await.unwrap();
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
     let local = repo_b.cached().await.unwrap().unwrap();
