@@ -1,6 +1,11 @@
--- What the last push sent, kept until the server's answer is recorded. If the answer was lost
--- (a cut connection, a crash) and the server's copy turns out to be exactly what was sent, the
--- write landed: the client rebases onto it instead of reporting a conflict with itself.
-ALTER TABLE profile ADD COLUMN sent_name TEXT;
-ALTER TABLE profile ADD COLUMN sent_photo_url TEXT;
-ALTER TABLE profile ADD COLUMN sent_base_version INTEGER;
+-- What pushes sent since the server last answered, kept until an answer is recorded. If an
+-- answer was lost (a cut connection, a crash) and the server's copy turns out to be exactly
+-- one of these, that write landed: the client rebases onto it instead of reporting a conflict
+-- with itself.
+CREATE TABLE in_flight (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT    NOT NULL,
+    photo_url     TEXT    NOT NULL,
+    -- The server version the push was made on (0: a create).
+    base_version  INTEGER NOT NULL
+);

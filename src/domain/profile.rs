@@ -50,9 +50,6 @@ pub struct UserProfile {
     pub synced_at: Option<DateTime<Utc>>,
     /// Set when a push was refused and both sides changed the same field.
     pub conflict: Option<Conflict>,
-    /// What the last push sent and on top of which version (0: a create), until its answer
-    /// is recorded.
-    pub in_flight: Option<(Fields, i64)>,
 }
 
 impl UserProfile {

@@ -550,3 +550,32 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
     .await;
     synchronizer.abort();
 }
+
+#[tokio::test]
+async fn a_landed_push_is_recognised_even_after_an_earlier_push_that_never_arrived() {
+    let server = spawn_server().await;
+    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
+    let client = Client::new();
+    client.repository(&proxy.url()).await.sync().await.unwrap();
+
+    // "First" is sent but never reaches the server.
+    proxy.set_mode(Mode::Down);
+    let repository = client.repository(&proxy.url()).await;
+    repository.save("First", "").await.unwrap();
+    assert!(repository.sync().await.is_err());
+    // "Second" reaches the server, but its answer is lost.
+    proxy.set_mode(Mode::DropResponses);
+    let repository = client.repository(&proxy.url()).await;
+    repository.save("Second", "").await.unwrap();
+    assert!(repository.sync().await.is_err());
+    assert_eq!(server.store().get().await.unwrap().unwrap().name, "Second");
+
+    // A third edit syncs without a conflict with ourselves.
+    proxy.set_mode(Mode::Up);
+    let repository = client.repository(&proxy.url()).await;
+    repository.save("Third", "").await.unwrap();
+    assert_eq!(repository.sync().await.unwrap(), SyncOutcome::Synced);
+    let stored = server.store().get().await.unwrap().unwrap();
+    assert_eq!((stored.name.as_str(), stored.version), ("Third", 3));
+}

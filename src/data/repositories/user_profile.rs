@@ -438,7 +438,7 @@ impl UserProfileRepository {
                 .base_version()
                 .map_or(Precondition::Create, Precondition::Version);
             self.db
-                .record_sent(local.revision, &local.fields, local.base_version())
+                .record_sent(&local.fields, local.base_version())
                 .await?;
             match self.api.put_profile(&local.fields, precondition).await {
                 Ok(server) => {
@@ -474,12 +474,15 @@ impl UserProfileRepository {
         local: &UserProfile,
         theirs: &ServerProfile,
     ) -> Result<Option<SyncOutcome>, RepositoryError> {
-        if let Some((sent, sent_base)) = &local.in_flight
-            && *sent == theirs.fields
-            && theirs.version > *sent_base
-        {
-            // Our own earlier push landed but its answer was lost; the edit made since then
-            // was made on top of it. Not a conflict: rebase and push again.
+        let ours = self
+            .db
+            .in_flight()
+            .await?
+            .into_iter()
+            .any(|(sent, sent_base)| sent == theirs.fields && theirs.version > sent_base);
+        if ours {
+            // One of our own earlier pushes landed but its answer was lost; the edit made since
+            // then was made on top of it. Not a conflict: rebase and push again.
             tracing::info!(
                 version = theirs.version,
                 "an earlier push had landed; rebasing"
@@ -707,9 +710,5 @@ pub fn to_domain(row: ProfileRow) -> UserProfile {
         updated_at: row.updated_at,
         synced_at: row.synced_at,
         conflict,
-        in_flight: match (row.sent_name, row.sent_photo_url, row.sent_base_version) {
-            (Some(name), Some(photo_url), Some(base)) => Some((Fields { name, photo_url }, base)),
-            _ => None,
-        },
     }
 }

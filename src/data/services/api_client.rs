@@ -220,21 +220,6 @@ impl ApiClientService {
         }
     }
 
-    /// `GET /health`: a cheap probe that the server is back.
-    pub async fn health(&self) -> Result<(), ApiError> {
-        let response = self
-            .http
-            .get(self.url("health"))
-            .send()
-            .await
-            .map_err(transport_error)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(status_error(response).await)
-        }
-    }
-
     /// `GET /v1/profile`, with `If-None-Match` when we already hold `known_version`.
     pub async fn get_profile(&self, known_version: Option<i64>) -> Result<Fetched, ApiError> {
         let mut request = self.request(reqwest::Method::GET, "v1/profile");

@@ -54,9 +54,6 @@ pub struct ProfileRow {
     pub conflict_photo_url: Option<String>,
     pub conflict_updated_at: Option<DateTime<Utc>>,
     pub conflict_fields: Option<String>,
-    pub sent_name: Option<String>,
-    pub sent_photo_url: Option<String>,
-    pub sent_base_version: Option<i64>,
 }
 
 /// The outcome of the last sync attempt.
@@ -78,8 +75,7 @@ macro_rules! profile_columns {
     () => {
         "name, photo_url, synchronized, revision, base_version, base_name, base_photo_url, \
          base_updated_at, updated_at, synced_at, conflict_version, conflict_name, \
-         conflict_photo_url, conflict_updated_at, conflict_fields, sent_name, sent_photo_url, \
-         sent_base_version"
+         conflict_photo_url, conflict_updated_at, conflict_fields"
     };
 }
 
@@ -160,8 +156,7 @@ impl DatabaseService {
                 "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
                      base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
                      synced_at = ?6, conflict_version = NULL, conflict_name = NULL, \
-                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL, \
-                     sent_name = NULL, sent_photo_url = NULL, sent_base_version = NULL \
+                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL \
                      WHERE id = 1 AND revision = ?1",
             )
             .bind(sent_revision)
@@ -174,11 +169,11 @@ impl DatabaseService {
             .await?
             .rows_affected()
                 == 1;
+            clear_in_flight(&mut tx).await?;
             if !synced {
                 sqlx::query(
                     "UPDATE profile SET base_version = ?1, base_name = ?2, \
-                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5, \
-                         sent_name = NULL, sent_photo_url = NULL, sent_base_version = NULL \
+                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5 \
                          WHERE id = 1",
                 )
                 .bind(server.version)
@@ -196,28 +191,49 @@ impl DatabaseService {
     }
 
     /// Remembers what is about to be pushed (on top of `base_version`, `None` for a create), so
-    /// a lost answer can be recognised later. An earlier push whose answer never came is kept
-    /// (it may still have landed); the record is cleared when an answer is recorded.
+    /// a lost answer can be recognised later. Kept, with any earlier unanswered pushes, until an
+    /// answer is recorded.
     pub async fn record_sent(
         &self,
-        revision: i64,
         fields: &Fields,
         base_version: Option<i64>,
     ) -> Result<(), DatabaseError> {
         self.wrap(async {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             sqlx::query(
-                "UPDATE profile SET sent_name = ?2, sent_photo_url = ?3, sent_base_version = ?4 \
-                 WHERE id = 1 AND revision = ?1 AND sent_name IS NULL",
+                "INSERT INTO in_flight (name, photo_url, base_version) SELECT ?1, ?2, ?3 \
+                 WHERE NOT EXISTS (SELECT 1 FROM in_flight \
+                 WHERE name = ?1 AND photo_url = ?2 AND base_version = ?3)",
             )
-            .bind(revision)
             .bind(&fields.name)
             .bind(&fields.photo_url)
             .bind(base_version.unwrap_or(0))
             .execute(&mut *tx)
             .await?;
+            // Bounded: only pushes in a row that all lost their answer accumulate.
+            sqlx::query(
+                "DELETE FROM in_flight WHERE id NOT IN \
+                 (SELECT id FROM in_flight ORDER BY id DESC LIMIT 32)",
+            )
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(())
+        })
+        .await
+    }
+
+    /// The pushes sent since the server last answered: their fields and base versions.
+    pub async fn in_flight(&self) -> Result<Vec<(Fields, i64)>, DatabaseError> {
+        self.wrap(async {
+            let rows: Vec<(String, String, i64)> =
+                sqlx::query_as("SELECT name, photo_url, base_version FROM in_flight ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(name, photo_url, base)| (Fields { name, photo_url }, base))
+                .collect())
         })
         .await
     }
@@ -297,8 +313,7 @@ impl DatabaseService {
                      base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
                      synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, \
                      conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
-                     conflict_updated_at = NULL, conflict_fields = NULL, sent_name = NULL, \
-                     sent_photo_url = NULL, sent_base_version = NULL \
+                     conflict_updated_at = NULL, conflict_fields = NULL \
                      WHERE id = 1 AND revision = ?1",
             )
             .bind(expected_revision)
@@ -313,6 +328,9 @@ impl DatabaseService {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            if done == 1 {
+                clear_in_flight(&mut tx).await?;
+            }
             tx.commit().await?;
             Ok(done == 1)
         })
@@ -458,4 +476,14 @@ impl DatabaseService {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Forgets the unanswered pushes: called in the transaction that records an answer.
+async fn clear_in_flight(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM in_flight")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

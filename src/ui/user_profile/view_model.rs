@@ -298,7 +298,9 @@ impl UserProfileViewModel {
             Message::Read(result) => {
                 match result.map(|event| *event) {
                     Ok(ReadEvent::Cached(profile)) => {
-                        self.loading = self.loading.max_with(Loading::Cached);
+                        if self.loading == Loading::Started {
+                            self.loading = Loading::Cached;
+                        }
                         self.apply_profile(profile);
                     }
                     Ok(ReadEvent::Fresh(profile)) => {
@@ -623,16 +625,6 @@ pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<M
         keyboard::Key::Named(key::Named::Tab) if modifiers.shift() => Some(Message::FocusPrevious),
         keyboard::Key::Named(key::Named::Tab) => Some(Message::FocusNext),
         _ => None,
-    }
-}
-
-impl Loading {
-    fn max_with(self, other: Loading) -> Loading {
-        match (self, other) {
-            (Loading::Done, _) | (_, Loading::Done) => Loading::Done,
-            (Loading::Cached, _) | (_, Loading::Cached) => Loading::Cached,
-            _ => Loading::Started,
-        }
     }
 }
 
