@@ -27,6 +27,23 @@ pub async fn open(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?;
-    migrator.run(&pool).await?;
+    // Two processes opening a new database at once would both apply the same migration (SQLite
+    // has no lock sqlx can take for this), so migrations run under a lock file beside it.
+    let lock_path = std::path::PathBuf::from(format!("{}.lock", path.display()));
+    let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+    .map_err(sqlx::Error::Io)?;
+    let migrated = migrator.run(&pool).await;
+    drop(lock);
+    migrated?;
     Ok(pool)
 }

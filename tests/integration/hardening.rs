@@ -584,3 +584,28 @@ async fn two_instances_on_one_data_dir_work_safely_together() {
         "each acknowledged save is one revision"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_processes_starting_at_once_on_a_new_data_dir_all_work() {
+    // They race to create and migrate the same new database.
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let children: Vec<_> = (0..6)
+            .map(|i| {
+                Command::new(env!("CARGO_BIN_EXE_offline-profile"))
+                    .arg("--data-dir")
+                    .arg(dir.path())
+                    .args(["--api", "http://127.0.0.1:9", "--offline", "set", "--name"])
+                    .arg(format!("Racer {i}"))
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{output:?}");
+        }
+    }
+}
