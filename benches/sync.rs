@@ -174,41 +174,27 @@ fn main() {
 
     // Percentiles and ratios, side by side in one run.
     runtime.block_on(async {
-        let n = 1000;
-        let save = stats(
-            time(n, |i| {
-                let r = repo.clone();
-                async move {
-                    r.save(&format!("P {i}"), "").await.unwrap();
-                }
-            })
-            .await,
-        );
-        let bare = stats(
-            time(n, |i| {
-                let p = pool.clone();
-                async move { bare_write(&p, &format!("P {i}")).await }
-            })
-            .await,
-        );
-        let read = stats(
-            time(n, |_| {
-                let r = repo.clone();
-                async move {
-                    r.cached().await.unwrap();
-                }
-            })
-            .await,
-        );
-        let bare_r = stats(
-            time(n, |_| {
-                let p = pool.clone();
-                async move {
-                    bare_read(&p).await;
-                }
-            })
-            .await,
-        );
+        // Each pair is measured interleaved (one of each, in turn), so both sides see the same
+        // machine noise.
+        let n = 2000;
+        let (mut save, mut bare) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut read, mut bare_r) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let name = format!("P {i}");
+            let start = Instant::now();
+            repo.save(&name, "").await.unwrap();
+            save.push(start.elapsed());
+            let start = Instant::now();
+            bare_write(&pool, &name).await;
+            bare.push(start.elapsed());
+            let start = Instant::now();
+            repo.cached().await.unwrap();
+            read.push(start.elapsed());
+            let start = Instant::now();
+            bare_read(&pool).await;
+            bare_r.push(start.elapsed());
+        }
+        let (save, bare, read, bare_r) = (stats(save), stats(bare), stats(read), stats(bare_r));
         repo.sync().await.unwrap();
         let online = stats(
             time(200, |i| {
