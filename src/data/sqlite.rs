@@ -19,16 +19,12 @@ pub fn options(path: &Path) -> SqliteConnectOptions {
 
 /// Opens (creating if needed) the database at `path` with [`options`], then applies
 /// `migrator`.
+///
+/// Two processes opening a new database at once would race to switch it to WAL (which SQLite
+/// may refuse at once with "database is locked", without waiting) and to apply the same
+/// migrations (SQLite has no lock sqlx can take for this). So opening and migrating happen
+/// under an exclusive lock on a file beside the database; afterwards, the busy timeout governs.
 pub async fn open(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::Error> {
-    let options = options(path);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
-    // Two processes opening a new database at once would both apply the same migration (SQLite
-    // has no lock sqlx can take for this), so migrations run under a lock file beside it.
     let lock_path = std::path::PathBuf::from(format!("{}.lock", path.display()));
     let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let file = std::fs::OpenOptions::new()
@@ -42,8 +38,18 @@ pub async fn open(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::
     .await
     .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
     .map_err(sqlx::Error::Io)?;
-    let migrated = migrator.run(&pool).await;
+    let opened = connect_and_migrate(path, migrator).await;
     drop(lock);
-    migrated?;
+    opened
+}
+
+async fn connect_and_migrate(path: &Path, migrator: &Migrator) -> Result<SqlitePool, sqlx::Error> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options(path))
+        .await?;
+    migrator.run(&pool).await?;
     Ok(pool)
 }
