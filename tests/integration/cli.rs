@@ -206,6 +206,7 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
         ])
         .env("OFFLINE_PROFILE_TOKEN", TOKEN)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();

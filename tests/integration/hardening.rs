@@ -547,6 +547,7 @@ async fn two_instances_on_one_data_dir_work_safely_together() {
         .args(["--api", &server.url(), "watch", "--json"])
         .env("OFFLINE_PROFILE_TOKEN", TOKEN)
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut last = String::new();
