@@ -111,11 +111,8 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                 Err(RepositoryError::WorkingOffline) => Next::Request,
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    let retry_after = match &error {
-                        RepositoryError::Api(api) => api.retry_after(),
-                        _ => None,
-                    };
-                    let delay = config.backoff(failures, urgent(repository, &error), retry_after);
+                    let delay =
+                        config.backoff(failures, urgent(repository, &error), error.retry_after());
                     tracing::info!(
                         %error,
                         attempt = failures,
@@ -190,12 +187,8 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
             Err(RepositoryError::WorkingOffline) => continue,
             Err(error) => {
                 failures = failures.saturating_add(1);
-                let retry_after = match &error {
-                    RepositoryError::Api(api) => api.retry_after(),
-                    _ => None,
-                };
                 tracing::debug!(%error, attempt = failures, "event stream unavailable");
-                config.backoff(failures, urgent(repository, &error), retry_after)
+                config.backoff(failures, urgent(repository, &error), error.retry_after())
             }
         };
         tokio::select! {

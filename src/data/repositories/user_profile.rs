@@ -64,6 +64,14 @@ impl RepositoryError {
     pub fn is_offline(&self) -> bool {
         matches!(self, RepositoryError::Api(error) if error.is_offline())
     }
+
+    /// How long the server asked us to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            RepositoryError::Api(error) => error.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 /// What the synchronizer is doing, for the badge.
@@ -279,13 +287,11 @@ impl UserProfileRepository {
             .map_or(Precondition::Create, Precondition::Version);
         let server = match self.api.put_profile(fields, precondition).await {
             Ok(server) => server,
-            Err(ApiError::Conflict(_)) => {
-                let error = RepositoryError::ChangedElsewhere;
-                self.finish("save", &Err(error.clone())).await;
-                return Err(error);
-            }
             Err(error) => {
-                let error = RepositoryError::from(error);
+                let error = match error {
+                    ApiError::Conflict(_) => RepositoryError::ChangedElsewhere,
+                    other => other.into(),
+                };
                 self.finish("save", &Err(error.clone())).await;
                 return Err(error);
             }

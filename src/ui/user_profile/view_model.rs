@@ -218,7 +218,7 @@ impl UserProfileViewModel {
             avatar: Avatar::None,
             now: Utc::now(),
         };
-        view_model.apply_status(status);
+        view_model.apply_status(status, false);
         let task = Task::batch([view_model.read(), view_model.avatar_task()]);
         (view_model, task)
     }
@@ -290,7 +290,7 @@ impl UserProfileViewModel {
                 self.saving = false;
                 match result {
                     // The saved (normalised) values refill the form.
-                    Ok(status) => self.apply_status_and_reset(*status),
+                    Ok(status) => self.apply_status(*status, true),
                     Err(error) => self.fail("Not saved", &error),
                 }
                 Task::none()
@@ -301,13 +301,13 @@ impl UserProfileViewModel {
                         if self.loading == Loading::Started {
                             self.loading = Loading::Cached;
                         }
-                        self.apply_profile(profile);
+                        self.show_profile(profile, false);
                     }
                     Ok(ReadEvent::Fresh(profile)) => {
                         self.loading = Loading::Done;
                         // The server answered this read.
                         self.status.confirmed = true;
-                        self.apply_profile(profile);
+                        self.show_profile(profile, false);
                     }
                     Err(error) => {
                         self.loading = Loading::Done;
@@ -321,7 +321,7 @@ impl UserProfileViewModel {
                 Task::none()
             }
             Message::StatusChanged(status) => {
-                self.apply_status(*status);
+                self.apply_status(*status, false);
                 Task::none()
             }
             Message::SyncNow => {
@@ -337,10 +337,10 @@ impl UserProfileViewModel {
             }
             Message::Synced(result) => {
                 match result {
-                    Ok(status) => self.apply_status(*status),
+                    Ok(status) => self.apply_status(*status, false),
                     Err(error) => {
                         self.fail("Sync failed", &error);
-                        self.apply_status(self.repository.status());
+                        self.apply_status(self.repository.status(), false);
                     }
                 }
                 Task::none()
@@ -355,7 +355,7 @@ impl UserProfileViewModel {
             }
             Message::WorkOffline(on) => {
                 self.repository.set_work_offline(on);
-                self.apply_status(self.repository.status());
+                self.apply_status(self.repository.status(), false);
                 Task::none()
             }
             Message::Resolve(resolution) => {
@@ -370,7 +370,7 @@ impl UserProfileViewModel {
             }
             Message::Resolved(result) => {
                 match result {
-                    Ok(status) => self.apply_status_and_reset(*status),
+                    Ok(status) => self.apply_status(*status, true),
                     Err(error) => self.fail("Not resolved", &error),
                 }
                 Task::none()
@@ -422,22 +422,13 @@ impl UserProfileViewModel {
         self.error = Some(format!("{what}: {error}"));
     }
 
-    fn apply_status(&mut self, status: Status) {
+    /// Takes the repository's status; `reset` refills the form even if the user was typing
+    /// (after their own save or resolution).
+    fn apply_status(&mut self, status: Status, reset: bool) {
         self.now = Utc::now();
         let profile = status.profile.clone();
         self.status = status;
-        self.show_profile(profile, false);
-    }
-
-    fn apply_status_and_reset(&mut self, status: Status) {
-        self.now = Utc::now();
-        let profile = status.profile.clone();
-        self.status = status;
-        self.show_profile(profile, true);
-    }
-
-    fn apply_profile(&mut self, profile: Option<UserProfile>) {
-        self.show_profile(profile, false);
+        self.show_profile(profile, reset);
     }
 
     /// Shows `profile`; the form follows it unless the user is typing (or `reset` says so).
