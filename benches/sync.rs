@@ -5,12 +5,13 @@
 //! p95 and p99 measured side by side in the same run. Everything talks to 127.0.0.1 only.
 
 use criterion::Criterion;
-use offline_profile::data::repositories::user_profile::{Strategies, UserProfileRepository};
-use offline_profile::data::services::api_client::ApiClientService;
-use offline_profile::data::services::database::DatabaseService;
-use offline_profile::data::sync::{self, SyncConfig};
-use offline_profile::domain::SyncState;
-use offline_profile::server;
+use profile_client::api_client::ApiClientService;
+use profile_client::database::DatabaseService;
+use profile_client::domain::SyncState;
+use profile_client::sync::{self, SyncConfig};
+use profile_client::{Strategies, UserProfileRepository};
+use profile_server as server;
+
 use sqlx::sqlite::SqlitePoolOptions;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ async fn repository(dir: &std::path::Path, url: &str) -> Arc<UserProfileReposito
 
 /// A bare pool with exactly the app's pragmas, and a one-row table: the physical floor.
 async fn bare_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
-    let options = offline_profile::data::sqlite::options(&dir.join("bare.sqlite3"));
+    let options = profile_sqlite::options(&dir.join("bare.sqlite3"));
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)

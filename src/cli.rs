@@ -1,15 +1,15 @@
 //! The command line: `offline-profile [options] [show|set|sync|status|watch|resolve]`.
 //! Without a subcommand the window opens.
 
-use crate::data::repositories::user_profile::{
-    ReadStrategy, Resolution, Status, SyncOutcome, WriteStrategy, to_domain,
-};
-use crate::data::services::database::SyncAttemptRow;
-use crate::data::sync;
-use crate::domain::{SyncState, UserProfile};
 use crate::session::{Session, SessionError, Settings, open_or_recover_cache};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
+use profile_client::database::DatabaseService;
+use profile_client::domain::{SyncAttempt, SyncState, UserProfile};
+use profile_client::{
+    Activity, ReadStrategy, RepositoryError, Resolution, Status, SyncOutcome, WriteStrategy, sync,
+};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,10 +45,20 @@ pub struct Options {
     )]
     pub token: Option<String>,
     /// How the profile is read.
-    #[arg(long, global = true, value_enum, default_value_t = ReadStrategy::Stream)]
+    #[arg(
+        long,
+        global = true,
+        default_value_t = ReadStrategy::Stream,
+        value_parser = PossibleValuesParser::new(ReadStrategy::NAMES).try_map(|s| s.parse::<ReadStrategy>())
+    )]
     pub read_strategy: ReadStrategy,
     /// How edits are written.
-    #[arg(long, global = true, value_enum, default_value_t = WriteStrategy::OfflineFirst)]
+    #[arg(
+        long,
+        global = true,
+        default_value_t = WriteStrategy::OfflineFirst,
+        value_parser = PossibleValuesParser::new(WriteStrategy::NAMES).try_map(|s| s.parse::<WriteStrategy>())
+    )]
     pub write_strategy: WriteStrategy,
     /// Seconds between periodic syncs.
     #[arg(long, global = true, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
@@ -143,41 +153,10 @@ pub async fn run(settings: Settings, command: Command) -> ExitCode {
 
 async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
     match command {
-        Command::Show { json } => {
-            let db = open_local(&settings).await?;
-            let profile = db.load_profile().await?.map(to_domain);
-            print_profile(profile.as_ref(), None, json, false);
-            Ok(())
-        }
-        Command::Status { json } => {
-            let db = open_local(&settings).await?;
-            let profile = db.load_profile().await?.map(to_domain);
-            let attempt = db.last_sync_attempt().await?;
-            print_profile(profile.as_ref(), attempt.as_ref(), json, true);
-            Ok(())
-        }
+        Command::Show { json } => show(&settings, json, false).await,
+        Command::Status { json } => show(&settings, json, true).await,
         Command::Set { name, photo_url } => set(settings, name, photo_url).await,
-        Command::Sync => {
-            let session = open(settings).await?;
-            let outcome = session.repository.sync().await?;
-            let profile = session.repository.cached().await?;
-            match outcome {
-                SyncOutcome::Synced if profile.as_ref().is_some_and(|p| p.synchronized) => {
-                    println!("synced: {}", describe(profile.as_ref()));
-                    Ok(())
-                }
-                SyncOutcome::Conflict => Err(Failure::from(
-                    "conflict: the profile was changed here and on the server; run \
-                     `offline-profile resolve --keep-mine` or `--use-theirs`",
-                )),
-                SyncOutcome::Empty => Err(Failure::from(
-                    "there is no profile here or on the server yet; create one with `set --name`",
-                )),
-                SyncOutcome::Synced => Err(Failure::from(
-                    "the profile changed during the sync and is not synchronized yet; sync again",
-                )),
-            }
-        }
+        Command::Sync => sync_once(settings).await,
         Command::Watch { json } => watch(settings, json).await,
         Command::Resolve { keep_mine, .. } => {
             let resolution = if keep_mine {
@@ -185,22 +164,59 @@ async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
             } else {
                 Resolution::UseTheirs
             };
-            let offline = settings.offline;
-            let session = open(settings).await?;
-            session.repository.resolve(resolution).await?;
-            println!("resolved locally");
-            if !offline {
-                push_once(&session).await;
-            }
-            Ok(())
+            resolve(settings, resolution).await
         }
     }
 }
 
+/// `show` and `status`: the cached profile (and the last attempt), no network.
+async fn show(settings: &Settings, json: bool, with_attempt: bool) -> Result<(), Failure> {
+    let db = open_local(settings).await?;
+    let profile = db.load_profile().await?;
+    let attempt = if with_attempt {
+        Some(db.last_sync_attempt().await?)
+    } else {
+        None
+    };
+    print_profile(profile.as_ref(), attempt.as_ref(), json);
+    Ok(())
+}
+
+async fn sync_once(settings: Settings) -> Result<(), Failure> {
+    let session = open(settings).await?;
+    let outcome = session.repository.sync().await?;
+    let profile = session.repository.cached().await?;
+    match (outcome, profile) {
+        (SyncOutcome::Synced, Some(profile)) if profile.synchronized => {
+            println!("synced: {}", profile.fields);
+            Ok(())
+        }
+        (SyncOutcome::Conflict, _) => Err(Failure::from(
+            "conflict: the profile was changed here and on the server; run \
+             `offline-profile resolve --keep-mine` or `--use-theirs`",
+        )),
+        (SyncOutcome::Empty, _) => Err(Failure::from(
+            "there is no profile here or on the server yet; create one with `set --name`",
+        )),
+        (SyncOutcome::Synced, _) => Err(Failure::from(
+            "the profile changed during the sync and is not synchronized yet; sync again",
+        )),
+    }
+}
+
+async fn resolve(settings: Settings, resolution: Resolution) -> Result<(), Failure> {
+    let offline = settings.offline;
+    let session = open(settings).await?;
+    session.repository.resolve(resolution).await?;
+    println!("resolved locally");
+    if !offline {
+        push_once(&session).await;
+    }
+    Ok(())
+}
+
 /// The cache alone (no network), telling the user if a damaged one had to be replaced.
-async fn open_local(
-    settings: &Settings,
-) -> Result<crate::data::services::database::DatabaseService, SessionError> {
+async fn open_local(settings: &Settings) -> Result<DatabaseService, SessionError> {
     let (db, recovered) = open_or_recover_cache(settings).await?;
     if let Some(aside) = recovered {
         eprintln!(
@@ -245,10 +261,7 @@ async fn set(
         .save(&name, &photo_url)
         .await
         .map_err(|error| Failure {
-            code: if matches!(
-                error,
-                crate::data::repositories::user_profile::RepositoryError::Invalid(_)
-            ) {
+            code: if matches!(error, RepositoryError::Invalid(_)) {
                 2
             } else {
                 1
@@ -302,7 +315,6 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
 }
 
 fn activity_word(status: &Status) -> String {
-    use crate::data::repositories::user_profile::Activity;
     match &status.activity {
         Activity::Idle => "idle".into(),
         Activity::Syncing => "syncing".into(),
@@ -330,11 +342,7 @@ fn print_status_line(status: &Status, json: bool) {
 }
 
 fn describe(profile: Option<&UserProfile>) -> String {
-    match profile {
-        Some(p) if p.photo_url().is_empty() => p.name().to_owned(),
-        Some(p) => format!("{} <{}>", p.name(), p.photo_url()),
-        None => "(no profile)".into(),
-    }
+    profile.map_or_else(|| "(no profile)".into(), |p| p.fields.to_string())
 }
 
 fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
@@ -365,15 +373,11 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
     }
 }
 
-fn print_profile(
-    profile: Option<&UserProfile>,
-    attempt: Option<&SyncAttemptRow>,
-    json: bool,
-    with_attempt: bool,
-) {
+/// Prints the profile; `attempt` is `Some` for `status` (which also shows the last attempt).
+fn print_profile(profile: Option<&UserProfile>, attempt: Option<&Option<SyncAttempt>>, json: bool) {
     if json {
         let mut value = profile_json(profile);
-        if with_attempt {
+        if let Some(attempt) = attempt {
             value["last_sync"] = match attempt {
                 Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
                 None => serde_json::Value::Null,
@@ -401,16 +405,17 @@ fn print_profile(
                 p.synced_at.map_or("never".into(), |t| t.to_rfc3339())
             );
             if let Some(conflict) = &p.conflict {
+                let fields: Vec<_> = conflict.fields.iter().map(|f| f.label()).collect();
                 println!(
-                    "conflict:   {} (server: {:?})",
-                    conflict.fields.join(", "),
+                    "conflict:   {} (server has: {})",
+                    fields.join(", "),
                     conflict.theirs.fields
                 );
             }
         }
         None => println!("state:      {state} (no profile on this computer yet)"),
     }
-    if with_attempt {
+    if let Some(attempt) = attempt {
         match attempt {
             Some(a) => println!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
             None => println!("last sync:  never"),

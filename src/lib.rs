@@ -1,11 +1,9 @@
-//! offline-profile: an offline-first profile editor and the REST server it syncs against.
+//! offline-profile: the desktop app — its iced window, its command line, and the composition
+//! root that wires the client crate (`profile-client`) to a server, embedded or remote.
 //!
-//! Layers, from the inside out: `domain` (plain data and rules), `data` (services, repository,
-//! synchronizer; no iced), `ui` (the iced view model and view), `server` (axum), `cli`.
+//! The layers below the app are crates, so the compiler keeps them apart: `profile-protocol`
+//! (what client and server agree on), `profile-client` (no UI), `profile-server` (no client).
 
 pub mod cli;
-pub mod data;
-pub mod domain;
-pub mod server;
 pub mod session;
 pub mod ui;

@@ -1,13 +1,12 @@
 //! The composition root: turns the command-line settings into a running repository (and, with
 //! no server named, the embedded server). Shared by the window and the CLI.
 
-use crate::data::repositories::user_profile::{
-    ReadStrategy, RepositoryError, Strategies, UserProfileRepository, WriteStrategy,
+use profile_client::api_client::{ApiClientService, UrlError};
+use profile_client::database::DatabaseService;
+use profile_client::{
+    ReadStrategy, RepositoryError, Strategies, SyncConfig, UserProfileRepository, WriteStrategy,
 };
-use crate::data::services::api_client::ApiClientService;
-use crate::data::services::database::DatabaseService;
-use crate::data::sync::SyncConfig;
-use crate::server::{self, RunningServer};
+use profile_server::{self as server, RunningServer};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,7 +71,7 @@ pub enum SessionError {
     #[error("cannot use the data folder {path}: {reason}")]
     DataDir { path: PathBuf, reason: String },
     #[error(transparent)]
-    Url(#[from] crate::data::services::api_client::UrlError),
+    Url(#[from] UrlError),
     #[error("cannot start the embedded server: {0}")]
     Server(String),
     #[error(transparent)]
@@ -241,7 +240,7 @@ pub fn embedded_token(settings: &Settings) -> Result<String, SessionError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(failed(e)),
     }
-    let token = generate_token();
+    let token = server::generate_token();
     // Written to a private temporary file and renamed, so the token is never readable by others
     // and never half-written.
     let temporary = path.with_extension("tmp");
@@ -266,12 +265,4 @@ fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
-}
-
-/// 256 random bits, hex-encoded.
-pub fn generate_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

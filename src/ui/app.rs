@@ -2,10 +2,10 @@
 //! screen's behaviour lives in its view model.
 
 use super::user_profile::{self, UserProfileViewModel};
-use crate::data::sync;
 use crate::session::{Session, Settings};
 use iced::widget::{button, column, container, text};
 use iced::{Element, Length, Subscription, Task};
+use profile_client::sync;
 use std::sync::Arc;
 
 pub enum App {
@@ -15,9 +15,10 @@ pub enum App {
 }
 
 pub struct Ready {
-    profile: UserProfileViewModel,
-    /// Keeps the embedded server (if any) running for as long as the window.
-    _session: Arc<Session>,
+    screen: UserProfileViewModel,
+    /// The settings it was opened with; holding it also keeps the embedded server (if any)
+    /// running for as long as the window.
+    session: Arc<Session>,
     /// The background synchronizer; aborted when the window goes away.
     _synchronizer: iced::task::Handle,
 }
@@ -38,10 +39,10 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Opened(Ok(session)) => {
-                let (profile, read) = UserProfileViewModel::new(session.repository.clone());
+                let (screen, read) = UserProfileViewModel::new(session.repository.clone());
                 // The next frame shows the profile screen, with the cached profile if there is
                 // one (the start-up benchmark measures the time to this line).
-                tracing::info!(cached = profile.profile().is_some(), "profile screen ready");
+                tracing::info!(cached = screen.profile().is_some(), "profile screen ready");
                 let (synchronizer, handle) = Task::future(sync::run(
                     session.repository.clone(),
                     session.settings.sync_config(),
@@ -49,8 +50,8 @@ impl App {
                 .discard()
                 .abortable();
                 *self = App::Ready(Box::new(Ready {
-                    profile,
-                    _session: session,
+                    screen,
+                    session,
                     _synchronizer: handle.abort_on_drop(),
                 }));
                 Task::batch([read.map(Message::Profile), synchronizer])
@@ -67,7 +68,7 @@ impl App {
                 open(settings)
             }
             Message::Profile(message) => match self {
-                App::Ready(ready) => ready.profile.update(message).map(Message::Profile),
+                App::Ready(ready) => ready.screen.update(message).map(Message::Profile),
                 _ => Task::none(),
             },
         }
@@ -76,7 +77,7 @@ impl App {
     fn settings(&self) -> &Settings {
         match self {
             App::Opening(settings) | App::Failed { settings, .. } => settings,
-            App::Ready(ready) => &ready._session.settings,
+            App::Ready(ready) => &ready.session.settings,
         }
     }
 
@@ -96,7 +97,7 @@ impl App {
             )
             .center(Length::Fill)
             .into(),
-            App::Ready(ready) => user_profile::view::view(&ready.profile).map(Message::Profile),
+            App::Ready(ready) => user_profile::view::view(&ready.screen).map(Message::Profile),
         }
     }
 
@@ -104,13 +105,13 @@ impl App {
         match self {
             App::Opening(_) => "Opening — Profile".into(),
             App::Failed { .. } => "Error — Profile".into(),
-            App::Ready(ready) => ready.profile.title(),
+            App::Ready(ready) => ready.screen.title(),
         }
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
         match self {
-            App::Ready(ready) => ready.profile.subscription().map(Message::Profile),
+            App::Ready(ready) => ready.screen.subscription().map(Message::Profile),
             _ => Subscription::none(),
         }
     }

@@ -2,9 +2,9 @@
 //! images refused.
 
 use crate::support::{Client, Proxy, spawn_server, spawn_server_with};
-use offline_profile::domain::Fields;
-use offline_profile::server::SAMPLE_AVATAR_PATH;
 use offline_profile::ui::user_profile::{Avatar, UserProfileViewModel};
+use profile_client::domain::Fields;
+use profile_server::SAMPLE_AVATAR_PATH;
 
 #[tokio::test]
 async fn the_photo_is_cached_and_shown_offline() {
@@ -22,10 +22,7 @@ async fn the_photo_is_cached_and_shown_offline() {
 
     let png = repository.avatar(&url).await.unwrap().expect("a photo");
     let decoded = image::load_from_memory(&png).unwrap();
-    assert_eq!(
-        decoded.width(),
-        offline_profile::data::avatar::THUMBNAIL_SIDE
-    );
+    assert_eq!(decoded.width(), profile_client::avatar::THUMBNAIL_SIDE);
 
     // The network goes away; a new session still shows the photo, from the cache.
     proxy.set_up(false);

@@ -135,7 +135,7 @@ async fn resolve_keep_mine_pushes_the_local_value() {
     let server = spawn_server_with(|router| router).await;
     server
         .store()
-        .seed(&offline_profile::domain::Fields::new("Ada", ""))
+        .seed(&profile_client::domain::Fields::new("Ada", ""))
         .await
         .unwrap();
     let (_a, b) = cli_conflict(&server.url());
@@ -150,7 +150,7 @@ async fn resolve_use_theirs_takes_the_server_value() {
     let server = spawn_server_with(|router| router).await;
     server
         .store()
-        .seed(&offline_profile::domain::Fields::new("Ada", ""))
+        .seed(&profile_client::domain::Fields::new("Ada", ""))
         .await
         .unwrap();
     let (_a, b) = cli_conflict(&server.url());
@@ -189,7 +189,7 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
     let server = spawn_server_with(|router| router).await;
     server
         .store()
-        .seed(&offline_profile::domain::Fields::new("Ada", ""))
+        .seed(&profile_client::domain::Fields::new("Ada", ""))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -237,8 +237,8 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
     server
         .client()
         .put_profile(
-            &offline_profile::domain::Fields::new("Ada, pushed", ""),
-            offline_profile::data::services::api_client::Precondition::Version(1),
+            &profile_client::domain::Fields::new("Ada, pushed", ""),
+            profile_client::api_client::Precondition::Version(1),
         )
         .await
         .unwrap();

@@ -3,9 +3,9 @@
 //! and nothing is lost.
 
 use crate::support::{Client, Mode, Proxy, spawn_server};
-use offline_profile::data::repositories::user_profile::{RepositoryError, SyncOutcome};
-use offline_profile::data::services::api_client::ApiError;
-use offline_profile::domain::{Fields, SyncState};
+use profile_client::api_client::ApiError;
+use profile_client::domain::{Fields, SyncState};
+use profile_client::{RepositoryError, SyncOutcome};
 use std::time::Duration;
 
 fn faults() -> Vec<(&'static str, Mode)> {

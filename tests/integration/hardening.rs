@@ -2,7 +2,7 @@
 //! saved is lost, and every refusal says why.
 
 use crate::support::{Client, TOKEN, spawn_server, spawn_server_full, spawn_server_with};
-use offline_profile::domain::{Fields, validate};
+use profile_client::domain::{Fields, validate};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::Command;
@@ -308,8 +308,8 @@ async fn the_form_the_cli_and_the_server_refuse_invalid_values_with_the_same_rea
         let _ = view_model.update(Message::NameChanged(name.into()));
         let _ = view_model.update(Message::PhotoUrlChanged(photo_url.into()));
         let shown = match expected.field {
-            offline_profile::domain::Field::Name => view_model.name_error(),
-            offline_profile::domain::Field::PhotoUrl => view_model.photo_url_error(),
+            profile_client::domain::Field::Name => view_model.name_error(),
+            profile_client::domain::Field::PhotoUrl => view_model.photo_url_error(),
         };
         assert_eq!(
             shown,
@@ -415,7 +415,7 @@ async fn api_calls_follow_no_redirects() {
     );
     assert_eq!(
         repository.status().state(),
-        offline_profile::domain::SyncState::Pending
+        profile_client::domain::SyncState::Pending
     );
 }
 

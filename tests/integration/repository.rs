@@ -2,17 +2,17 @@
 
 use crate::support::{Client, HoldingServer, Proxy, dead_url, eventually, spawn_server};
 use futures::StreamExt;
-use offline_profile::data::repositories::user_profile::{ReadEvent, RepositoryError, SyncOutcome};
-use offline_profile::data::services::api_client::Precondition;
-use offline_profile::data::sync::{self, SyncConfig};
-use offline_profile::domain::{Fields, SyncState};
+use profile_client::api_client::Precondition;
+use profile_client::domain::{Fields, SyncState};
+use profile_client::sync::{self, SyncConfig};
+use profile_client::{ReadEvent, RepositoryError, SyncOutcome};
 use std::sync::Arc;
 use std::time::Duration;
 
 async fn read_all(
-    repository: &Arc<offline_profile::data::repositories::user_profile::UserProfileRepository>,
+    repository: &Arc<profile_client::UserProfileRepository>,
 ) -> Vec<Result<ReadEvent, RepositoryError>> {
-    repository.user_profile().collect().await
+    repository.read_stream().collect().await
 }
 
 #[tokio::test]
@@ -64,12 +64,12 @@ async fn fetched_data_is_stored_as_synchronized() {
     );
 
     let row = repository.database().load_profile().await.unwrap().unwrap();
-    assert_eq!(row.name, "Ada");
+    assert_eq!(row.name(), "Ada");
     assert!(
         row.synchronized,
         "data that came from the server must be stored as synchronized"
     );
-    assert_eq!(row.base_version, Some(1));
+    assert_eq!(row.base_version(), Some(1));
     assert_eq!(repository.status().state(), SyncState::Synced);
 }
 
@@ -89,7 +89,7 @@ async fn save_with_the_server_down_is_pending_and_a_later_sync_flips_it() {
     assert!(error.is_offline(), "{error}");
     let row = repository.database().load_profile().await.unwrap().unwrap();
     assert!(!row.synchronized);
-    assert_eq!(row.name, "Grace Hopper");
+    assert_eq!(row.name(), "Grace Hopper");
 
     proxy.set_up(true);
     assert_eq!(repository.sync().await.unwrap(), SyncOutcome::Synced);
@@ -121,14 +121,14 @@ async fn an_edit_made_while_a_put_is_in_flight_is_not_lost() {
     // The sync goes on to push "Second" too; let that through as well.
     holding.held().await;
     let row = repository.database().load_profile().await.unwrap().unwrap();
-    assert_eq!(row.name, "Second", "the edit made during the PUT is kept");
+    assert_eq!(row.name(), "Second", "the edit made during the PUT is kept");
     assert!(
         !row.synchronized,
         "and it is not marked synced by the first PUT"
     );
     assert_eq!(row.revision, second.revision);
     assert_eq!(
-        row.base_version,
+        row.base_version(),
         Some(1),
         "rebased onto what the server accepted"
     );
@@ -136,7 +136,7 @@ async fn an_edit_made_while_a_put_is_in_flight_is_not_lost() {
 
     assert_eq!(syncing.await.unwrap().unwrap(), SyncOutcome::Synced);
     let row = repository.database().load_profile().await.unwrap().unwrap();
-    assert_eq!(row.name, "Second");
+    assert_eq!(row.name(), "Second");
     assert!(row.synchronized);
     let on_server = server.store().get().await.unwrap().unwrap();
     assert_eq!(on_server.name, "Second");
@@ -174,8 +174,8 @@ async fn a_server_copy_does_not_overwrite_a_pending_edit() {
         other => panic!("unexpected read result {other:?}"),
     }
     let row = repository.database().load_profile().await.unwrap().unwrap();
-    assert_eq!(row.name, "Mine");
-    assert_eq!(row.base_version, Some(1));
+    assert_eq!(row.name(), "Mine");
+    assert_eq!(row.base_version(), Some(1));
 }
 
 #[tokio::test]
@@ -199,7 +199,7 @@ async fn the_synchronizer_retries_until_the_server_is_back() {
         async move {
             matches!(
                 status.activity,
-                offline_profile::data::repositories::user_profile::Activity::Offline {
+                profile_client::Activity::Offline {
                     retry_at: Some(_),
                     ..
                 }

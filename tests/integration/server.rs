@@ -1,7 +1,7 @@
 //! The server through real HTTP: every status code of the API.
 
 use crate::support::{TOKEN, spawn_server};
-use offline_profile::domain::Fields;
+use profile_client::domain::Fields;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MATCH, IF_NONE_MATCH};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The embedded default: no `--api` starts the server in-process on loopback.
 
-use offline_profile::domain::SyncState;
 use offline_profile::session::{Session, Settings};
+use profile_client::domain::SyncState;
 
 #[tokio::test]
 async fn without_an_api_the_embedded_server_is_started_seeded_and_guarded_by_a_private_token() {

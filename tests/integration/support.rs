@@ -1,10 +1,10 @@
 //! Helpers: a fresh server per test, repositories over temporary folders, and a small TCP proxy
 //! that can take the server "off the network" and bring it back.
 
-use offline_profile::data::repositories::user_profile::{Strategies, UserProfileRepository};
-use offline_profile::data::services::api_client::ApiClientService;
-use offline_profile::data::services::database::DatabaseService;
-use offline_profile::server::{self, AppState, RunningServer, Store};
+use profile_client::api_client::ApiClientService;
+use profile_client::database::DatabaseService;
+use profile_client::{Strategies, UserProfileRepository};
+use profile_server::{AppState, RunningServer, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,9 +55,9 @@ pub async fn spawn_server_full(
         .unwrap();
     let state = AppState::new(store, token);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = wrap(server::router(state.clone()));
+    let app = wrap(profile_server::router(state.clone()));
     TestServer {
-        running: server::serve_router(listener, state, app),
+        running: profile_server::serve_router(listener, state, app),
         _dir: dir,
     }
 }
@@ -330,9 +330,7 @@ pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message
 /// Feeds the repository's status changes into the view model until `done` holds.
 pub async fn follow_status(
     view_model: &mut UserProfileViewModel,
-    repository: &std::sync::Arc<
-        offline_profile::data::repositories::user_profile::UserProfileRepository,
-    >,
+    repository: &std::sync::Arc<profile_client::UserProfileRepository>,
     done: impl Fn(&UserProfileViewModel) -> bool,
 ) {
     let mut changes = std::pin::pin!(repository.changes());
@@ -376,7 +374,7 @@ pub async fn two_synced_clients() -> TwoClients {
     let server = spawn_server().await;
     server
         .store()
-        .seed(&offline_profile::domain::Fields::new("Ada", ""))
+        .seed(&profile_client::domain::Fields::new("Ada", ""))
         .await
         .unwrap();
     let (a, b) = (Client::new(), Client::new());

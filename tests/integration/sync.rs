@@ -6,12 +6,12 @@ use crate::support::{
     spawn_server_with, two_synced_clients,
 };
 use futures::StreamExt;
-use offline_profile::data::repositories::user_profile::{
+use profile_client::domain::{Field, Fields, SyncState};
+use profile_client::sync::{self, SyncConfig};
+use profile_client::{
     Activity, ReadEvent, ReadStrategy, RepositoryError, Resolution, Strategies, SyncOutcome,
     UserProfileRepository, WriteStrategy,
 };
-use offline_profile::data::sync::{self, SyncConfig};
-use offline_profile::domain::{Fields, SyncState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -108,7 +108,7 @@ async fn conflicting_clients() -> (TwoClients, Arc<UserProfileRepository>) {
     assert_eq!(local.name(), "Bob", "nothing is dropped");
     assert_eq!(local.photo_url(), "https://example.com/bob.png");
     let conflict = local.conflict.unwrap();
-    assert_eq!(conflict.fields, vec!["name"]);
+    assert_eq!(conflict.fields, vec![Field::Name]);
     assert_eq!(conflict.theirs.fields.name, "Alice");
     // Until it is resolved, nothing is pushed over the server's value.
     assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Conflict);
@@ -160,7 +160,7 @@ async fn resolving_without_a_conflict_is_refused() {
 async fn a_server_restarted_on_the_same_port_is_noticed_and_the_client_converges() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3");
-    let running = offline_profile::server::start(&db, TOKEN, "127.0.0.1:0".parse().unwrap())
+    let running = profile_server::start(&db, TOKEN, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let addr = running.addr;
@@ -190,9 +190,7 @@ async fn a_server_restarted_on_the_same_port_is_noticed_and_the_client_converges
     })
     .await;
 
-    let restarted = offline_profile::server::start(&db, TOKEN, addr)
-        .await
-        .unwrap();
+    let restarted = profile_server::start(&db, TOKEN, addr).await.unwrap();
     eventually("convergence after the restart", || {
         let state = repository.status().state();
         async move { state == SyncState::Synced }
@@ -210,16 +208,12 @@ async fn working_offline_sends_no_request_until_it_is_turned_off() {
     let count = Arc::new(AtomicUsize::new(0));
     let server = spawn_server_with(counting(count.clone())).await;
     let client = Client::new();
-    let db = offline_profile::data::services::database::DatabaseService::open(
-        &client.dir.path().join("profile.sqlite3"),
-    )
-    .await
-    .unwrap();
-    let api = offline_profile::data::services::api_client::ApiClientService::new(
-        &server.url(),
-        Some(TOKEN.into()),
-    )
-    .unwrap();
+    let db =
+        profile_client::database::DatabaseService::open(&client.dir.path().join("profile.sqlite3"))
+            .await
+            .unwrap();
+    let api = profile_client::api_client::ApiClientService::new(&server.url(), Some(TOKEN.into()))
+        .unwrap();
     let repository = UserProfileRepository::new(db, api, Strategies::default(), true)
         .await
         .unwrap();
@@ -227,7 +221,7 @@ async fn working_offline_sends_no_request_until_it_is_turned_off() {
 
     repository.save("Offline on purpose", "").await.unwrap();
     repository.request_sync();
-    let events: Vec<_> = repository.user_profile().collect().await;
+    let events: Vec<_> = repository.read_stream().collect().await;
     assert!(
         matches!(events[0], Ok(ReadEvent::Cached(Some(_)))),
         "{events:?}"
@@ -317,12 +311,12 @@ async fn fallback_reads_the_server_and_falls_back_to_the_cache_when_it_is_down()
     };
     let repository = client.repository_with(&proxy.url(), strategies).await;
 
-    let events: Vec<_> = repository.user_profile().collect().await;
+    let events: Vec<_> = repository.read_stream().collect().await;
     assert_eq!(events.len(), 1, "fallback answers once: {events:?}");
     assert!(matches!(&events[0], Ok(ReadEvent::Fresh(Some(p))) if p.name() == "On the server"));
 
     proxy.set_up(false);
-    let events: Vec<_> = repository.user_profile().collect().await;
+    let events: Vec<_> = repository.read_stream().collect().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(
         matches!(&events[0], Ok(ReadEvent::Cached(Some(p))) if p.name() == "On the server"),
@@ -334,7 +328,7 @@ async fn fallback_reads_the_server_and_falls_back_to_the_cache_when_it_is_down()
     let empty = other_client
         .repository_with(&other_server.url(), strategies)
         .await;
-    let events: Vec<_> = empty.user_profile().collect().await;
+    let events: Vec<_> = empty.read_stream().collect().await;
     assert!(
         matches!(events.as_slice(), [Ok(ReadEvent::Fresh(None))]),
         "{events:?}"
@@ -357,7 +351,7 @@ async fn local_reads_only_the_cache_and_sync_refreshes_it() {
     };
     let repository = client.repository_with(&server.url(), strategies).await;
 
-    let events: Vec<_> = repository.user_profile().collect().await;
+    let events: Vec<_> = repository.read_stream().collect().await;
     assert!(
         matches!(events.as_slice(), [Ok(ReadEvent::Cached(None))]),
         "{events:?}"
@@ -369,7 +363,7 @@ async fn local_reads_only_the_cache_and_sync_refreshes_it() {
     );
 
     repository.sync().await.unwrap();
-    let events: Vec<_> = repository.user_profile().collect().await;
+    let events: Vec<_> = repository.read_stream().collect().await;
     assert!(matches!(&events[..], [Ok(ReadEvent::Cached(Some(p)))] if p.name() == "Server copy"));
 }
 
@@ -509,7 +503,7 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
     let repository = client.repository(&server.url()).await;
     let config = SyncConfig {
         interval: Duration::from_millis(100),
-        power: offline_profile::data::power::PowerSupply::at(power.path()),
+        power: profile_client::power::PowerSupply::at(power.path()),
         ..SyncConfig::default()
     };
     let synchronizer = tokio::spawn(sync::run(repository.clone(), config));

@@ -8,10 +8,10 @@ use crate::support::{
 };
 use axum::extract::Request;
 use axum::middleware::{self, Next};
-use offline_profile::data::repositories::user_profile::UserProfileRepository;
-use offline_profile::domain::Fields;
 use offline_profile::ui::user_profile::view::view;
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
+use profile_client::UserProfileRepository;
+use profile_client::domain::Fields;
 use std::sync::Arc;
 
 /// Checks the view against `tests/snapshots/<name>-<renderer>.png`.

@@ -5,12 +5,12 @@ use crate::support::{
     Client, Proxy, TwoClients, apply, follow_status, run, shows, spawn_server, two_synced_clients,
 };
 use iced_test::{selector, simulator};
-use offline_profile::data::sync::{self, SyncConfig};
-use offline_profile::domain::{Fields, SyncState};
 use offline_profile::ui::user_profile::view::{
     NAME_INPUT, PENDING_NOTE, WORK_OFFLINE_SWITCH, view,
 };
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
+use profile_client::domain::{Fields, SyncState};
+use profile_client::sync::{self, SyncConfig};
 use std::time::Duration;
 
 #[tokio::test]

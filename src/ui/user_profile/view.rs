@@ -2,11 +2,11 @@
 //! nothing else.
 
 use super::view_model::{Avatar, Badge, Loading, Message, UserProfileViewModel};
-use crate::data::repositories::user_profile::Resolution;
 use iced::widget::{
     button, column, container, row, scrollable, space, text, text_input, toggler, tooltip,
 };
 use iced::{Alignment, Border, Element, Length, Theme};
+use profile_client::Resolution;
 
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
@@ -217,20 +217,12 @@ fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Messa
     let conflict = profile.conflict.as_ref()?;
     let mut rows =
         column![text("Changed here and elsewhere: which value should stay?").size(16),].spacing(8);
-    for field in &conflict.fields {
-        let (label, mine, theirs) = match *field {
-            "name" => ("Name", profile.name(), conflict.theirs.fields.name.as_str()),
-            _ => (
-                "Photo URL",
-                profile.photo_url(),
-                conflict.theirs.fields.photo_url.as_str(),
-            ),
-        };
+    for &field in &conflict.fields {
         rows = rows.push(
             row![
-                text(label).size(14).width(90),
-                text(format!("Yours: {mine}")).width(Length::Fill),
-                text(format!("Theirs: {theirs}")).width(Length::Fill),
+                text(field.label()).size(14).width(90),
+                text(format!("Yours: {}", profile.fields.get(field))).width(Length::Fill),
+                text(format!("Theirs: {}", conflict.theirs.fields.get(field))).width(Length::Fill),
             ]
             .spacing(12),
         );

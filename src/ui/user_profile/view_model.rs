@@ -3,14 +3,14 @@
 //! It drives the repository only through `Task`s and `Subscription`s and never imports sqlx or
 //! reqwest; every result comes back as a `Message` and lands in plain state the view reads.
 
-use crate::data::repositories::user_profile::{
-    Activity, ReadEvent, RepositoryError, Resolution, Status, UserProfileRepository,
-};
-use crate::domain::{Fields, SyncState, UserProfile, validate_name, validate_photo_url};
 use chrono::{DateTime, Utc};
 use iced::keyboard::{self, key};
 use iced::widget::image;
 use iced::{Subscription, Task, event};
+use profile_client::domain::{Fields, SyncState, UserProfile, validate_name, validate_photo_url};
+use profile_client::{
+    Activity, ReadEvent, RepositoryError, Resolution, Status, UserProfileRepository,
+};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,19 +21,18 @@ pub enum Message {
     PhotoUrlChanged(String),
     /// Save the form (button, Enter, Ctrl+S).
     Save,
-    Saved(Result<Box<Status>, RepositoryError>),
-    /// One step of the initial read (cached, then fresh).
-    Read(Result<Box<ReadEvent>, RepositoryError>),
+    /// One step of the read (cached, then fresh), with the status after it.
+    Read(Result<Box<ReadEvent>, RepositoryError>, Box<Status>),
     /// The repository's status changed.
     StatusChanged(Box<Status>),
     /// Sync at once (button, Ctrl+R).
     SyncNow,
-    Synced(Result<Box<Status>, RepositoryError>),
     /// Throw away unsaved typing (Esc).
     Revert,
     WorkOffline(bool),
     Resolve(Resolution),
-    Resolved(Result<Box<Status>, RepositoryError>),
+    /// A save, sync or resolution finished; on success, with the status after it.
+    Finished(Action, Result<Box<Status>, RepositoryError>),
     /// Read the profile again (the empty state's Retry).
     Reload,
     /// Time passed: relative times and countdowns move on.
@@ -45,6 +44,31 @@ pub enum Message {
     /// Move the keyboard focus to the next (Tab) or previous (Shift+Tab) field.
     FocusNext,
     FocusPrevious,
+}
+
+/// A repository call the user started and waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Save,
+    Sync,
+    Resolve(Resolution),
+}
+
+impl Action {
+    /// What the user is told when it fails.
+    fn failure(self) -> &'static str {
+        match self {
+            Action::Save => "Not saved",
+            Action::Sync => "Sync failed",
+            Action::Resolve(_) => "Not resolved",
+        }
+    }
+
+    /// The user's own change succeeded: the form shows the stored values (normalised), even
+    /// over what was typed.
+    fn refills_form(self) -> bool {
+        matches!(self, Action::Save | Action::Resolve(_))
+    }
 }
 
 /// The photo beside the form.
@@ -218,7 +242,7 @@ impl UserProfileViewModel {
             avatar: Avatar::None,
             now: Utc::now(),
         };
-        view_model.apply_status(status, false);
+        view_model.apply_status(status);
         let task = Task::batch([view_model.read(), view_model.avatar_task()]);
         (view_model, task)
     }
@@ -248,8 +272,41 @@ impl UserProfileViewModel {
     }
 
     fn read(&self) -> Task<Message> {
-        Task::run(self.repository.user_profile(), |event| {
-            Message::Read(event.map(Box::new))
+        use futures::StreamExt;
+        let repository = self.repository.clone();
+        let events = self
+            .repository
+            .read_stream()
+            .map(move |event| (event, Box::new(repository.status())));
+        Task::run(events, |(event, status)| {
+            Message::Read(event.map(Box::new), status)
+        })
+    }
+
+    /// Runs `action` on the repository; its outcome comes back as [`Message::Finished`].
+    fn start(&mut self, action: Action) -> Task<Message> {
+        self.error = None;
+        let repository = self.repository.clone();
+        let (name, photo_url) = (self.name.clone(), self.photo_url.clone());
+        Task::perform(
+            async move {
+                match action {
+                    Action::Save => repository.save(&name, &photo_url).await.map(drop),
+                    Action::Sync => repository.sync().await.map(drop),
+                    Action::Resolve(resolution) => repository.resolve(resolution).await.map(drop),
+                }?;
+                Ok(Box::new(repository.status()))
+            },
+            move |result| Message::Finished(action, result),
+        )
+    }
+
+    /// Runs a repository call that has no outcome to wait for; the status after it comes back.
+    fn effect(&self, call: impl FnOnce(&UserProfileRepository) + Send + 'static) -> Task<Message> {
+        let repository = self.repository.clone();
+        Task::future(async move {
+            call(&repository);
+            Message::StatusChanged(Box::new(repository.status()))
         })
     }
 
@@ -263,191 +320,127 @@ impl UserProfileViewModel {
             Message::NameChanged(name) => {
                 self.name_error = validate_name(&name).err();
                 self.name = name;
-                Task::none()
             }
             Message::PhotoUrlChanged(url) => {
                 self.photo_url_error = validate_photo_url(&url).err();
                 self.photo_url = url;
-                Task::none()
             }
-            Message::Save => {
-                if !self.can_save() {
-                    return Task::none();
-                }
+            Message::Save if self.can_save() => {
                 self.saving = true;
-                self.error = None;
-                let repository = self.repository.clone();
-                let (name, photo_url) = (self.name.clone(), self.photo_url.clone());
-                Task::perform(
-                    async move {
-                        repository.save(&name, &photo_url).await?;
-                        Ok(Box::new(repository.status()))
-                    },
-                    Message::Saved,
-                )
+                return self.start(Action::Save);
             }
-            Message::Saved(result) => {
-                self.saving = false;
-                match result {
-                    // The saved (normalised) values refill the form.
-                    Ok(status) => self.apply_status(*status, true),
-                    Err(error) => self.fail("Not saved", &error),
-                }
-                Task::none()
-            }
-            Message::Read(result) => {
-                match result.map(|event| *event) {
-                    Ok(ReadEvent::Cached(profile)) => {
-                        if self.loading == Loading::Started {
-                            self.loading = Loading::Cached;
-                        }
-                        self.show_profile(profile, false);
-                    }
-                    Ok(ReadEvent::Fresh(profile)) => {
-                        self.loading = Loading::Done;
-                        // The server answered this read.
-                        self.status.confirmed = true;
-                        self.show_profile(profile, false);
-                    }
-                    Err(error) => {
-                        self.loading = Loading::Done;
-                        tracing::warn!(%error, "reading the profile failed");
-                        if !error.is_offline() && !matches!(error, RepositoryError::WorkingOffline)
-                        {
-                            self.error = Some(format!("Could not read the profile: {error}"));
-                        }
-                    }
-                }
-                Task::none()
-            }
-            Message::StatusChanged(status) => {
-                self.apply_status(*status, false);
-                Task::none()
-            }
-            Message::SyncNow => {
-                self.error = None;
-                let repository = self.repository.clone();
-                Task::perform(
-                    async move {
-                        repository.sync().await?;
-                        Ok(Box::new(repository.status()))
-                    },
-                    Message::Synced,
-                )
-            }
-            Message::Synced(result) => {
-                match result {
-                    Ok(status) => self.apply_status(*status, false),
-                    Err(error) => {
-                        self.fail("Sync failed", &error);
-                        self.apply_status(self.repository.status(), false);
-                    }
-                }
-                Task::none()
-            }
+            Message::Save => {}
+            Message::SyncNow => return self.start(Action::Sync),
+            Message::Resolve(resolution) => return self.start(Action::Resolve(resolution)),
+            Message::Finished(action, result) => self.finished(action, result),
+            Message::Read(result, status) => self.read_step(result.map(|event| *event), *status),
+            Message::StatusChanged(status) => self.apply_status(*status),
             Message::Revert => {
-                self.name = self.pristine.name.clone();
-                self.photo_url = self.pristine.photo_url.clone();
-                self.name_error = None;
-                self.photo_url_error = None;
+                self.fill_form();
                 self.error = None;
-                Task::none()
             }
-            Message::WorkOffline(on) => {
-                self.repository.set_work_offline(on);
-                self.apply_status(self.repository.status(), false);
-                Task::none()
-            }
-            Message::Resolve(resolution) => {
-                let repository = self.repository.clone();
-                Task::perform(
-                    async move {
-                        repository.resolve(resolution).await?;
-                        Ok(Box::new(repository.status()))
-                    },
-                    Message::Resolved,
-                )
-            }
-            Message::Resolved(result) => {
-                match result {
-                    Ok(status) => self.apply_status(*status, true),
-                    Err(error) => self.fail("Not resolved", &error),
-                }
-                Task::none()
-            }
+            Message::WorkOffline(on) => return self.effect(move |r| r.set_work_offline(on)),
+            Message::DismissNotice => return self.effect(UserProfileRepository::dismiss_notice),
             Message::Reload => {
                 self.error = None;
-                self.repository.request_sync();
-                self.read()
+                return Task::batch([
+                    self.effect(UserProfileRepository::request_sync),
+                    self.read(),
+                ]);
             }
-            Message::Tick => {
-                self.now = Utc::now();
-                Task::none()
-            }
-            Message::AvatarLoaded(url, result) => {
-                if self.avatar.url() != Some(url.as_str()) {
-                    return Task::none(); // A newer photo is being loaded.
+            Message::Tick => self.now = Utc::now(),
+            Message::AvatarLoaded(url, result) => self.avatar_loaded(url, result),
+            Message::FocusNext => return iced::widget::operation::focus_next(),
+            Message::FocusPrevious => return iced::widget::operation::focus_previous(),
+        }
+        Task::none()
+    }
+
+    fn finished(&mut self, action: Action, result: Result<Box<Status>, RepositoryError>) {
+        if action == Action::Save {
+            self.saving = false;
+        }
+        match result {
+            Ok(status) => {
+                self.apply_status(*status);
+                if action.refills_form() {
+                    self.fill_form();
                 }
-                self.avatar = match result {
-                    Ok(Some(png)) => Avatar::Ready {
-                        url,
-                        handle: image::Handle::from_bytes(png),
-                    },
-                    Ok(None) => Avatar::Unavailable {
-                        url,
-                        reason: "not downloaded yet (working offline)".into(),
-                    },
-                    Err(error) => {
-                        tracing::warn!(%error, "the photo cannot be shown");
-                        Avatar::Unavailable {
-                            url,
-                            reason: error.to_string(),
-                        }
-                    }
-                };
-                Task::none()
             }
-            Message::FocusNext => iced::widget::operation::focus_next(),
-            Message::FocusPrevious => iced::widget::operation::focus_previous(),
-            Message::DismissNotice => {
-                self.repository.dismiss_notice();
-                self.status.notice = None;
-                Task::none()
+            Err(error) => {
+                tracing::warn!(%error, "{}", action.failure());
+                self.error = Some(format!("{}: {error}", action.failure()));
+                // The attempt changed the status too (its outcome is recorded there).
+                self.apply_status(self.repository.status());
             }
         }
     }
 
-    fn fail(&mut self, what: &str, error: &RepositoryError) {
-        tracing::warn!(%error, "{what}");
-        self.error = Some(format!("{what}: {error}"));
-    }
-
-    /// Takes the repository's status; `reset` refills the form even if the user was typing
-    /// (after their own save or resolution).
-    fn apply_status(&mut self, status: Status, reset: bool) {
-        self.now = Utc::now();
-        let profile = status.profile.clone();
-        self.status = status;
-        self.show_profile(profile, reset);
-    }
-
-    /// Shows `profile`; the form follows it unless the user is typing (or `reset` says so).
-    fn show_profile(&mut self, profile: Option<UserProfile>, reset: bool) {
-        if let Some(profile) = &profile {
-            if reset || !self.is_dirty() {
-                self.name = profile.fields.name.clone();
-                self.photo_url = profile.fields.photo_url.clone();
-                self.name_error = None;
-                self.photo_url_error = None;
+    fn read_step(&mut self, result: Result<ReadEvent, RepositoryError>, status: Status) {
+        match result {
+            Ok(ReadEvent::Cached(_)) => {
+                if self.loading == Loading::Started {
+                    self.loading = Loading::Cached;
+                }
             }
+            Ok(ReadEvent::Fresh(_)) => self.loading = Loading::Done,
+            Err(error) => {
+                self.loading = Loading::Done;
+                tracing::warn!(%error, "reading the profile failed");
+                if !error.is_offline() && !matches!(error, RepositoryError::WorkingOffline) {
+                    self.error = Some(format!("Could not read the profile: {error}"));
+                }
+            }
+        }
+        self.apply_status(status);
+    }
+
+    fn avatar_loaded(&mut self, url: String, result: Result<Option<Vec<u8>>, RepositoryError>) {
+        if self.avatar.url() != Some(url.as_str()) {
+            return; // A newer photo is being loaded.
+        }
+        self.avatar = match result {
+            Ok(Some(png)) => Avatar::Ready {
+                url,
+                handle: image::Handle::from_bytes(png),
+            },
+            Ok(None) => Avatar::Unavailable {
+                url,
+                reason: "not downloaded yet (working offline)".into(),
+            },
+            Err(error) => {
+                tracing::warn!(%error, "the photo cannot be shown");
+                Avatar::Unavailable {
+                    url,
+                    reason: error.to_string(),
+                }
+            }
+        };
+    }
+
+    /// Takes the repository's status as it is. The form follows the profile unless the user is
+    /// typing.
+    fn apply_status(&mut self, status: Status) {
+        let typing = self.is_dirty();
+        self.now = Utc::now();
+        self.status = status;
+        if let Some(profile) = &self.status.profile {
             self.pristine = profile.fields.clone();
             if self.loading == Loading::Started {
                 self.loading = Loading::Cached;
             }
+            if !typing {
+                self.fill_form();
+            }
         }
-        if profile.is_some() || self.status.profile.is_none() {
-            self.status.profile = profile;
-        }
+    }
+
+    /// Fills the form from the profile, dropping what was typed.
+    fn fill_form(&mut self) {
+        self.name = self.pristine.name.clone();
+        self.photo_url = self.pristine.photo_url.clone();
+        self.name_error = None;
+        self.photo_url_error = None;
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
@@ -571,7 +564,7 @@ impl UserProfileViewModel {
             None if self.loading == Loading::Started => Badge::Loading,
             None => Badge::Empty,
             Some(profile) if !profile.synchronized => Badge::SavedLocally,
-            Some(_) if !status.confirmed => Badge::Cached,
+            Some(_) if !status.server_answered => Badge::Cached,
             Some(profile) => Badge::Synced {
                 ago: profile.synced_at.map(|at| relative_time(at, self.now)),
             },
@@ -619,7 +612,8 @@ pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<M
     }
 }
 
-/// "just now", "5 s ago", "2 min ago", "3 h ago", "4 days ago".
+/// "just now" (under 10 s), "less than a minute ago", "2 min ago", "3 h ago", "yesterday",
+/// "4 days ago".
 pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - at).num_seconds().max(0);
     match seconds {

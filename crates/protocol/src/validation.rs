@@ -1,31 +1,16 @@
 //! The single validation of profile input, used by the form, the CLI and the server, so each of
 //! them refuses the same input with the same reason.
 
-use super::Fields;
+use crate::{Field, Fields};
 use std::fmt;
 use std::net::IpAddr;
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const PHOTO_URL_MAX_BYTES: usize = 2048;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Name,
-    PhotoUrl,
-}
-
-impl Field {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::PhotoUrl => "photo_url",
-        }
-    }
-}
-
 /// Why an input was refused, and which field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}", field = .field.as_str())]
+#[error("{field}: {reason}")]
 pub struct ValidationError {
     pub field: Field,
     pub reason: String,

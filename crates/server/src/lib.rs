@@ -2,7 +2,8 @@
 //!
 //! `router()` is the whole HTTP surface, reused by the binary, the app's embedded mode and the
 //! tests. Every `/v1` route needs the bearer token; bodies are capped at 16 KiB; a profile
-//! change and its version bump are one transaction in the store.
+//! change and its version bump are one transaction in the store. Never depends on the client's
+//! crates (nor on reqwest or iced): what both sides agree on comes from `profile-protocol`.
 
 mod api;
 mod store;
@@ -10,8 +11,7 @@ mod store;
 pub use api::{MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
 pub use store::{PutOutcome, Store, StoreError};
 
-use crate::data::services::api_client::ProfileWire;
-use crate::domain::Fields;
+use profile_protocol::{Fields, ProfileWire};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -159,4 +159,12 @@ pub enum StartError {
         listen: SocketAddr,
         source: std::io::Error,
     },
+}
+
+/// A new bearer token: 256 random bits, hex-encoded.
+pub fn generate_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

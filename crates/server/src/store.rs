@@ -1,12 +1,11 @@
 //! The server's SQLite store: one profile row and its version.
 
-use crate::data::services::api_client::ProfileWire;
-use crate::domain::Fields;
 use chrono::Utc;
+use profile_protocol::{Fields, ProfileWire};
 use sqlx::SqlitePool;
 use std::path::Path;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server");
 
 #[derive(Debug, thiserror::Error)]
 #[error("server database: {0}")]
@@ -71,7 +70,7 @@ const SELECT: &str = "SELECT name, photo_url, version, updated_at FROM profile W
 impl Store {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
-            pool: crate::data::sqlite::open(path, &MIGRATOR).await?,
+            pool: profile_sqlite::open(path, &MIGRATOR).await?,
             writer: Default::default(),
         })
     }
@@ -111,61 +110,82 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .map(Into::into);
-        let unchanged = |current: &ProfileWire| {
-            current.name == fields.name && current.photo_url == fields.photo_url
-        };
-        let outcome = match (current, precondition) {
-            (None, Precondition::Exists | Precondition::OneOf(_)) => PutOutcome::Missing,
-            (None, Precondition::None | Precondition::Absent) => {
-                let created = ProfileWire {
+        let outcome = match decide(current, fields, precondition) {
+            Decision::Answer(outcome) => outcome,
+            Decision::Write { current_version } => {
+                let written = ProfileWire {
                     name: fields.name.clone(),
                     photo_url: fields.photo_url.clone(),
-                    version: 1,
+                    version: current_version.map_or(1, |version| version + 1),
                     updated_at: Utc::now(),
                 };
-                sqlx::query(
-                    "INSERT INTO profile (id, name, photo_url, version, updated_at) \
-                     VALUES (1, ?1, ?2, ?3, ?4)",
-                )
-                .bind(&created.name)
-                .bind(&created.photo_url)
-                .bind(created.version)
-                .bind(created.updated_at)
-                .execute(&mut *tx)
-                .await?;
-                PutOutcome::Created(created)
-            }
-            // A retried request whose effect is already there succeeds, whatever it asserted.
-            (Some(current), _) if unchanged(&current) => PutOutcome::Unchanged(current),
-            (Some(_), Precondition::None) => PutOutcome::PreconditionRequired,
-            (Some(current), Precondition::Absent) => PutOutcome::Stale(current),
-            (Some(current), Precondition::OneOf(versions))
-                if !versions.contains(&current.version) =>
-            {
-                PutOutcome::Stale(current)
-            }
-            (Some(current), Precondition::Exists | Precondition::OneOf(_)) => {
-                let updated = ProfileWire {
-                    name: fields.name.clone(),
-                    photo_url: fields.photo_url.clone(),
-                    version: current.version + 1,
-                    updated_at: Utc::now(),
-                };
-                sqlx::query(
-                    "UPDATE profile SET name = ?1, photo_url = ?2, version = ?3, updated_at = ?4 \
-                     WHERE id = 1 AND version = ?5",
-                )
-                .bind(&updated.name)
-                .bind(&updated.photo_url)
-                .bind(updated.version)
-                .bind(updated.updated_at)
-                .bind(current.version)
-                .execute(&mut *tx)
-                .await?;
-                PutOutcome::Updated(updated)
+                write(&mut tx, &written, current_version).await?;
+                match current_version {
+                    None => PutOutcome::Created(written),
+                    Some(_) => PutOutcome::Updated(written),
+                }
             }
         };
         tx.commit().await?;
         Ok(outcome)
     }
+}
+
+/// What a PUT does, decided from the current state alone.
+enum Decision {
+    /// Nothing is written; this is the answer.
+    Answer(PutOutcome),
+    /// The fields are written on top of `current_version` (`None`: created).
+    Write { current_version: Option<i64> },
+}
+
+fn decide(current: Option<ProfileWire>, fields: &Fields, precondition: &Precondition) -> Decision {
+    let outcome = match (current, precondition) {
+        (None, Precondition::Exists | Precondition::OneOf(_)) => PutOutcome::Missing,
+        (None, Precondition::None | Precondition::Absent) => {
+            return Decision::Write {
+                current_version: None,
+            };
+        }
+        // A retried request whose effect is already there succeeds, whatever it asserted.
+        (Some(current), _) if current.holds(fields) => PutOutcome::Unchanged(current),
+        (Some(_), Precondition::None) => PutOutcome::PreconditionRequired,
+        (Some(current), Precondition::Absent) => PutOutcome::Stale(current),
+        (Some(current), Precondition::OneOf(versions)) if !versions.contains(&current.version) => {
+            PutOutcome::Stale(current)
+        }
+        (Some(current), Precondition::Exists | Precondition::OneOf(_)) => {
+            return Decision::Write {
+                current_version: Some(current.version),
+            };
+        }
+    };
+    Decision::Answer(outcome)
+}
+
+/// Inserts (`replaces: None`) or updates the row at version `replaces` to `profile`.
+async fn write(
+    tx: &mut sqlx::SqliteConnection,
+    profile: &ProfileWire,
+    replaces: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let query = match replaces {
+        None => sqlx::query(
+            "INSERT INTO profile (id, name, photo_url, version, updated_at) \
+             VALUES (1, ?1, ?2, ?3, ?4)",
+        ),
+        Some(version) => sqlx::query(
+            "UPDATE profile SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5 \
+             WHERE id = 1 AND version = ?1",
+        )
+        .bind(version),
+    };
+    query
+        .bind(&profile.name)
+        .bind(&profile.photo_url)
+        .bind(profile.version)
+        .bind(profile.updated_at)
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -1,21 +1,6 @@
 use chrono::{DateTime, Utc};
+use profile_protocol::{Field, Fields, ProfileWire};
 use serde::{Deserialize, Serialize};
-
-/// The editable content of a profile: what the user types and what the server stores.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct Fields {
-    pub name: String,
-    pub photo_url: String,
-}
-
-impl Fields {
-    pub fn new(name: impl Into<String>, photo_url: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            photo_url: photo_url.into(),
-        }
-    }
-}
 
 /// A copy of the profile as the server holds it, at one version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +10,33 @@ pub struct ServerProfile {
     pub updated_at: DateTime<Utc>,
 }
 
+impl From<ProfileWire> for ServerProfile {
+    fn from(wire: ProfileWire) -> Self {
+        ServerProfile {
+            fields: Fields::new(wire.name, wire.photo_url),
+            version: wire.version,
+            updated_at: wire.updated_at,
+        }
+    }
+}
+
+/// The outcome of the last sync attempt, for the footer and `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncAttempt {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    /// What happened, in words ("sync: synced", "sync failed: the server cannot be reached").
+    pub message: String,
+}
+
 /// A field-level disagreement between a local edit and a newer server copy, kept until the user
 /// settles it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     /// The server's copy the local edit must be shown against.
     pub theirs: ServerProfile,
-    /// The names of the fields that were changed differently on both sides.
-    pub fields: Vec<&'static str>,
+    /// The fields that were changed differently on both sides.
+    pub fields: Vec<Field>,
 }
 
 /// The locally held profile: the guide's `UserProfile { name, photoUrl, synchronized }`, plus what

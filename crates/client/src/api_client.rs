@@ -5,10 +5,9 @@
 //! tell a server that is away from one that said no. Knows nothing of the database.
 
 use crate::domain::{Fields, ServerProfile, check_web_url};
-use chrono::{DateTime, Utc};
+use profile_protocol::{ErrorBody, ProfileWire, PutBody};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,54 +19,6 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub const EVENT_READ_TIMEOUT: Duration = Duration::from_secs(45);
 /// An event larger than this is refused (a profile is far smaller).
 const MAX_EVENT_BYTES: usize = 64 * 1024;
-
-/// The profile as the server sends it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProfileWire {
-    pub name: String,
-    pub photo_url: String,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<ProfileWire> for ServerProfile {
-    fn from(wire: ProfileWire) -> Self {
-        ServerProfile {
-            fields: Fields {
-                name: wire.name,
-                photo_url: wire.photo_url,
-            },
-            version: wire.version,
-            updated_at: wire.updated_at,
-        }
-    }
-}
-
-impl From<&ServerProfile> for ProfileWire {
-    fn from(profile: &ServerProfile) -> Self {
-        ProfileWire {
-            name: profile.fields.name.clone(),
-            photo_url: profile.fields.photo_url.clone(),
-            version: profile.version,
-            updated_at: profile.updated_at,
-        }
-    }
-}
-
-/// The body of a `PUT /v1/profile`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PutBody {
-    pub name: String,
-    #[serde(default)]
-    pub photo_url: String,
-}
-
-/// An error body: `{"error": "..."}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub error: String,
-}
 
 /// What a PUT asserts about the server's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +84,15 @@ impl ApiError {
             _ => None,
         }
     }
+}
+
+/// A download that did not complete.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DownloadError {
+    #[error("it is larger than {max_bytes} bytes")]
+    TooLarge { max_bytes: usize },
+    #[error(transparent)]
+    Api(#[from] ApiError),
 }
 
 /// A rejected server URL.
@@ -246,10 +206,7 @@ impl ApiClientService {
             Precondition::Create => (header::IF_NONE_MATCH, HeaderValue::from_static("*")),
             Precondition::Version(version) => (header::IF_MATCH, etag(version)),
         };
-        let body = PutBody {
-            name: fields.name.clone(),
-            photo_url: fields.photo_url.clone(),
-        };
+        let body = PutBody::from(fields);
         let response = self
             .request(reqwest::Method::PUT, "v1/profile")
             .header(name, value)
@@ -268,45 +225,36 @@ impl ApiClientService {
 }
 
 impl ApiClientService {
-    /// Downloads the photo at `url` (`https://`, or `http://` to this computer), at most
-    /// `max_bytes`. The bearer token is never sent to a photo host.
-    pub async fn fetch_image(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+    /// Downloads the photo at `url` (already checked by the caller), at most `max_bytes`. The
+    /// bearer token is never sent to a photo host.
+    pub async fn fetch_image(
+        &self,
+        url: &url::Url,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, DownloadError> {
         use futures::StreamExt;
-        let parsed = url::Url::parse(url).map_err(|e| ApiError::Rejected {
-            status: 0,
-            reason: format!("bad photo URL: {e}"),
-        })?;
-        check_web_url(&parsed).map_err(|e| ApiError::Rejected {
-            status: 0,
-            reason: format!("the photo URL {e}"),
-        })?;
         let response = self
             .http
-            .get(parsed)
+            .get(url.clone())
             .send()
             .await
             .map_err(transport_error)?;
         if !response.status().is_success() {
-            return Err(status_error(response).await);
+            return Err(status_error(response).await.into());
         }
+        let too_large = DownloadError::TooLarge { max_bytes };
         if response
             .content_length()
             .is_some_and(|length| length > max_bytes as u64)
         {
-            return Err(ApiError::Rejected {
-                status: 0,
-                reason: format!("the photo is larger than {max_bytes} bytes"),
-            });
+            return Err(too_large);
         }
         let mut body = Vec::new();
         let mut chunks = response.bytes_stream();
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(transport_error)?;
             if body.len() + chunk.len() > max_bytes {
-                return Err(ApiError::Rejected {
-                    status: 0,
-                    reason: format!("the photo is larger than {max_bytes} bytes"),
-                });
+                return Err(too_large);
             }
             body.extend_from_slice(&chunk);
         }
@@ -363,12 +311,16 @@ impl ApiClientService {
 }
 
 /// A minimal `text/event-stream` parser: collects `event:` and `data:` lines until a blank
-/// line, and turns `profile` events into profiles. Comments (keep-alives) are skipped.
+/// line, and turns `profile` events into profiles. Comments (keep-alives) are skipped. Lines end
+/// with LF, CRLF or a lone CR, as the format allows. Hand-written: it is small, and the client
+/// needs only this much of the format.
 #[derive(Default)]
 struct EventParser {
     buffer: Vec<u8>,
     event: String,
     data: String,
+    /// The last line ended with CR: a LF right after it belongs to the same line break.
+    after_cr: bool,
 }
 
 impl EventParser {
@@ -380,11 +332,23 @@ impl EventParser {
         Ok(())
     }
 
+    /// The next complete line, without its line break.
+    fn next_line(&mut self) -> Option<String> {
+        if self.after_cr && !self.buffer.is_empty() {
+            if self.buffer[0] == b'\n' {
+                self.buffer.drain(..1);
+            }
+            self.after_cr = false;
+        }
+        let end = self.buffer.iter().position(|&b| b == b'\n' || b == b'\r')?;
+        let line = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+        self.after_cr = self.buffer[end] == b'\r';
+        self.buffer.drain(..=end);
+        Some(line)
+    }
+
     fn next_event(&mut self) -> Option<Result<ServerProfile, ApiError>> {
-        while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.buffer.drain(..=end).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\n', '\r']);
+        while let Some(line) = self.next_line() {
             if line.is_empty() {
                 let event = std::mem::take(&mut self.event);
                 let data = std::mem::take(&mut self.data);
@@ -410,9 +374,9 @@ impl EventParser {
     }
 }
 
-/// The strong ETag of a version: `"7"`.
-pub fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
+/// The strong ETag of a version as a header value.
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&profile_protocol::etag(version)).expect("digits are a valid header")
 }
 
 async fn read_profile(response: reqwest::Response) -> Result<ServerProfile, ApiError> {
@@ -494,5 +458,46 @@ mod tests {
         let profile = parser.next_event().unwrap().unwrap();
         assert_eq!((profile.fields.name.as_str(), profile.version), ("Ada", 3));
         assert!(parser.next_event().is_none());
+    }
+
+    const ADA: &str =
+        r#"{"name":"Ada","photo_url":"","version":3,"updated_at":"2026-01-01T00:00:00Z"}"#;
+
+    fn events(chunks: &[&str]) -> Vec<ServerProfile> {
+        let mut parser = EventParser::default();
+        let mut found = Vec::new();
+        for chunk in chunks {
+            parser.push(chunk.as_bytes()).unwrap();
+            while let Some(event) = parser.next_event() {
+                found.push(event.unwrap());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_event_parser_accepts_cr_only_and_crlf_line_endings() {
+        let cr = format!("event: profile\rid: 3\rdata: {ADA}\r\r");
+        assert_eq!(events(&[&cr]).len(), 1);
+        let crlf = format!("event: profile\r\ndata: {ADA}\r\n\r\n");
+        assert_eq!(events(&[&crlf]).len(), 1);
+        // A CRLF split between two chunks is one line break, not two (which would end the
+        // event early).
+        let (a, b) = crlf.split_at(crlf.find('\n').unwrap());
+        assert_eq!(events(&[a, b]).len(), 1);
+    }
+
+    #[test]
+    fn the_event_parser_joins_multi_line_data() {
+        let text = "event: profile\ndata: {\"name\":\"Ada\",\ndata: \"photo_url\":\"\",\"version\":4,\ndata: \"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let found = events(&[text]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].version, 4);
+    }
+
+    #[test]
+    fn events_of_other_types_are_skipped() {
+        let text = format!("event: ping\ndata: {{}}\n\nevent: profile\ndata: {ADA}\n\n");
+        assert_eq!(events(&[&text]).len(), 1);
     }
 }

@@ -1,4 +1,5 @@
 //! Opening a SQLite file the same careful way for the app's cache and for the server's store.
+//! Shared by the client and the server crates, which must not depend on each other.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqlitePool, migrate::Migrator};

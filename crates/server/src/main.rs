@@ -1,7 +1,7 @@
 //! profile-server: the REST server offline-profile syncs against.
 
 use clap::Parser;
-use offline_profile::server;
+use profile_server as server;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
     let token = match args.token.filter(|t| !t.is_empty()) {
         Some(token) => token,
         None => {
-            let token = offline_profile::session::generate_token();
+            let token = server::generate_token();
             println!("no --token given; clients must use this one: {token}");
             token
         }

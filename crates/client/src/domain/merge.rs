@@ -1,7 +1,7 @@
 //! Three-way merge of a local edit with a newer server copy, field by field, against the server
 //! version the edit was based on. Versions decide; clocks are never compared.
 
-use super::Fields;
+use profile_protocol::{Field, Fields};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MergeOutcome {
@@ -12,65 +12,42 @@ pub enum MergeOutcome {
     Conflict {
         /// The merge with the local value in each conflicting field.
         mine: Fields,
-        fields: Vec<&'static str>,
+        fields: Vec<Field>,
     },
 }
 
 /// Merges `mine` and `theirs`, both descended from `base` (`None` when the edit was made before
 /// the first sync, so every differing field counts as changed on both sides).
 pub fn merge(base: Option<&Fields>, mine: &Fields, theirs: &Fields) -> MergeOutcome {
+    let mut merged = mine.clone();
     let mut conflicts = Vec::new();
-    let name = merge_field(
-        "name",
-        base.map(|b| &b.name),
-        &mine.name,
-        &theirs.name,
-        &mut conflicts,
-    );
-    let photo_url = merge_field(
-        "photo_url",
-        base.map(|b| &b.photo_url),
-        &mine.photo_url,
-        &theirs.photo_url,
-        &mut conflicts,
-    );
+    for field in Field::ALL {
+        let base = base.map(|b| b.get(field));
+        let (mine, theirs) = (mine.get(field), theirs.get(field));
+        if mine == theirs || base == Some(theirs) {
+            // Unchanged on their side (or the same change): ours stands.
+        } else if base == Some(mine) {
+            *merged.get_mut(field) = theirs.to_owned();
+        } else {
+            conflicts.push(field);
+        }
+    }
     if conflicts.is_empty() {
-        MergeOutcome::Merged(Fields { name, photo_url })
+        MergeOutcome::Merged(merged)
     } else {
         MergeOutcome::Conflict {
-            mine: Fields { name, photo_url },
+            mine: merged,
             fields: conflicts,
         }
     }
 }
 
-fn merge_field(
-    label: &'static str,
-    base: Option<&String>,
-    mine: &String,
-    theirs: &String,
-    conflicts: &mut Vec<&'static str>,
-) -> String {
-    if mine == theirs || base == Some(theirs) {
-        mine.clone()
-    } else if base == Some(mine) {
-        theirs.clone()
-    } else {
-        conflicts.push(label);
-        mine.clone()
-    }
-}
-
 /// Settles a conflict in favour of the server: its value in each conflicting field, the merge
 /// elsewhere.
-pub fn take_theirs(mine: &Fields, theirs: &Fields, fields: &[&str]) -> Fields {
+pub fn take_theirs(mine: &Fields, theirs: &Fields, fields: &[Field]) -> Fields {
     let mut result = mine.clone();
-    for field in fields {
-        match *field {
-            "name" => result.name = theirs.name.clone(),
-            "photo_url" => result.photo_url = theirs.photo_url.clone(),
-            _ => {}
-        }
+    for &field in fields {
+        *result.get_mut(field) = theirs.get(field).to_owned();
     }
     result
 }
@@ -101,7 +78,7 @@ mod tests {
             merge(Some(&base), &f("Grace", ""), &f("Alan", "")),
             MergeOutcome::Conflict {
                 mine: f("Grace", ""),
-                fields: vec!["name"]
+                fields: vec![Field::Name]
             }
         );
     }
@@ -117,7 +94,7 @@ mod tests {
             ),
             MergeOutcome::Conflict {
                 mine: f("Grace", "https://example.com/a.png"),
-                fields: vec!["name"]
+                fields: vec![Field::Name]
             }
         );
     }
@@ -137,7 +114,7 @@ mod tests {
             merge(None, &f("Grace", "x"), &f("Alan", "x")),
             MergeOutcome::Conflict {
                 mine: f("Grace", "x"),
-                fields: vec!["name"]
+                fields: vec![Field::Name]
             }
         );
     }

@@ -3,10 +3,7 @@
 
 use super::AppState;
 use super::store::{Precondition, PutOutcome};
-use crate::data::services::api_client::{ErrorBody, ProfileWire, PutBody, etag};
-use crate::domain::validate;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -15,8 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::Stream;
+use profile_protocol::{ErrorBody, EtagList, ProfileWire, PutBody, parse_etags, validate};
 use std::convert::Infallible;
 use std::time::Duration;
+use subtle::ConstantTimeEq;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -113,7 +112,7 @@ impl From<super::StoreError> for ApiError {
 pub const SAMPLE_AVATAR_PATH: &str = "/assets/avatar.png";
 
 async fn sample_avatar() -> Response {
-    const PNG: &[u8] = include_bytes!("../../assets/avatar.png");
+    const PNG: &[u8] = include_bytes!("../../../assets/avatar.png");
     (
         [
             (header::CONTENT_TYPE, "image/png"),
@@ -165,7 +164,7 @@ async fn require_token(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
     match presented {
-        Some(token) if constant_time_eq(token.as_bytes(), state.token.as_bytes()) => {
+        Some(token) if bool::from(token.as_bytes().ct_eq(state.token.as_bytes())) => {
             Ok(next.run(request).await)
         }
         Some(_) => Err(ApiError::new(
@@ -179,9 +178,10 @@ async fn require_token(
     }
 }
 
-/// Compares without an early exit, so timing does not reveal how much of a token was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The ETag header of a version.
+fn etag(version: i64) -> header::HeaderValue {
+    header::HeaderValue::from_str(&profile_protocol::etag(version))
+        .expect("digits are a valid header")
 }
 
 fn with_etag(status: StatusCode, profile: ProfileWire) -> Response {
@@ -202,9 +202,9 @@ async fn get_profile(
         ));
     };
     if let Some(value) = headers.get(header::IF_NONE_MATCH) {
-        let matches = match parse_etags(value, "If-None-Match")? {
-            Tags::Any => true,
-            Tags::List(versions) => versions.contains(&profile.version),
+        let matches = match etag_list(value, "If-None-Match")? {
+            EtagList::Any => true,
+            EtagList::Versions(versions) => versions.contains(&profile.version),
         };
         if matches {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -220,56 +220,22 @@ async fn get_profile(
 async fn put_profile(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Json<PutBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let precondition = precondition(&headers)?;
-    let body = body.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                status,
-                format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-            )
-        } else {
-            ApiError::new(status, rejection.body_text())
-        }
-    })?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the body must be JSON (Content-Type: application/json)",
-        ));
-    }
-    let body: PutBody = serde_json::from_slice(&body).map_err(|error| {
-        use serde_json::error::Category;
-        let status = match error.classify() {
-            Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
-            Category::Io | Category::Syntax | Category::Eof => StatusCode::BAD_REQUEST,
-        };
-        ApiError::new(status, format!("the body is not a valid profile: {error}"))
-    })?;
+    let Json(body) = body.map_err(body_error)?;
     let fields = validate(&body.name, &body.photo_url)
         .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
-    match state.store.put(&fields, &precondition).await? {
-        PutOutcome::Created(profile) => {
-            tracing::info!(version = profile.version, "profile created");
-            state.publish(&profile);
-            Ok(with_etag(StatusCode::CREATED, profile))
-        }
-        PutOutcome::Updated(profile) => {
-            tracing::info!(version = profile.version, "profile updated");
-            state.publish(&profile);
+    let outcome = state.store.put(&fields, &precondition).await?;
+    if let PutOutcome::Created(profile) | PutOutcome::Updated(profile) = &outcome {
+        tracing::info!(version = profile.version, "profile changed");
+        state.publish(profile);
+    }
+    match outcome {
+        PutOutcome::Created(profile) => Ok(with_etag(StatusCode::CREATED, profile)),
+        PutOutcome::Updated(profile) | PutOutcome::Unchanged(profile) => {
             Ok(with_etag(StatusCode::OK, profile))
         }
-        PutOutcome::Unchanged(profile) => Ok(with_etag(StatusCode::OK, profile)),
         PutOutcome::Stale(current) => {
             tracing::info!(version = current.version, "stale precondition");
             Ok(with_etag(StatusCode::PRECONDITION_FAILED, current))
@@ -285,35 +251,34 @@ async fn put_profile(
     }
 }
 
-enum Tags {
-    Any,
-    List(Vec<i64>),
+/// axum's own JSON rejection (415 without a JSON content type, 413 over the limit, 400 for bad
+/// syntax, 422 for the wrong shape), said in words the client can act on.
+fn body_error(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let message = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "the body must be JSON (Content-Type: application/json)".to_owned()
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body is larger than {MAX_BODY_BYTES} bytes")
+        }
+        _ => format!("the body is not a valid profile: {}", rejection.body_text()),
+    };
+    ApiError::new(status, message)
 }
 
-/// Parses `*` or a list of strong ETags of the form `"<version>"`.
-fn parse_etags(value: &header::HeaderValue, name: &str) -> Result<Tags, ApiError> {
-    let bad = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("{name} must be * or a list of versions like \"7\""),
-        )
-    };
-    let text = value.to_str().map_err(|_| bad())?.trim();
-    if text == "*" {
-        return Ok(Tags::Any);
-    }
-    let versions = text
-        .split(',')
-        .map(|tag| {
-            tag.trim()
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|t| t.parse::<i64>().ok())
-                .ok_or_else(bad)
+/// Parses an `If-Match` / `If-None-Match` header named `name`.
+fn etag_list(value: &header::HeaderValue, name: &str) -> Result<EtagList, ApiError> {
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| parse_etags(text).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("{name} {}", profile_protocol::ParseEtagError),
+            )
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Tags::List(versions))
 }
 
 fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
@@ -325,13 +290,13 @@ fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
             StatusCode::BAD_REQUEST,
             "send either If-Match or If-None-Match, not both",
         )),
-        (Some(value), None) => Ok(match parse_etags(value, "If-Match")? {
-            Tags::Any => Precondition::Exists,
-            Tags::List(versions) => Precondition::OneOf(versions),
+        (Some(value), None) => Ok(match etag_list(value, "If-Match")? {
+            EtagList::Any => Precondition::Exists,
+            EtagList::Versions(versions) => Precondition::OneOf(versions),
         }),
-        (None, Some(value)) => match parse_etags(value, "If-None-Match")? {
-            Tags::Any => Ok(Precondition::Absent),
-            Tags::List(_) => Err(ApiError::new(
+        (None, Some(value)) => match etag_list(value, "If-None-Match")? {
+            EtagList::Any => Ok(Precondition::Absent),
+            EtagList::Versions(_) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "on PUT, If-None-Match must be *",
             )),

@@ -1,4 +1,4 @@
-//! Synchronizer: decides when the repository syncs.
+//! The scheduler: decides when the repository syncs (the engine beside it decides how).
 //!
 //! It syncs at start, right after every save (the repository wakes it), when the user asks, on
 //! a periodic timer, and — while the server cannot be reached or something failed — again after
@@ -6,8 +6,10 @@
 //! attempt failed a retry is scheduled, so pending edits never stall. It never touches data
 //! itself; the repository does.
 
-use crate::data::power::PowerSupply;
-use crate::data::repositories::user_profile::{RepositoryError, UserProfileRepository};
+use crate::domain::SyncState;
+use crate::error::RepositoryError;
+use crate::power::PowerSupply;
+use crate::repository::UserProfileRepository;
 use futures::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
@@ -81,7 +83,7 @@ enum Next {
     Periodic(Duration),
     Retry(Duration),
     /// Working offline: only a request (turning it off) wakes us.
-    Request,
+    WaitForRequest,
 }
 
 /// Runs the synchronizer — the sync loop and the listener for server pushes — until the task is
@@ -108,7 +110,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                     tracing::debug!(?outcome, "sync finished");
                     Next::Periodic(config.interval)
                 }
-                Err(RepositoryError::WorkingOffline) => Next::Request,
+                Err(RepositoryError::WorkingOffline) => Next::WaitForRequest,
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     let delay =
@@ -137,7 +139,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                     },
                 }
             }
-            Next::Request => {
+            Next::WaitForRequest => {
                 repository.sync_requested().await;
                 Trigger::Requested
             }
@@ -148,7 +150,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
 /// Retry soon (the small offline cap) only when the server is unreachable and an edit is
 /// waiting to be sent; with nothing pending there is no hurry, and the app stays quiet.
 fn urgent(repository: &UserProfileRepository, error: &RepositoryError) -> bool {
-    error.is_offline() && repository.status().state() == crate::domain::SyncState::Pending
+    error.is_offline() && repository.status().state() == SyncState::Pending
 }
 
 /// Listens to the server's event stream while online, applying each pushed change, and
@@ -157,7 +159,7 @@ fn urgent(repository: &UserProfileRepository, error: &RepositoryError) -> bool {
 async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut failures: u32 = 0;
     loop {
-        repository.wait_work_offline(false).await;
+        repository.until_online().await;
         let delay = match repository.server_events().await {
             Ok(events) => {
                 if failures > 0 {
@@ -179,7 +181,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                             }
                             None => break,
                         },
-                        () = repository.wait_work_offline(true) => break,
+                        () = repository.until_working_offline() => break,
                     }
                 }
                 config.backoff(1, true, None)
@@ -193,7 +195,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
         };
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            () = repository.wait_work_offline(true) => {}
+            () = repository.until_working_offline() => {}
         }
     }
 }

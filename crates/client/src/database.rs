@@ -4,13 +4,13 @@
 //! (`synchronous=FULL`, WAL) and a crash leaves either the old or the new row, never half of one.
 //! It knows nothing of the network: it stores what the repository hands it.
 
-use crate::domain::{Fields, ServerProfile};
+use crate::domain::{Conflict, Field, Fields, ServerProfile, SyncAttempt, UserProfile};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/client");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("local database {path}: {source}")]
@@ -36,32 +36,78 @@ impl DatabaseError {
     }
 }
 
-/// The profile row as SQLite stores it.
+/// The profile row as SQLite stores it; it never leaves this module.
 #[derive(Debug, Clone, FromRow)]
-pub struct ProfileRow {
-    pub name: String,
-    pub photo_url: String,
-    pub synchronized: bool,
-    pub revision: i64,
-    pub base_version: Option<i64>,
-    pub base_name: Option<String>,
-    pub base_photo_url: Option<String>,
-    pub base_updated_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub synced_at: Option<DateTime<Utc>>,
-    pub conflict_version: Option<i64>,
-    pub conflict_name: Option<String>,
-    pub conflict_photo_url: Option<String>,
-    pub conflict_updated_at: Option<DateTime<Utc>>,
-    pub conflict_fields: Option<String>,
+struct ProfileRow {
+    name: String,
+    photo_url: String,
+    synchronized: bool,
+    revision: i64,
+    base_version: Option<i64>,
+    base_name: Option<String>,
+    base_photo_url: Option<String>,
+    base_updated_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    synced_at: Option<DateTime<Utc>>,
+    conflict_version: Option<i64>,
+    conflict_name: Option<String>,
+    conflict_photo_url: Option<String>,
+    conflict_updated_at: Option<DateTime<Utc>>,
+    conflict_fields: Option<String>,
 }
 
-/// The outcome of the last sync attempt.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct SyncAttemptRow {
-    pub at: DateTime<Utc>,
-    pub ok: bool,
-    pub message: String,
+impl From<ProfileRow> for UserProfile {
+    fn from(row: ProfileRow) -> Self {
+        let server = |version: Option<i64>,
+                      name: Option<String>,
+                      photo_url: Option<String>,
+                      updated_at: Option<DateTime<Utc>>| {
+            Some(ServerProfile {
+                fields: Fields::new(name?, photo_url?),
+                version: version?,
+                updated_at: updated_at?,
+            })
+        };
+        let base = server(
+            row.base_version,
+            row.base_name,
+            row.base_photo_url,
+            row.base_updated_at,
+        );
+        let conflict = server(
+            row.conflict_version,
+            row.conflict_name,
+            row.conflict_photo_url,
+            row.conflict_updated_at,
+        )
+        .map(|theirs| Conflict {
+            theirs,
+            fields: row
+                .conflict_fields
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(Field::from_key)
+                .collect(),
+        });
+        UserProfile {
+            fields: Fields::new(row.name, row.photo_url),
+            synchronized: row.synchronized,
+            revision: row.revision,
+            base,
+            updated_at: row.updated_at,
+            synced_at: row.synced_at,
+            conflict,
+        }
+    }
+}
+
+/// The outcome of the last sync attempt as SQLite stores it.
+#[derive(Debug, Clone, FromRow)]
+struct SyncAttemptRow {
+    at: DateTime<Utc>,
+    ok: bool,
+    message: String,
 }
 
 #[derive(Debug, Clone)]
@@ -79,13 +125,21 @@ macro_rules! profile_columns {
     };
 }
 
+/// The assignments that drop a recorded conflict, for `UPDATE profile SET ...`.
+macro_rules! clear_conflict {
+    () => {
+        "conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
+         conflict_updated_at = NULL, conflict_fields = NULL"
+    };
+}
+
 const SELECT_PROFILE: &str = concat!("SELECT ", profile_columns!(), " FROM profile WHERE id = 1");
 
 impl DatabaseService {
     /// Opens (or creates) the cache at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, DatabaseError> {
         let path = Arc::new(path.to_path_buf());
-        let pool = crate::data::sqlite::open(&path, &MIGRATOR)
+        let pool = profile_sqlite::open(&path, &MIGRATOR)
             .await
             .map_err(|source| DatabaseError {
                 path: path.clone(),
@@ -105,11 +159,11 @@ impl DatabaseService {
         }
     }
 
-    pub async fn load_profile(&self) -> Result<Option<ProfileRow>, DatabaseError> {
-        sqlx::query_as::<_, ProfileRow>(SELECT_PROFILE)
-            .fetch_optional(&self.pool)
+    /// The cached profile, if there is one.
+    pub async fn load_profile(&self) -> Result<Option<UserProfile>, DatabaseError> {
+        self.read(sqlx::query_as::<_, ProfileRow>(SELECT_PROFILE).fetch_optional(&self.pool))
             .await
-            .map_err(|e| self.error(e))
+            .map(|row| row.map(UserProfile::from))
     }
 
     /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
@@ -117,9 +171,8 @@ impl DatabaseService {
         &self,
         fields: &Fields,
         now: DateTime<Utc>,
-    ) -> Result<ProfileRow, DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+    ) -> Result<UserProfile, DatabaseError> {
+        self.write(async |tx| {
             let row = sqlx::query_as::<_, ProfileRow>(concat!(
                 "INSERT INTO profile (id, name, photo_url, synchronized, revision, updated_at) \
                  VALUES (1, ?1, ?2, 0, 1, ?3) \
@@ -132,8 +185,7 @@ impl DatabaseService {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            tx.commit().await?;
-            Ok(row)
+            Ok(UserProfile::from(row))
         })
         .await
     }
@@ -150,15 +202,14 @@ impl DatabaseService {
         server: &ServerProfile,
         now: DateTime<Utc>,
     ) -> Result<bool, DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let synced = sqlx::query(
+        self.write(async |tx| {
+            let synced = sqlx::query(concat!(
                 "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
-                     base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
-                     synced_at = ?6, conflict_version = NULL, conflict_name = NULL, \
-                     conflict_photo_url = NULL, conflict_updated_at = NULL, conflict_fields = NULL \
-                     WHERE id = 1 AND revision = ?1",
-            )
+                 base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
+                 synced_at = ?6, ",
+                clear_conflict!(),
+                " WHERE id = 1 AND revision = ?1"
+            ))
             .bind(sent_revision)
             .bind(&server.fields.name)
             .bind(&server.fields.photo_url)
@@ -169,7 +220,7 @@ impl DatabaseService {
             .await?
             .rows_affected()
                 == 1;
-            clear_in_flight(&mut tx).await?;
+            clear_in_flight(tx).await?;
             if !synced {
                 sqlx::query(
                     "UPDATE profile SET base_version = ?1, base_name = ?2, \
@@ -184,7 +235,6 @@ impl DatabaseService {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await?;
             Ok(synced)
         })
         .await
@@ -198,8 +248,7 @@ impl DatabaseService {
         fields: &Fields,
         base_version: Option<i64>,
     ) -> Result<(), DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.write(async |tx| {
             sqlx::query(
                 "INSERT INTO in_flight (name, photo_url, base_version) SELECT ?1, ?2, ?3 \
                  WHERE NOT EXISTS (SELECT 1 FROM in_flight \
@@ -217,7 +266,6 @@ impl DatabaseService {
             )
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
             Ok(())
         })
         .await
@@ -225,7 +273,7 @@ impl DatabaseService {
 
     /// The pushes sent since the server last answered: their fields and base versions.
     pub async fn in_flight(&self) -> Result<Vec<(Fields, i64)>, DatabaseError> {
-        self.wrap(async {
+        self.read(async {
             let rows: Vec<(String, String, i64)> =
                 sqlx::query_as("SELECT name, photo_url, base_version FROM in_flight ORDER BY id")
                     .fetch_all(&self.pool)
@@ -246,8 +294,7 @@ impl DatabaseService {
         server: &ServerProfile,
         now: DateTime<Utc>,
     ) -> Result<bool, DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.write(async |tx| {
             let stored = sqlx::query(
                 "INSERT INTO profile (id, name, photo_url, synchronized, revision, base_version, \
                      base_name, base_photo_url, base_updated_at, updated_at, synced_at) \
@@ -266,7 +313,6 @@ impl DatabaseService {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            tx.commit().await?;
             Ok(stored == 1)
         })
         .await
@@ -278,8 +324,7 @@ impl DatabaseService {
         version: i64,
         now: DateTime<Utc>,
     ) -> Result<(), DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.write(async |tx| {
             sqlx::query(
                 "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
                      AND base_version = ?1",
@@ -288,7 +333,6 @@ impl DatabaseService {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
             Ok(())
         })
         .await
@@ -305,17 +349,15 @@ impl DatabaseService {
         now: DateTime<Utc>,
     ) -> Result<bool, DatabaseError> {
         let synchronized = *fields == server.fields;
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let done = sqlx::query(
+        self.write(async |tx| {
+            let done = sqlx::query(concat!(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = ?4, \
-                     revision = revision + 1, base_version = ?5, base_name = ?6, \
-                     base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
-                     synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, \
-                     conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
-                     conflict_updated_at = NULL, conflict_fields = NULL \
-                     WHERE id = 1 AND revision = ?1",
-            )
+                 revision = revision + 1, base_version = ?5, base_name = ?6, \
+                 base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
+                 synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, ",
+                clear_conflict!(),
+                " WHERE id = 1 AND revision = ?1"
+            ))
             .bind(expected_revision)
             .bind(&fields.name)
             .bind(&fields.photo_url)
@@ -329,9 +371,8 @@ impl DatabaseService {
             .await?
             .rows_affected();
             if done == 1 {
-                clear_in_flight(&mut tx).await?;
+                clear_in_flight(tx).await?;
             }
-            tx.commit().await?;
             Ok(done == 1)
         })
         .await
@@ -345,11 +386,14 @@ impl DatabaseService {
         expected_revision: i64,
         mine: &Fields,
         theirs: &ServerProfile,
-        fields: &[&str],
+        fields: &[Field],
     ) -> Result<bool, DatabaseError> {
-        let fields = fields.join(",");
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let fields = fields
+            .iter()
+            .map(|field| field.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.write(async |tx| {
             let done = sqlx::query(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = 0, \
                      revision = revision + 1, conflict_version = ?4, conflict_name = ?5, \
@@ -367,7 +411,6 @@ impl DatabaseService {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            tx.commit().await?;
             Ok(done == 1)
         })
         .await
@@ -376,8 +419,7 @@ impl DatabaseService {
     /// Makes the local copy a fresh, never-synced edit (the server lost its copy): it will be
     /// created again with `If-None-Match: *`.
     pub async fn forget_base(&self, expected_revision: i64) -> Result<bool, DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.write(async |tx| {
             let done = sqlx::query(
                 "UPDATE profile SET synchronized = 0, revision = revision + 1, \
                      base_version = NULL, base_name = NULL, base_photo_url = NULL, \
@@ -387,7 +429,6 @@ impl DatabaseService {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            tx.commit().await?;
             Ok(done == 1)
         })
         .await
@@ -395,7 +436,7 @@ impl DatabaseService {
 
     /// The stored thumbnail for `url`, if any.
     pub async fn load_avatar(&self, url: &str) -> Result<Option<Vec<u8>>, DatabaseError> {
-        self.wrap(async {
+        self.read(async {
             sqlx::query_scalar::<_, Vec<u8>>("SELECT png FROM avatar WHERE url = ?1")
                 .bind(url)
                 .fetch_optional(&self.pool)
@@ -412,8 +453,7 @@ impl DatabaseService {
         png: &[u8],
         now: DateTime<Utc>,
     ) -> Result<(), DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.write(async |tx| {
             sqlx::query("DELETE FROM avatar WHERE url <> ?1")
                 .bind(url)
                 .execute(&mut *tx)
@@ -427,46 +467,62 @@ impl DatabaseService {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
             Ok(())
         })
         .await
     }
 
-    pub async fn record_sync_attempt(
-        &self,
-        at: DateTime<Utc>,
-        ok: bool,
-        message: &str,
-    ) -> Result<(), DatabaseError> {
-        self.wrap(async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+    pub async fn record_sync_attempt(&self, attempt: &SyncAttempt) -> Result<(), DatabaseError> {
+        self.write(async |tx| {
             sqlx::query(
                 "INSERT INTO sync_attempt (id, at, ok, message) VALUES (1, ?1, ?2, ?3) \
                      ON CONFLICT (id) DO UPDATE SET at = ?1, ok = ?2, message = ?3",
             )
-            .bind(at)
-            .bind(ok)
-            .bind(message)
+            .bind(attempt.at)
+            .bind(attempt.ok)
+            .bind(&attempt.message)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
             Ok(())
         })
         .await
     }
 
-    pub async fn last_sync_attempt(&self) -> Result<Option<SyncAttemptRow>, DatabaseError> {
-        sqlx::query_as::<_, SyncAttemptRow>("SELECT at, ok, message FROM sync_attempt WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| self.error(e))
+    pub async fn last_sync_attempt(&self) -> Result<Option<SyncAttempt>, DatabaseError> {
+        let row = self
+            .read(
+                sqlx::query_as::<_, SyncAttemptRow>(
+                    "SELECT at, ok, message FROM sync_attempt WHERE id = 1",
+                )
+                .fetch_optional(&self.pool),
+            )
+            .await?;
+        Ok(row.map(|row| SyncAttempt {
+            at: row.at,
+            ok: row.ok,
+            message: row.message,
+        }))
     }
 
-    /// Runs one unit of work (for writes: one `BEGIN IMMEDIATE` transaction, which takes the
-    /// write lock up front so two writers never deadlock on a lock upgrade) and names the file
-    /// in its error.
-    async fn wrap<T>(
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction and commits it; an error rolls it back.
+    /// Taking the write lock up front means two writers never deadlock on a lock upgrade. The
+    /// error names the file.
+    async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, DatabaseError> {
+        let result = async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let value = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok(value)
+        }
+        .await;
+        result.map_err(|e| self.error(e))
+    }
+
+    /// Runs a read and names the file in its error.
+    async fn read<T>(
         &self,
         work: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, DatabaseError> {
@@ -479,11 +535,7 @@ impl DatabaseService {
 }
 
 /// Forgets the unanswered pushes: called in the transaction that records an answer.
-async fn clear_in_flight(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM in_flight")
-        .execute(&mut **tx)
-        .await?;
+async fn clear_in_flight(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM in_flight").execute(tx).await?;
     Ok(())
 }

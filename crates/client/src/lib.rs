@@ -1,0 +1,23 @@
+//! The offline-first profile client, without a UI: the domain, the local SQLite cache, the REST
+//! client, the repository that combines them, and the synchronizer (its engine — how to sync —
+//! and its scheduler — when).
+//!
+//! Never depends on iced, clap or axum: the window, the command line and the tests all drive the
+//! same repository.
+
+pub mod api_client;
+pub mod avatar;
+pub mod database;
+pub mod domain;
+mod error;
+pub mod power;
+pub mod repository;
+pub mod status;
+pub mod sync;
+
+pub use error::RepositoryError;
+pub use repository::{
+    ReadEvent, ReadStrategy, Resolution, Strategies, UserProfileRepository, WriteStrategy,
+};
+pub use status::{Activity, Status};
+pub use sync::{SyncConfig, SyncOutcome};

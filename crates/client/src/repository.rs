@@ -1,0 +1,373 @@
+//! UserProfileRepository: the single source of truth for the profile.
+//!
+//! A small façade over the local database and the API client (which know nothing of each
+//! other): it owns every change to profile data, runs the guide's read and write strategies,
+//! and publishes where the data stands. How a sync runs lives in `sync::engine`, when it runs in
+//! `sync::scheduler`, the published status in `status`, the photo cache in `avatar`.
+
+use crate::api_client::{ApiClientService, ApiError};
+use crate::avatar;
+use crate::database::DatabaseService;
+use crate::domain::{ServerProfile, UserProfile, take_theirs, validate};
+use crate::error::RepositoryError;
+use crate::status::{Activity, Status, StatusStore};
+use crate::sync::{Engine, SyncOutcome};
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use tokio::sync::{Mutex, Notify};
+
+/// How the profile is read (the guide's three read strategies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadStrategy {
+    /// The cached copy at once, then the server's.
+    #[default]
+    Stream,
+    /// The server's copy; the cache only when the server cannot be reached.
+    Fallback,
+    /// The cache only; syncing refreshes it.
+    Local,
+}
+
+/// How edits are written (the guide's two write strategies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteStrategy {
+    /// Commit locally, return at once, sync in the background.
+    #[default]
+    OfflineFirst,
+    /// The server first; stored locally only once it accepted the edit.
+    OnlineOnly,
+}
+
+/// Names for the strategies on the command line and in settings.
+macro_rules! named {
+    ($type:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $type {
+            pub const NAMES: &[&str] = &[$($name),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($type::$variant => $name),+ }
+            }
+        }
+
+        impl FromStr for $type {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($name => Ok($type::$variant),)+
+                    other => Err(format!(
+                        "\"{other}\" is not one of {}",
+                        Self::NAMES.join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named!(ReadStrategy { Stream => "stream", Fallback => "fallback", Local => "local" });
+named!(WriteStrategy { OfflineFirst => "offline-first", OnlineOnly => "online-only" });
+
+/// How a conflict is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    KeepMine,
+    UseTheirs,
+}
+
+/// One step of a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadEvent {
+    /// The locally cached copy (`None`: nothing cached yet).
+    Cached(Option<UserProfile>),
+    /// The copy after the server answered (`None`: the server has none either).
+    Fresh(Option<UserProfile>),
+}
+
+/// Settings that shape the repository's behaviour.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Strategies {
+    pub read: ReadStrategy,
+    pub write: WriteStrategy,
+}
+
+pub struct UserProfileRepository {
+    db: DatabaseService,
+    api: ApiClientService,
+    strategies: Strategies,
+    status: StatusStore,
+    wake: Notify,
+    sync_lock: Mutex<()>,
+}
+
+impl fmt::Debug for UserProfileRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserProfileRepository")
+            .field("db", &self.db.path())
+            .field("api", &self.api)
+            .field("strategies", &self.strategies)
+            .finish()
+    }
+}
+
+impl UserProfileRepository {
+    /// Combines the two services and loads the cached state.
+    pub async fn new(
+        db: DatabaseService,
+        api: ApiClientService,
+        strategies: Strategies,
+        work_offline: bool,
+    ) -> Result<Arc<Self>, RepositoryError> {
+        let status = StatusStore::new(Status {
+            profile: db.load_profile().await?,
+            work_offline,
+            last_attempt: db.last_sync_attempt().await?,
+            ..Status::default()
+        });
+        Ok(Arc::new(Self {
+            db,
+            api,
+            strategies,
+            status,
+            wake: Notify::new(),
+            sync_lock: Mutex::new(()),
+        }))
+    }
+
+    fn engine(&self) -> Engine<'_> {
+        Engine {
+            db: &self.db,
+            api: &self.api,
+            status: &self.status,
+        }
+    }
+
+    pub fn strategies(&self) -> Strategies {
+        self.strategies
+    }
+
+    pub fn database(&self) -> &DatabaseService {
+        &self.db
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.status.current()
+    }
+
+    /// Every status change, starting with the current one.
+    pub fn changes(&self) -> impl Stream<Item = Status> + Send + use<> {
+        self.status.changes()
+    }
+
+    /// Reads the profile with the configured read strategy, as the guide's stream: `stream`
+    /// yields the cached copy and then the fresh one; `fallback` the fresh one, or the cached
+    /// one when the server cannot be reached; `local` the cached one.
+    pub fn read_stream(
+        self: &Arc<Self>,
+    ) -> impl Stream<Item = Result<ReadEvent, RepositoryError>> + Send + use<> {
+        let cached = {
+            let repository = self.clone();
+            async move { repository.cached().await.map(ReadEvent::Cached) }
+        };
+        let fresh = {
+            let repository = self.clone();
+            async move { repository.fresh().await }
+        };
+        let fallback = {
+            let repository = self.clone();
+            async move {
+                match repository.fresh().await {
+                    Err(error) if error.is_offline() => {
+                        tracing::info!(%error, "server unreachable; reading the cache");
+                        repository.cached().await.map(ReadEvent::Cached)
+                    }
+                    other => other,
+                }
+            }
+        };
+        use futures::StreamExt;
+        use futures::stream::{self, BoxStream};
+        let steps: BoxStream<'static, _> = match self.strategies.read {
+            ReadStrategy::Stream => stream::once(cached).chain(stream::once(fresh)).boxed(),
+            ReadStrategy::Fallback => stream::once(fallback).boxed(),
+            ReadStrategy::Local => stream::once(cached).boxed(),
+        };
+        steps
+    }
+
+    /// The cached profile, without touching the network.
+    pub async fn cached(&self) -> Result<Option<UserProfile>, RepositoryError> {
+        Ok(self.db.load_profile().await?)
+    }
+
+    /// Fetches the server's copy and stores it (unless a local edit is pending).
+    async fn fresh(&self) -> Result<ReadEvent, RepositoryError> {
+        self.ensure_online()?;
+        let _guard = self.sync_lock.lock().await;
+        let engine = self.engine();
+        let result = engine.pull().await;
+        engine.record_attempt("read", &result).await;
+        result?;
+        Ok(ReadEvent::Fresh(self.cached().await?))
+    }
+
+    /// Saves an edit with the configured write strategy. Offline-first returns once the edit is
+    /// committed locally and wakes the synchronizer; online-only returns once the server has it.
+    pub async fn save(&self, name: &str, photo_url: &str) -> Result<UserProfile, RepositoryError> {
+        let fields = validate(name, photo_url)?;
+        match self.strategies.write {
+            WriteStrategy::OfflineFirst => {
+                let profile = self.db.save_local_edit(&fields, Utc::now()).await?;
+                tracing::info!(revision = profile.revision, "saved locally");
+                self.status.set_profile(Some(profile.clone()));
+                self.request_sync();
+                Ok(profile)
+            }
+            WriteStrategy::OnlineOnly => {
+                self.ensure_online()?;
+                let _guard = self.sync_lock.lock().await;
+                let engine = self.engine();
+                let result = engine.save_online(&fields).await;
+                let attempt = result
+                    .as_ref()
+                    .map(|_| SyncOutcome::Synced)
+                    .map_err(RepositoryError::clone);
+                engine.record_attempt("save", &attempt).await;
+                result
+            }
+        }
+    }
+
+    /// Asks the synchronizer to sync as soon as it can.
+    pub fn request_sync(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when a sync was requested (by a save, "Sync now" or leaving offline mode).
+    pub async fn sync_requested(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Turns "Work offline" on or off; turning it off syncs at once.
+    pub fn set_work_offline(&self, on: bool) {
+        self.status.set_work_offline(on);
+        tracing::info!(on, "work offline");
+        if !on {
+            self.request_sync();
+        }
+    }
+
+    pub fn work_offline(&self) -> bool {
+        self.status.work_offline()
+    }
+
+    fn ensure_online(&self) -> Result<(), RepositoryError> {
+        if self.work_offline() {
+            Err(RepositoryError::WorkingOffline)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resolves once "Work offline" is off (at once if it already is).
+    pub async fn until_online(&self) {
+        self.status.until_work_offline_is(false).await;
+    }
+
+    /// Resolves once "Work offline" is on (at once if it already is).
+    pub async fn until_working_offline(&self) {
+        self.status.until_work_offline_is(true).await;
+    }
+
+    /// Shows `notice` to the user (window banner, CLI stderr) until it is dismissed.
+    pub fn set_notice(&self, notice: impl Into<String>) {
+        let notice = notice.into();
+        tracing::warn!(%notice, "notice");
+        self.status.set_notice(notice);
+    }
+
+    pub fn dismiss_notice(&self) {
+        self.status.dismiss_notice();
+    }
+
+    /// Connects to the server's push stream.
+    pub async fn server_events(
+        &self,
+    ) -> Result<impl Stream<Item = Result<ServerProfile, ApiError>> + Send + use<>, RepositoryError>
+    {
+        self.ensure_online()?;
+        let events = self.api.events().await?;
+        self.status.server_answered();
+        Ok(events)
+    }
+
+    /// A profile the server pushed. Stored as synchronized when nothing local is pending;
+    /// otherwise a sync is requested, which merges it with the local edit.
+    pub async fn apply_pushed(&self, server: ServerProfile) -> Result<(), RepositoryError> {
+        let _guard = self.sync_lock.lock().await;
+        if self.engine().apply_pushed(&server).await? {
+            self.request_sync();
+        }
+        Ok(())
+    }
+
+    /// Tells the UI when the next automatic attempt will be.
+    pub fn schedule_retry(&self, at: DateTime<Utc>) {
+        self.status.schedule_retry(at);
+    }
+
+    /// One full sync: push the pending local state (merging on a conflict), then pull the
+    /// server's copy. Only one sync runs at a time.
+    pub async fn sync(&self) -> Result<SyncOutcome, RepositoryError> {
+        self.ensure_online()?;
+        let _guard = self.sync_lock.lock().await;
+        self.status.set_activity(Activity::Syncing);
+        let engine = self.engine();
+        let result = engine.sync().await;
+        engine.record_attempt("sync", &result).await;
+        result
+    }
+
+    /// The photo at `url` as a small PNG, from the avatar cache or downloaded into it. `None`
+    /// for an empty URL, or when working offline and nothing is cached.
+    pub async fn avatar(&self, url: &str) -> Result<Option<Vec<u8>>, RepositoryError> {
+        Ok(avatar::load(&self.db, &self.api, url, self.work_offline()).await?)
+    }
+
+    /// Settles a conflict: keep the local values (they will be pushed over the server's) or
+    /// take the server's. Fails, leaving the conflict in place, when the profile was edited
+    /// meanwhile.
+    pub async fn resolve(&self, resolution: Resolution) -> Result<UserProfile, RepositoryError> {
+        let local = self.cached().await?.ok_or(RepositoryError::NoConflict)?;
+        let Some(conflict) = &local.conflict else {
+            return Err(RepositoryError::NoConflict);
+        };
+        let fields = match resolution {
+            Resolution::KeepMine => local.fields.clone(),
+            Resolution::UseTheirs => {
+                take_theirs(&local.fields, &conflict.theirs.fields, &conflict.fields)
+            }
+        };
+        let resolved = self
+            .db
+            .rebase(local.revision, &fields, &conflict.theirs, Utc::now())
+            .await?;
+        let profile = self.engine().publish_from_db().await?;
+        if !resolved {
+            return Err(RepositoryError::EditedWhileResolving);
+        }
+        tracing::info!(?resolution, "conflict resolved");
+        self.request_sync();
+        profile.ok_or(RepositoryError::Vanished)
+    }
+}

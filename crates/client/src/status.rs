@@ -1,0 +1,148 @@
+//! The published status: where the data stands and what the synchronizer is doing, on a watch
+//! channel the window and `watch` subscribe to.
+//!
+//! Written only by the repository and the sync engine; readers get whole snapshots, so what a
+//! view shows always comes from one consistent status.
+
+use crate::domain::{SyncAttempt, SyncState, UserProfile};
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use tokio::sync::watch;
+use tokio_stream::wrappers::WatchStream;
+
+/// What the synchronizer is doing, for the badge.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Activity {
+    #[default]
+    Idle,
+    Syncing,
+    /// The server cannot be reached; the next attempt is at `retry_at` once scheduled.
+    Offline {
+        reason: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+    /// The last attempt failed for another reason.
+    Failed {
+        reason: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// Everything the UI shows about where the data stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Status {
+    pub profile: Option<UserProfile>,
+    pub activity: Activity,
+    /// The server answered at least once since this repository was opened.
+    pub server_answered: bool,
+    pub work_offline: bool,
+    pub last_attempt: Option<SyncAttempt>,
+    /// Something the user must be told once (e.g. a damaged cache was replaced).
+    pub notice: Option<String>,
+}
+
+impl Status {
+    pub fn state(&self) -> SyncState {
+        SyncState::of(self.profile.as_ref())
+    }
+}
+
+/// The sending side of the status channel.
+#[derive(Debug)]
+pub struct StatusStore {
+    sender: watch::Sender<Status>,
+}
+
+impl StatusStore {
+    pub fn new(initial: Status) -> Self {
+        Self {
+            sender: watch::Sender::new(initial),
+        }
+    }
+
+    pub fn current(&self) -> Status {
+        self.sender.borrow().clone()
+    }
+
+    /// Every status change, starting with the current one.
+    pub fn changes(&self) -> impl Stream<Item = Status> + Send + use<> {
+        WatchStream::new(self.sender.subscribe())
+    }
+
+    pub fn set_activity(&self, activity: Activity) {
+        self.sender
+            .send_if_modified(|status| replace(&mut status.activity, activity));
+    }
+
+    /// Records how an attempt ended: the activity it leaves behind and the attempt itself.
+    pub fn attempt_finished(&self, activity: Activity, attempt: SyncAttempt) {
+        self.sender.send_modify(|status| {
+            status.activity = activity;
+            status.last_attempt = Some(attempt);
+        });
+    }
+
+    /// The server answered a request.
+    pub fn server_answered(&self) {
+        self.sender
+            .send_if_modified(|status| replace(&mut status.server_answered, true));
+    }
+
+    pub fn set_profile(&self, profile: Option<UserProfile>) {
+        self.sender
+            .send_if_modified(|status| replace(&mut status.profile, profile));
+    }
+
+    pub fn work_offline(&self) -> bool {
+        self.sender.borrow().work_offline
+    }
+
+    pub fn set_work_offline(&self, on: bool) {
+        self.sender.send_if_modified(|status| {
+            let activity = if on {
+                replace(&mut status.activity, Activity::Idle)
+            } else {
+                false
+            };
+            replace(&mut status.work_offline, on) || activity
+        });
+    }
+
+    /// Resolves once "Work offline" is `on` (at once if it already is).
+    pub async fn until_work_offline_is(&self, on: bool) {
+        let mut receiver = self.sender.subscribe();
+        // The sender lives as long as this store, so this only ends when the state is seen.
+        let _seen = receiver.wait_for(|status| status.work_offline == on).await;
+    }
+
+    pub fn set_notice(&self, notice: String) {
+        self.sender
+            .send_modify(|status| status.notice = Some(notice));
+    }
+
+    pub fn dismiss_notice(&self) {
+        self.sender
+            .send_if_modified(|status| status.notice.take().is_some());
+    }
+
+    /// Tells the UI when the next automatic attempt will be.
+    pub fn schedule_retry(&self, at: DateTime<Utc>) {
+        self.sender
+            .send_if_modified(|status| match &mut status.activity {
+                Activity::Offline { retry_at, .. } | Activity::Failed { retry_at, .. } => {
+                    replace(retry_at, Some(at))
+                }
+                Activity::Idle | Activity::Syncing => false,
+            });
+    }
+}
+
+/// Sets `slot` to `value`; `true` when that changed it.
+fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        false
+    } else {
+        *slot = value;
+        true
+    }
+}

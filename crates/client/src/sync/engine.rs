@@ -1,0 +1,281 @@
+//! The sync engine: how one sync runs. It pushes the pending local state with the server version
+//! it was based on, merges field by field when the server refuses it (412), rebases an edit made
+//! while a push was in flight, and pulls the server's copy.
+//!
+//! The repository calls it while holding its sync lock; it never decides *when* to sync (that
+//! is the scheduler's job) and never changes data except through the database service's
+//! compare-and-set writes.
+
+use crate::api_client::{ApiClientService, ApiError, Fetched, Precondition};
+use crate::database::DatabaseService;
+use crate::domain::{Fields, MergeOutcome, ServerProfile, SyncAttempt, UserProfile, merge};
+use crate::error::RepositoryError;
+use crate::status::{Activity, StatusStore};
+use chrono::Utc;
+
+/// What a finished sync left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Synced,
+    Conflict,
+    /// Neither side has a profile.
+    Empty,
+}
+
+impl SyncOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            SyncOutcome::Synced => "synced",
+            SyncOutcome::Conflict => "conflict",
+            SyncOutcome::Empty => "empty",
+        }
+    }
+}
+
+/// The services one sync works with, borrowed from the repository.
+pub(crate) struct Engine<'a> {
+    pub db: &'a DatabaseService,
+    pub api: &'a ApiClientService,
+    pub status: &'a StatusStore,
+}
+
+/// A sync makes progress each round (a push, a merge, a rebase); only a user who keeps typing
+/// during every push needs more than a few.
+const MAX_ROUNDS: usize = 16;
+
+impl Engine<'_> {
+    /// One full sync: push the pending local state (merging on a conflict), then pull.
+    pub async fn sync(&self) -> Result<SyncOutcome, RepositoryError> {
+        for _ in 0..MAX_ROUNDS {
+            let Some(local) = self.db.load_profile().await? else {
+                return self.pull().await;
+            };
+            if local.conflict.is_some() {
+                return Ok(SyncOutcome::Conflict);
+            }
+            if local.synchronized {
+                match self.pull().await? {
+                    SyncOutcome::Empty => {
+                        // The server lost its copy: ours becomes a new edit and creates it again.
+                        tracing::warn!("the server has no profile; sending ours again");
+                        self.db.forget_base(local.revision).await?;
+                        continue;
+                    }
+                    outcome => return Ok(outcome),
+                }
+            }
+            if let Some(outcome) = self.push(&local).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(RepositoryError::KeptChanging)
+    }
+
+    /// Pushes the pending `local` state. `Some` when the sync is over, `None` when the local copy
+    /// changed (rebased or merged) and another round is needed.
+    async fn push(&self, local: &UserProfile) -> Result<Option<SyncOutcome>, RepositoryError> {
+        let precondition = local
+            .base_version()
+            .map_or(Precondition::Create, Precondition::Version);
+        self.db
+            .record_sent(&local.fields, local.base_version())
+            .await?;
+        match self.api.put_profile(&local.fields, precondition).await {
+            Ok(server) => {
+                self.status.server_answered();
+                let synced = self
+                    .db
+                    .mark_synced(local.revision, &server, Utc::now())
+                    .await?;
+                tracing::info!(version = server.version, synced, "pushed");
+                self.publish_from_db().await?;
+                Ok(synced.then_some(SyncOutcome::Synced))
+            }
+            Err(ApiError::Conflict(theirs)) => {
+                self.status.server_answered();
+                self.merge(local, &theirs).await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Merges a refused push with the server's copy. `Some(Conflict)` when the user must decide;
+    /// `None` when the merge was stored and the sync should go on.
+    async fn merge(
+        &self,
+        local: &UserProfile,
+        theirs: &ServerProfile,
+    ) -> Result<Option<SyncOutcome>, RepositoryError> {
+        if self.landed_earlier(theirs).await? {
+            // One of our own earlier pushes landed but its answer was lost; the edit made since
+            // then was made on top of it. Not a conflict: rebase and push again.
+            tracing::info!(
+                version = theirs.version,
+                "an earlier push had landed; rebasing"
+            );
+            return self.rebase(local, &local.fields, theirs).await;
+        }
+        let base = local.base.as_ref().map(|base| &base.fields);
+        match merge(base, &local.fields, &theirs.fields) {
+            MergeOutcome::Merged(fields) => {
+                tracing::info!(version = theirs.version, "merged with a newer server copy");
+                self.rebase(local, &fields, theirs).await
+            }
+            MergeOutcome::Conflict { mine, fields } => {
+                tracing::warn!(version = theirs.version, ?fields, "conflict");
+                let recorded = self
+                    .db
+                    .record_conflict(local.revision, &mine, theirs, &fields)
+                    .await?;
+                self.publish_from_db().await?;
+                Ok(recorded.then_some(SyncOutcome::Conflict))
+            }
+        }
+    }
+
+    /// `true` when the server holds exactly what one of our unanswered pushes sent.
+    async fn landed_earlier(&self, theirs: &ServerProfile) -> Result<bool, RepositoryError> {
+        Ok(self
+            .db
+            .in_flight()
+            .await?
+            .into_iter()
+            .any(|(sent, sent_base)| sent == theirs.fields && theirs.version > sent_base))
+    }
+
+    async fn rebase(
+        &self,
+        local: &UserProfile,
+        fields: &Fields,
+        theirs: &ServerProfile,
+    ) -> Result<Option<SyncOutcome>, RepositoryError> {
+        self.db
+            .rebase(local.revision, fields, theirs, Utc::now())
+            .await?;
+        self.publish_from_db().await?;
+        Ok(None)
+    }
+
+    /// Fetches the server's copy and stores it as synchronized when nothing local is pending.
+    pub async fn pull(&self) -> Result<SyncOutcome, RepositoryError> {
+        let local = self.db.load_profile().await?;
+        let known = local
+            .as_ref()
+            .filter(|p| p.synchronized)
+            .and_then(UserProfile::base_version);
+        let fetched = self.api.get_profile(known).await?;
+        self.status.server_answered();
+        let now = Utc::now();
+        let outcome = match fetched {
+            Fetched::Profile(server) => {
+                let stored = self.db.store_server_copy(&server, now).await?;
+                tracing::debug!(version = server.version, stored, "pulled");
+                SyncOutcome::Synced
+            }
+            Fetched::NotModified => {
+                if let Some(version) = known {
+                    self.db.touch_synced(version, now).await?;
+                }
+                SyncOutcome::Synced
+            }
+            Fetched::NotFound => SyncOutcome::Empty,
+        };
+        let profile = self.publish_from_db().await?;
+        Ok(match (outcome, profile) {
+            (SyncOutcome::Empty, _) => SyncOutcome::Empty,
+            (_, Some(p)) if p.conflict.is_some() => SyncOutcome::Conflict,
+            (outcome, _) => outcome,
+        })
+    }
+
+    /// A profile the server pushed. Stored as synchronized when nothing local is pending;
+    /// otherwise `true` is returned: a sync is needed to merge it with the local edit.
+    pub async fn apply_pushed(&self, server: &ServerProfile) -> Result<bool, RepositoryError> {
+        match self.db.load_profile().await? {
+            Some(local) if !local.synchronized || local.conflict.is_some() => {
+                let newer = local.base_version() < Some(server.version);
+                if newer {
+                    tracing::info!(
+                        version = server.version,
+                        "pushed change while an edit is pending"
+                    );
+                }
+                Ok(newer)
+            }
+            _ => {
+                let stored = self.db.store_server_copy(server, Utc::now()).await?;
+                tracing::debug!(version = server.version, stored, "pushed change");
+                self.publish_from_db().await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// The online-only write: the server first, stored locally only once it accepted the edit.
+    pub async fn save_online(&self, fields: &Fields) -> Result<UserProfile, RepositoryError> {
+        let local = self.db.load_profile().await?;
+        let precondition = local
+            .as_ref()
+            .and_then(UserProfile::base_version)
+            .map_or(Precondition::Create, Precondition::Version);
+        let server =
+            self.api
+                .put_profile(fields, precondition)
+                .await
+                .map_err(|error| match error {
+                    ApiError::Conflict(_) => RepositoryError::ChangedElsewhere,
+                    other => other.into(),
+                })?;
+        self.status.server_answered();
+        let now = Utc::now();
+        let saved = self.db.save_local_edit(&server.fields, now).await?;
+        self.db.mark_synced(saved.revision, &server, now).await?;
+        self.publish_from_db()
+            .await?
+            .ok_or(RepositoryError::Vanished)
+    }
+
+    /// Records how an attempt (`what`: "sync", "read", "save") ended, in the database and the
+    /// status. Failures are logged here, so no error is swallowed.
+    pub async fn record_attempt(&self, what: &str, result: &Result<SyncOutcome, RepositoryError>) {
+        let (ok, message, activity) = match result {
+            Ok(outcome) => (
+                true,
+                format!("{what}: {}", outcome.as_str()),
+                Activity::Idle,
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "{what} failed");
+                let reason = error.to_string();
+                let message = format!("{what} failed: {reason}");
+                let activity = if error.is_offline() {
+                    Activity::Offline {
+                        reason,
+                        retry_at: None,
+                    }
+                } else {
+                    Activity::Failed {
+                        reason,
+                        retry_at: None,
+                    }
+                };
+                (false, message, activity)
+            }
+        };
+        let attempt = SyncAttempt {
+            at: Utc::now(),
+            ok,
+            message,
+        };
+        if let Err(error) = self.db.record_sync_attempt(&attempt).await {
+            tracing::error!(%error, "cannot record the sync attempt");
+        }
+        self.status.attempt_finished(activity, attempt);
+    }
+
+    pub async fn publish_from_db(&self) -> Result<Option<UserProfile>, RepositoryError> {
+        let profile = self.db.load_profile().await?;
+        self.status.set_profile(profile.clone());
+        Ok(profile)
+    }
+}

@@ -1,0 +1,10 @@
+//! Synchronizing, in two halves side by side: the engine (how one sync runs: push, pull, merge,
+//! rebase) and the scheduler (when syncs run: at start, after saves, on a timer, on retries,
+//! on server pushes).
+
+mod engine;
+mod scheduler;
+
+pub(crate) use engine::Engine;
+pub use engine::SyncOutcome;
+pub use scheduler::{SyncConfig, Trigger, run};

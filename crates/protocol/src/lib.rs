@@ -1,0 +1,18 @@
+//! What the offline-profile client and server must agree on: the profile's editable fields, the
+//! one validation of them, the JSON on the wire, the ETag format and the error body.
+//!
+//! Plain data and rules only: this crate never does I/O and depends on no HTTP, database or UI
+//! crate, so both sides can use it without pulling in the other's stack.
+
+mod etag;
+mod fields;
+mod validation;
+mod wire;
+
+pub use etag::{EtagList, ParseEtagError, etag, parse_etags};
+pub use fields::{Field, Fields};
+pub use validation::{
+    NAME_MAX_CHARS, PHOTO_URL_MAX_BYTES, ValidationError, WebUrlError, check_web_url, is_loopback,
+    validate, validate_name, validate_photo_url,
+};
+pub use wire::{ErrorBody, ProfileWire, PutBody};

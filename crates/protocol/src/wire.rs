@@ -1,0 +1,49 @@
+//! The JSON bodies of the REST API.
+
+use crate::Fields;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The profile as the server sends it (`GET`, `PUT` answers, events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileWire {
+    pub name: String,
+    pub photo_url: String,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ProfileWire {
+    pub fn fields(&self) -> Fields {
+        Fields::new(self.name.clone(), self.photo_url.clone())
+    }
+
+    /// `true` when the profile holds exactly these fields.
+    pub fn holds(&self, fields: &Fields) -> bool {
+        self.name == fields.name && self.photo_url == fields.photo_url
+    }
+}
+
+/// The body of a `PUT /v1/profile`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutBody {
+    pub name: String,
+    #[serde(default)]
+    pub photo_url: String,
+}
+
+impl From<&Fields> for PutBody {
+    fn from(fields: &Fields) -> Self {
+        PutBody {
+            name: fields.name.clone(),
+            photo_url: fields.photo_url.clone(),
+        }
+    }
+}
+
+/// An error body: `{"error": "..."}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
