@@ -134,6 +134,7 @@ pub fn run(settings: Settings) -> iced::Result {
     iced::application(move || App::new(settings.clone()), App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
+        .settings(super::fonts::settings())
         .window(iced::window::Settings {
             icon: icon(),
             min_size: Some(iced::Size::new(480.0, 360.0)),

@@ -1,8 +1,9 @@
 //! The photo: downloaded once, kept as a small PNG in the cache, shown offline, and hostile
 //! images refused.
 
+use crate::support::ready;
 use crate::support::{Client, Proxy, spawn_server, spawn_server_with};
-use offline_profile::ui::user_profile::{Avatar, UserProfileViewModel};
+use offline_profile::ui::user_profile::Avatar;
 use profile_client::domain::Fields;
 use profile_server::SAMPLE_AVATAR_PATH;
 
@@ -28,8 +29,7 @@ async fn the_photo_is_cached_and_shown_offline() {
     proxy.set_up(false);
     let offline = client.repository(&proxy.url()).await;
     assert_eq!(offline.avatar(&url).await.unwrap(), Some(png));
-    let (mut view_model, read) = UserProfileViewModel::new(offline);
-    crate::support::run(&mut view_model, read).await;
+    let view_model = ready(offline).await;
     assert!(
         matches!(view_model.avatar(), Avatar::Ready { .. }),
         "{:?}",
@@ -83,8 +83,7 @@ async fn a_hostile_or_broken_photo_shows_the_placeholder_with_the_reason() {
         .await
         .unwrap();
     repository.sync().await.unwrap();
-    let (mut view_model, read) = UserProfileViewModel::new(repository);
-    crate::support::run(&mut view_model, read).await;
+    let view_model = ready(repository).await;
     assert!(
         matches!(view_model.avatar(), Avatar::Unavailable { .. }),
         "{:?}",

@@ -7,7 +7,7 @@ use rand::Rng;
 use sqlx::Row;
 use sqlx::sqlite::SqliteConnectOptions;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct Acknowledged {
     revision: i64,
@@ -45,6 +45,14 @@ async fn check_database(path: &std::path::Path) -> Option<(i64, String)> {
     row
 }
 
+/// The revision a `set` reported as saved, if it got that far.
+fn reported_revision(stdout: &[u8]) -> Option<i64> {
+    String::from_utf8_lossy(stdout)
+        .strip_prefix("saved locally (revision ")
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_binary_at_random_moments_never_loses_a_reported_save() {
     let kills: usize = std::env::var("OFFLINE_PROFILE_CRASH_KILLS")
@@ -70,6 +78,28 @@ async fn killing_the_binary_at_random_moments_never_loses_a_reported_save() {
     let mut acknowledged: Option<Acknowledged> = None;
     let (mut killed, mut finished, mut reported) = (0usize, 0usize, 0usize);
     let mut index = 0;
+
+    // How long a save takes depends on the machine and the build: time a few unkilled ones
+    // first and kill anywhere within one and a half of those, so about a third of the saves
+    // finish (and are reported) before their kill on any machine.
+    let mut durations = Vec::new();
+    for _ in 0..5 {
+        index += 1;
+        let name = format!("Save number {index}");
+        let started = Instant::now();
+        let output = command(&["set", "--name", &name]).output().unwrap();
+        durations.push(started.elapsed());
+        let revision = reported_revision(&output.stdout).expect("an unkilled save is reported");
+        acknowledged = Some(Acknowledged {
+            revision,
+            name,
+            index,
+        });
+    }
+    durations.sort();
+    let kill_window = durations[durations.len() / 2] * 3 / 2;
+    eprintln!("a save takes {durations:?}; killing within {kill_window:?}");
+
     while killed < kills {
         index += 1;
         let name = format!("Save number {index}");
@@ -79,8 +109,8 @@ async fn killing_the_binary_at_random_moments_never_loses_a_reported_save() {
             _ => vec!["set", "--name", &name],
         };
         let mut child = command(&args).spawn().unwrap();
-        // A `set` takes about 60 ms in a debug build: kill anywhere in and around it.
-        tokio::time::sleep(Duration::from_micros(rng.random_range(0..90_000))).await;
+        let delay = rng.random_range(0..kill_window.as_micros() as u64);
+        tokio::time::sleep(Duration::from_micros(delay)).await;
         match child.try_wait().unwrap() {
             Some(_) => finished += 1,
             None => {
@@ -89,12 +119,7 @@ async fn killing_the_binary_at_random_moments_never_loses_a_reported_save() {
             }
         }
         let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if let Some(revision) = stdout
-            .strip_prefix("saved locally (revision ")
-            .and_then(|rest| rest.split(')').next())
-            .and_then(|n| n.parse::<i64>().ok())
-        {
+        if let Some(revision) = reported_revision(&output.stdout) {
             reported += 1;
             acknowledged = Some(Acknowledged {
                 revision,

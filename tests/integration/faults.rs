@@ -2,9 +2,9 @@
 //! fault the client stays usable, ends synced with the right data, no write is applied twice,
 //! and nothing is lost.
 
-use crate::support::{Client, Mode, Proxy, spawn_server};
+use crate::support::{Client, Mode, Proxy};
 use profile_client::api_client::ApiError;
-use profile_client::domain::{Fields, SyncState};
+use profile_client::domain::SyncState;
 use profile_client::{RepositoryError, SyncOutcome};
 use std::time::Duration;
 
@@ -45,8 +45,7 @@ fn faults() -> Vec<(&'static str, Mode)> {
 async fn every_fault_ends_synced_with_the_right_data_and_one_version_bump() {
     let faults = faults();
     for (label, mode) in &faults {
-        let server = spawn_server().await;
-        server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+        let server = crate::support::seeded_server("Ada").await;
         let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
         let client = Client::new();
         let setup = client.repository(&proxy.url()).await;

@@ -237,8 +237,7 @@ fn bad_inputs() -> Vec<Case> {
 
 #[tokio::test]
 async fn every_bad_input_gets_the_right_4xx_with_a_json_reason_and_changes_nothing() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let cases = bad_inputs();
     assert!(cases.len() >= 30, "{} cases", cases.len());
     for case in &cases {
@@ -286,8 +285,7 @@ async fn every_bad_input_gets_the_right_4xx_with_a_json_reason_and_changes_nothi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_form_the_cli_and_the_server_refuse_invalid_values_with_the_same_reason() {
     use offline_profile::ui::user_profile::{Message, UserProfileViewModel};
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
     let (mut view_model, _read) = UserProfileViewModel::new(repository);
@@ -358,8 +356,7 @@ async fn the_form_the_cli_and_the_server_refuse_invalid_values_with_the_same_rea
 
 #[tokio::test]
 async fn every_v1_route_and_method_refuses_a_request_without_the_token() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let paths = [
         "/v1/profile",
         "/v1/profile/events",

@@ -1,10 +1,11 @@
 //! The repository against a real SQLite file and a real server.
 
+use crate::support::Synchronizer;
 use crate::support::{Client, HoldingServer, Proxy, dead_url, eventually, spawn_server};
 use futures::StreamExt;
 use profile_client::api_client::Precondition;
 use profile_client::domain::{Fields, SyncState};
-use profile_client::sync::{self, SyncConfig};
+use profile_client::sync::SyncConfig;
 use profile_client::{ReadEvent, RepositoryError, SyncOutcome};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,8 +53,7 @@ async fn read_emits_the_cached_copy_then_the_servers() {
 
 #[tokio::test]
 async fn fetched_data_is_stored_as_synchronized() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
 
@@ -184,14 +184,14 @@ async fn the_synchronizer_retries_until_the_server_is_back() {
     let proxy = Proxy::start(server.running.addr, false).await;
     let client = Client::new();
     let repository = client.repository(&proxy.url()).await;
-    let synchronizer = tokio::spawn(sync::run(
+    let synchronizer = Synchronizer::spawn(
         repository.clone(),
         SyncConfig {
             backoff_base: Duration::from_millis(50),
             offline_cap: Duration::from_millis(200),
             ..SyncConfig::default()
         },
-    ));
+    );
 
     repository.save("Offline edit", "").await.unwrap();
     eventually("an offline state with a scheduled retry", || {

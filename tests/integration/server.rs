@@ -165,8 +165,7 @@ async fn if_match_without_a_profile_is_412() {
 
 #[tokio::test]
 async fn bad_bodies_get_400_413_or_422_with_a_reason_and_change_nothing() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let url = format!("{}/v1/profile", server.url());
     let cases: Vec<(reqwest::RequestBuilder, StatusCode, &str)> = vec![
         (

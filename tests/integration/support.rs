@@ -278,14 +278,38 @@ impl Drop for Proxy {
 
 /// Counts the requests that reach a server.
 pub fn counting(counter: Arc<AtomicUsize>) -> impl FnOnce(axum::Router) -> axum::Router {
+    counting_where(counter, |_| true)
+}
+
+/// Counts the sync requests (`GET`/`PUT /v1/profile`) that reach a server, not event streams.
+pub fn counting_syncs(counter: Arc<AtomicUsize>) -> impl FnOnce(axum::Router) -> axum::Router {
+    counting_where(counter, |path| path == "/v1/profile")
+}
+
+fn counting_where(
+    counter: Arc<AtomicUsize>,
+    counts: fn(&str) -> bool,
+) -> impl FnOnce(axum::Router) -> axum::Router {
     move |router| {
         router.layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
-                counter.fetch_add(1, Ordering::SeqCst);
+                if counts(request.uri().path()) {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
                 next.run(request)
             },
         ))
     }
+}
+
+/// Waits until `count` event streams are connected to `server`.
+pub async fn event_listeners(server: &TestServer, count: usize) {
+    let state = &server.running.state;
+    eventually(&format!("{count} event stream(s) to connect"), || {
+        let connected = state.event_listeners();
+        async move { connected == count }
+    })
+    .await;
 }
 
 /// Polls `check` until it holds, failing the test after a generous deadline.
@@ -348,6 +372,47 @@ pub async fn follow_status(
 pub fn shows(view_model: &UserProfileViewModel, words: &str) -> bool {
     let mut ui = iced_test::simulator(view(view_model));
     ui.find(words).is_ok()
+}
+
+/// A view model over `repository` once its first read has run to the end.
+pub async fn ready(repository: Arc<UserProfileRepository>) -> UserProfileViewModel {
+    let (mut view_model, read) = UserProfileViewModel::new(repository);
+    run(&mut view_model, read).await;
+    view_model
+}
+
+/// A synchronizer running on its own task, stopped when dropped, so a failing test does not
+/// leave it syncing in the background.
+pub struct Synchronizer(tokio::task::JoinHandle<()>);
+
+impl Synchronizer {
+    pub fn spawn(
+        repository: Arc<UserProfileRepository>,
+        config: profile_client::SyncConfig,
+    ) -> Self {
+        Self(tokio::spawn(profile_client::sync::run(repository, config)))
+    }
+
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+impl Drop for Synchronizer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A server on 127.0.0.1:0 that already holds a profile named `name` (no photo).
+pub async fn seeded_server(name: &str) -> TestServer {
+    let server = spawn_server().await;
+    server
+        .store()
+        .seed(&profile_client::domain::Fields::new(name, ""))
+        .await
+        .unwrap();
+    server
 }
 
 /// Feeds `messages` (from a simulator) to the view model, running the tasks they return.

@@ -1,13 +1,14 @@
 //! The sync engine end to end: push between clients, merges and conflicts, a server that goes
 //! away and comes back, working offline, lost responses, and the read/write strategies.
 
+use crate::support::Synchronizer;
 use crate::support::{
-    Client, Mode, Proxy, TOKEN, TwoClients, counting, dead_url, eventually, spawn_server,
-    spawn_server_with, two_synced_clients,
+    Client, Mode, Proxy, TOKEN, TwoClients, counting, counting_syncs, dead_url, event_listeners,
+    eventually, spawn_server, spawn_server_with, two_synced_clients,
 };
 use futures::StreamExt;
 use profile_client::domain::{Field, Fields, SyncState};
-use profile_client::sync::{self, SyncConfig};
+use profile_client::sync::SyncConfig;
 use profile_client::{
     Activity, ReadEvent, ReadStrategy, RepositoryError, Resolution, Strategies, SyncOutcome,
     UserProfileRepository, WriteStrategy,
@@ -30,19 +31,17 @@ async fn name_on(repository: &UserProfileRepository) -> Option<String> {
 
 #[tokio::test]
 async fn a_change_saved_by_one_client_is_pushed_to_another_without_polling() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let (a, b) = (Client::new(), Client::new());
     let repo_a = a.repository(&server.url()).await;
     let repo_b = b.repository(&server.url()).await;
-    let synchronizer = tokio::spawn(sync::run(repo_b.clone(), quick()));
+    let synchronizer = Synchronizer::spawn(repo_b.clone(), quick());
     eventually("B to hold the server's profile", || {
         let repo = repo_b.clone();
         async move { name_on(&repo).await.as_deref() == Some("Ada") }
     })
     .await;
-    // Give B's event stream time to connect (it announces itself with the current profile).
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    event_listeners(&server, 1).await;
 
     repo_a.sync().await.unwrap();
     repo_a.save("Ada from A", "").await.unwrap();
@@ -172,7 +171,7 @@ async fn a_server_restarted_on_the_same_port_is_noticed_and_the_client_converges
         .unwrap();
     let client = Client::new();
     let repository = client.repository(&running.url()).await;
-    let synchronizer = tokio::spawn(sync::run(repository.clone(), SyncConfig::default()));
+    let synchronizer = Synchronizer::spawn(repository.clone(), SyncConfig::default());
     eventually("the first sync", || {
         let state = repository.status().state();
         async move { state == SyncState::Synced }
@@ -217,7 +216,7 @@ async fn working_offline_sends_no_request_until_it_is_turned_off() {
     let repository = UserProfileRepository::new(db, api, Strategies::default(), true)
         .await
         .unwrap();
-    let synchronizer = tokio::spawn(sync::run(repository.clone(), quick()));
+    let synchronizer = Synchronizer::spawn(repository.clone(), quick());
 
     repository.save("Offline on purpose", "").await.unwrap();
     repository.request_sync();
@@ -258,8 +257,7 @@ async fn working_offline_sends_no_request_until_it_is_turned_off() {
 
 #[tokio::test]
 async fn a_response_lost_after_the_commit_is_retried_without_a_conflict_or_a_second_bump() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
     let client = Client::new();
     let repository = client.repository(&proxy.url()).await;
@@ -369,8 +367,7 @@ async fn local_reads_only_the_cache_and_sync_refreshes_it() {
 
 #[tokio::test]
 async fn online_only_saves_nothing_locally_when_the_server_is_down() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let proxy = Proxy::start(server.running.addr, true).await;
     let client = Client::new();
     let strategies = Strategies {
@@ -438,7 +435,7 @@ async fn a_503_with_retry_after_is_honoured_and_then_synced() {
     let repository = client.repository(&server.url()).await;
     repository.save("Patient", "").await.unwrap();
     let started = chrono::Utc::now();
-    let synchronizer = tokio::spawn(sync::run(repository.clone(), quick()));
+    let synchronizer = Synchronizer::spawn(repository.clone(), quick());
 
     eventually("a failure with a retry at least Retry-After away", || {
         let activity = repository.status().activity;
@@ -460,8 +457,7 @@ async fn a_503_with_retry_after_is_honoured_and_then_synced() {
 
 #[tokio::test]
 async fn an_edit_after_a_lost_response_is_not_a_conflict_with_ourselves() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
     let client = Client::new();
     client.repository(&proxy.url()).await.sync().await.unwrap();
@@ -497,7 +493,7 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
         std::fs::write(battery.join(file), value).unwrap();
     }
     let count = Arc::new(AtomicUsize::new(0));
-    let server = spawn_server_with(counting(count.clone())).await;
+    let server = spawn_server_with(counting_syncs(count.clone())).await;
     server.store().seed(&Fields::new("Ada", "")).await.unwrap();
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
@@ -506,14 +502,14 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
         power: profile_client::power::PowerSupply::at(power.path()),
         ..SyncConfig::default()
     };
-    let synchronizer = tokio::spawn(sync::run(repository.clone(), config));
+    let synchronizer = Synchronizer::spawn(repository.clone(), config);
     eventually("the start-up sync", || {
         let state = repository.status().state();
         async move { state == SyncState::Synced }
     })
     .await;
-    // Let the event stream connect, then count what the timer does over ten intervals.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the event stream is up, only the timer could send a sync: count over ten intervals.
+    event_listeners(&server, 1).await;
     let before = count.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(
@@ -547,8 +543,7 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
 
 #[tokio::test]
 async fn a_landed_push_is_recognised_even_after_an_earlier_push_that_never_arrived() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let proxy = Proxy::with_mode(server.running.addr, Mode::Up).await;
     let client = Client::new();
     client.repository(&proxy.url()).await.sync().await.unwrap();

@@ -3,16 +3,14 @@
 //! Run with `UPDATE_SNAPSHOTS=1` to write new snapshots after a deliberate change.
 
 use crate::support::{
-    Client, HoldingServer, Proxy, dead_url, follow_status, run, shows, spawn_server,
+    Client, HoldingServer, Proxy, dead_url, follow_status, ready, run, shows, spawn_server,
     spawn_server_with,
 };
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use offline_profile::ui::user_profile::view::view;
 use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
-use profile_client::UserProfileRepository;
 use profile_client::domain::Fields;
-use std::sync::Arc;
 
 /// Checks the view against `tests/snapshots/<name>-<renderer>.png`.
 fn snapshot(view_model: &UserProfileViewModel, name: &str) {
@@ -21,7 +19,7 @@ fn snapshot(view_model: &UserProfileViewModel, name: &str) {
 
 fn snapshot_with(view_model: &UserProfileViewModel, name: &str, theme: &iced::Theme) {
     let mut ui = iced_test::Simulator::with_size(
-        iced::Settings::default(),
+        offline_profile::ui::fonts::settings(),
         (680.0, 480.0),
         view(view_model),
     );
@@ -44,12 +42,6 @@ fn snapshot_with(view_model: &UserProfileViewModel, name: &str, theme: &iced::Th
         "the {name} state no longer looks like {}",
         file.display()
     );
-}
-
-async fn ready(repository: Arc<UserProfileRepository>) -> UserProfileViewModel {
-    let (mut view_model, read) = UserProfileViewModel::new(repository);
-    run(&mut view_model, read).await;
-    view_model
 }
 
 fn assert_badge(view_model: &UserProfileViewModel, expected: &str) {
@@ -78,8 +70,7 @@ async fn every_badge_state_is_reached_and_rendered() {
     assert_badge(&view_model, "No profile yet");
 
     // Cached: the cache was read, the server has not answered yet.
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     client.repository(&server.url()).await.sync().await.unwrap();
     let (mut cached, read) = UserProfileViewModel::new(client.repository(&server.url()).await);
@@ -163,8 +154,7 @@ async fn every_badge_state_is_reached_and_rendered() {
 
 #[tokio::test]
 async fn every_validation_message_is_rendered_next_to_its_field() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let mut view_model = ready(client.repository(&server.url()).await).await;
     let long_url = format!("https://example.com/{}", "a".repeat(2100));

@@ -1,6 +1,8 @@
 //! The view model's tasks run against a real repository and server; the view is driven and read
 //! through `iced_test`'s simulator, as a user would.
 
+use crate::support::Synchronizer;
+use crate::support::ready;
 use crate::support::{
     Client, Proxy, TwoClients, apply, follow_status, run, shows, spawn_server, two_synced_clients,
 };
@@ -8,9 +10,9 @@ use iced_test::{selector, simulator};
 use offline_profile::ui::user_profile::view::{
     NAME_INPUT, PENDING_NOTE, WORK_OFFLINE_SWITCH, view,
 };
-use offline_profile::ui::user_profile::{Badge, Message, UserProfileViewModel};
-use profile_client::domain::{Fields, SyncState};
-use profile_client::sync::{self, SyncConfig};
+use offline_profile::ui::user_profile::{Badge, Message};
+use profile_client::domain::SyncState;
+use profile_client::sync::SyncConfig;
 use std::time::Duration;
 
 #[tokio::test]
@@ -18,8 +20,7 @@ async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
     let server = spawn_server().await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
-    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
-    run(&mut view_model, read).await;
+    let mut view_model = ready(repository.clone()).await;
     assert_eq!(view_model.badge(), Badge::Empty);
     assert!(shows(&view_model, "No profile yet"));
 
@@ -50,7 +51,7 @@ async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
     assert_eq!(repository.status().state(), SyncState::Pending);
 
     // The synchronizer pushes it; the badge turns to Synced.
-    let synchronizer = tokio::spawn(sync::run(repository.clone(), SyncConfig::default()));
+    let synchronizer = Synchronizer::spawn(repository.clone(), SyncConfig::default());
     follow_status(&mut view_model, &repository, |vm| {
         matches!(vm.badge(), Badge::Synced { .. })
     })
@@ -69,12 +70,10 @@ async fn typing_a_name_and_saving_shows_saved_locally_then_synced() {
 
 #[tokio::test]
 async fn the_form_shows_the_reason_next_to_an_invalid_field_and_disables_save() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
-    let (mut view_model, read) = UserProfileViewModel::new(repository);
-    run(&mut view_model, read).await;
+    let mut view_model = ready(repository).await;
     assert_eq!(view_model.name(), "Ada");
     assert!(matches!(view_model.badge(), Badge::Synced { .. }));
     assert!(!view_model.can_save(), "nothing changed yet");
@@ -100,8 +99,7 @@ async fn offline_shows_offline_and_the_edit_survives_until_the_server_is_back() 
     let proxy = Proxy::start(server.running.addr, false).await;
     let client = Client::new();
     let repository = client.repository(&proxy.url()).await;
-    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
-    run(&mut view_model, read).await;
+    let mut view_model = ready(repository.clone()).await;
 
     let _ = view_model.update(Message::NameChanged("Offline name".into()));
     let task = view_model.update(Message::Save);
@@ -111,14 +109,14 @@ async fn offline_shows_offline_and_the_edit_survives_until_the_server_is_back() 
     assert_eq!(view_model.badge(), Badge::Offline { retry_in: None });
     assert!(shows(&view_model, PENDING_NOTE));
 
-    let synchronizer = tokio::spawn(sync::run(
+    let synchronizer = Synchronizer::spawn(
         repository.clone(),
         SyncConfig {
             backoff_base: Duration::from_millis(50),
             offline_cap: Duration::from_millis(300),
             ..SyncConfig::default()
         },
-    ));
+    );
     follow_status(&mut view_model, &repository, |vm| {
         matches!(vm.badge(), Badge::Offline { retry_in: Some(_) })
     })
@@ -163,12 +161,10 @@ fn keyboard_shortcuts_save_sync_and_revert() {
 
 #[tokio::test]
 async fn enter_in_a_field_saves_and_esc_reverts() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
-    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
-    run(&mut view_model, read).await;
+    let mut view_model = ready(repository.clone()).await;
 
     let _ = view_model.update(Message::NameChanged("Ada K".into()));
     assert!(view_model.is_dirty());
@@ -205,8 +201,7 @@ async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
         repo_a.sync().await.unwrap();
         repo_b.save("Bob", "").await.unwrap();
 
-        let (mut view_model, read) = UserProfileViewModel::new(repo_b.clone());
-        run(&mut view_model, read).await;
+        let mut view_model = ready(repo_b.clone()).await;
         let task = view_model.update(Message::SyncNow);
         run(&mut view_model, task).await;
         assert_eq!(view_model.badge(), Badge::Conflict);
@@ -234,12 +229,10 @@ async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
 
 #[tokio::test]
 async fn work_offline_switch_shows_working_offline_and_sync_now_is_disabled() {
-    let server = spawn_server().await;
-    server.store().seed(&Fields::new("Ada", "")).await.unwrap();
+    let server = crate::support::seeded_server("Ada").await;
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
-    let (mut view_model, read) = UserProfileViewModel::new(repository.clone());
-    run(&mut view_model, read).await;
+    let mut view_model = ready(repository.clone()).await;
 
     let mut ui = simulator(view(&view_model));
     ui.click(selector::id(WORK_OFFLINE_SWITCH))

@@ -47,6 +47,11 @@ impl AppState {
         }
     }
 
+    /// How many event streams are open (each subscribes before it sends its first event).
+    pub fn event_listeners(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Tells every event-stream listener about a change.
     fn publish(&self, profile: &ProfileWire) {
         // No listener is fine: nobody is waiting for a push.
