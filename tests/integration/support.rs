@@ -432,7 +432,7 @@ pub struct TwoClients {
     pub a: Arc<UserProfileRepository>,
     pub b: Arc<UserProfileRepository>,
     /// The clients' folders: bind this (not `..`) so they live as long as the repositories.
-    pub _dirs: (Client, Client),
+    pub dirs: (Client, Client),
 }
 
 pub async fn two_synced_clients() -> TwoClients {
@@ -451,7 +451,7 @@ pub async fn two_synced_clients() -> TwoClients {
         server,
         a: repo_a,
         b: repo_b,
-        _dirs: (a, b),
+        dirs: (a, b),
     }
 }
 

@@ -64,7 +64,7 @@ async fn edits_to_different_fields_on_two_offline_clients_are_merged() {
         server,
         a: repo_a,
         b: repo_b,
-        _dirs,
+        dirs: _kept_alive,
     } = two_synced_clients().await;
 
     // Both edit while offline (nothing is pushed until they sync).
@@ -124,6 +124,33 @@ async fn a_conflict_resolved_with_keep_mine_pushes_mine() {
     let on_server = server.store().get().await.unwrap().unwrap();
     assert_eq!(on_server.name, "Bob");
     assert_eq!(on_server.photo_url, "https://example.com/bob.png");
+}
+
+#[tokio::test]
+async fn resolving_a_conflict_after_an_edit_made_meanwhile_is_refused_and_keeps_the_conflict() {
+    let (clients, repo_b) = conflicting_clients().await;
+    let seen = repo_b.cached().await.unwrap().unwrap();
+    // Another window on the same folder saves while the user is deciding.
+    let other_window = clients.dirs.1.repository(&clients.server.url()).await;
+    other_window.save("Robert", "").await.unwrap();
+
+    let refused = repo_b.resolve_seen(&seen, Resolution::UseTheirs).await;
+    assert!(
+        matches!(refused, Err(RepositoryError::EditedWhileResolving)),
+        "{refused:?}"
+    );
+    let local = repo_b.cached().await.unwrap().unwrap();
+    assert_eq!(local.name(), "Robert", "the later edit is kept");
+    assert_eq!(local.state(), SyncState::Conflict, "still to be decided");
+    assert_eq!(repo_b.status().profile, Some(local));
+
+    // Deciding again, on what is there now, works.
+    repo_b.resolve(Resolution::KeepMine).await.unwrap();
+    assert_eq!(repo_b.sync().await.unwrap(), SyncOutcome::Synced);
+    assert_eq!(
+        clients.server.store().get().await.unwrap().unwrap().name,
+        "Robert"
+    );
 }
 
 #[tokio::test]

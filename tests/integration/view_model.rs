@@ -195,7 +195,7 @@ async fn a_conflict_shows_both_values_and_keep_mine_or_use_theirs_settle_it() {
             server,
             a: repo_a,
             b: repo_b,
-            _dirs,
+            dirs: _kept_alive,
         } = two_synced_clients().await;
         repo_a.save("Alice", "").await.unwrap();
         repo_a.sync().await.unwrap();

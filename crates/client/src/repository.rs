@@ -344,26 +344,40 @@ impl UserProfileRepository {
         Ok(avatar::load(&self.db, &self.api, url, self.work_offline()).await?)
     }
 
-    /// Settles a conflict: keep the local values (they will be pushed over the server's) or
-    /// take the server's. Fails, leaving the conflict in place, when the profile was edited
-    /// meanwhile.
+    /// Settles the current conflict: keep the local values (they will be pushed over the
+    /// server's) or take the server's.
     pub async fn resolve(&self, resolution: Resolution) -> Result<UserProfile, RepositoryError> {
         let local = self.cached().await?.ok_or(RepositoryError::NoConflict)?;
-        let Some(conflict) = &local.conflict else {
+        self.resolve_seen(&local, resolution).await
+    }
+
+    /// Settles the conflict as `seen` shows it (what the window displayed when the user chose).
+    /// Fails, leaving the conflict in place, when the profile was edited since: a choice is never
+    /// applied to values the user did not see.
+    pub async fn resolve_seen(
+        &self,
+        seen: &UserProfile,
+        resolution: Resolution,
+    ) -> Result<UserProfile, RepositoryError> {
+        let Some(conflict) = &seen.conflict else {
             return Err(RepositoryError::NoConflict);
         };
         let fields = match resolution {
-            Resolution::KeepMine => local.fields.clone(),
+            Resolution::KeepMine => seen.fields.clone(),
             Resolution::UseTheirs => {
-                take_theirs(&local.fields, &conflict.theirs.fields, &conflict.fields)
+                take_theirs(&seen.fields, &conflict.theirs.fields, &conflict.fields)
             }
         };
         let resolved = self
             .db
-            .rebase(local.revision, &fields, &conflict.theirs, Utc::now())
+            .rebase(seen.revision, &fields, &conflict.theirs, Utc::now())
             .await?;
         let profile = self.engine().publish_from_db().await?;
         if !resolved {
+            tracing::info!(
+                ?resolution,
+                "not resolved: the profile was edited meanwhile"
+            );
             return Err(RepositoryError::EditedWhileResolving);
         }
         tracing::info!(?resolution, "conflict resolved");

@@ -31,8 +31,8 @@ pub enum Message {
     Revert,
     WorkOffline(bool),
     Resolve(Resolution),
-    /// A save, sync or resolution finished; on success, with the status after it.
-    Finished(Action, Result<Box<Status>, RepositoryError>),
+    /// A save, sync or resolution finished, with the status after it.
+    Finished(Action, Result<(), RepositoryError>, Box<Status>),
     /// Read the profile again (the empty state's Retry).
     Reload,
     /// Time passed: relative times and countdowns move on.
@@ -288,17 +288,20 @@ impl UserProfileViewModel {
         self.error = None;
         let repository = self.repository.clone();
         let (name, photo_url) = (self.name.clone(), self.photo_url.clone());
-        Task::perform(
-            async move {
-                match action {
-                    Action::Save => repository.save(&name, &photo_url).await.map(drop),
-                    Action::Sync => repository.sync().await.map(drop),
-                    Action::Resolve(resolution) => repository.resolve(resolution).await.map(drop),
-                }?;
-                Ok(Box::new(repository.status()))
-            },
-            move |result| Message::Finished(action, result),
-        )
+        // A resolution applies to the conflict on screen, not to whatever is stored by then.
+        let seen = self.status.profile.clone();
+        Task::future(async move {
+            let result = match (action, seen) {
+                (Action::Save, _) => repository.save(&name, &photo_url).await.map(drop),
+                (Action::Sync, _) => repository.sync().await.map(drop),
+                (Action::Resolve(resolution), Some(seen)) => {
+                    repository.resolve_seen(&seen, resolution).await.map(drop)
+                }
+                (Action::Resolve(_), None) => Err(RepositoryError::NoConflict),
+            };
+            // The attempt changed the status whatever its outcome (it is recorded there).
+            Message::Finished(action, result, Box::new(repository.status()))
+        })
     }
 
     /// Runs a repository call that has no outcome to wait for; the status after it comes back.
@@ -332,7 +335,7 @@ impl UserProfileViewModel {
             Message::Save => {}
             Message::SyncNow => return self.start(Action::Sync),
             Message::Resolve(resolution) => return self.start(Action::Resolve(resolution)),
-            Message::Finished(action, result) => self.finished(action, result),
+            Message::Finished(action, result, status) => self.finished(action, result, *status),
             Message::Read(result, status) => self.read_step(result.map(|event| *event), *status),
             Message::StatusChanged(status) => self.apply_status(*status),
             Message::Revert => {
@@ -356,22 +359,17 @@ impl UserProfileViewModel {
         Task::none()
     }
 
-    fn finished(&mut self, action: Action, result: Result<Box<Status>, RepositoryError>) {
+    fn finished(&mut self, action: Action, result: Result<(), RepositoryError>, status: Status) {
         if action == Action::Save {
             self.saving = false;
         }
+        self.apply_status(status);
         match result {
-            Ok(status) => {
-                self.apply_status(*status);
-                if action.refills_form() {
-                    self.fill_form();
-                }
-            }
+            Ok(()) if action.refills_form() => self.fill_form(),
+            Ok(()) => {}
             Err(error) => {
                 tracing::warn!(%error, "{}", action.failure());
                 self.error = Some(format!("{}: {error}", action.failure()));
-                // The attempt changed the status too (its outcome is recorded there).
-                self.apply_status(self.repository.status());
             }
         }
     }
