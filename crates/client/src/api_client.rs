@@ -139,20 +139,23 @@ impl ApiClientService {
             let path = format!("{}/", url.path());
             url.set_path(&path);
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
+        // Every client: a connect timeout, no redirects. Requests also have a total timeout;
+        // the event stream, meant to stay open, a read timeout instead.
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
+        };
+        let unusable = |e: reqwest::Error| invalid(format!("cannot be used: {e}"));
+        let http = builder()
             .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| invalid(format!("cannot be used: {e}")))?;
-        let events_http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
+            .map_err(unusable)?;
+        let events_http = builder()
             .read_timeout(EVENT_READ_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("offline-profile/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| invalid(format!("cannot be used: {e}")))?;
+            .map_err(unusable)?;
         Ok(Self {
             http,
             events_http,

@@ -205,35 +205,28 @@ impl DatabaseService {
         self.write(async |tx| {
             let synced = sqlx::query(concat!(
                 "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
-                 base_version = ?4, base_name = ?2, base_photo_url = ?3, base_updated_at = ?5, \
+                 base_name = ?2, base_photo_url = ?3, base_version = ?4, base_updated_at = ?5, \
                  synced_at = ?6, ",
                 clear_conflict!(),
                 " WHERE id = 1 AND revision = ?1"
             ))
-            .bind(sent_revision)
-            .bind(&server.fields.name)
-            .bind(&server.fields.photo_url)
-            .bind(server.version)
-            .bind(server.updated_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
+            .bind(sent_revision);
+            let synced = bind_server(synced, server)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
                 == 1;
             clear_in_flight(tx).await?;
             if !synced {
-                sqlx::query(
-                    "UPDATE profile SET base_version = ?1, base_name = ?2, \
-                         base_photo_url = ?3, base_updated_at = ?4, synced_at = ?5 \
-                         WHERE id = 1",
-                )
-                .bind(server.version)
-                .bind(&server.fields.name)
-                .bind(&server.fields.photo_url)
-                .bind(server.updated_at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                let rebased = sqlx::query(
+                    "UPDATE profile SET base_name = ?1, base_photo_url = ?2, base_version = ?3, \
+                     base_updated_at = ?4, synced_at = ?5 WHERE id = 1",
+                );
+                bind_server(rebased, server)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
             Ok(synced)
         })
@@ -304,15 +297,12 @@ impl DatabaseService {
                      updated_at = ?4, synced_at = ?5 \
                      WHERE synchronized = 1 AND conflict_version IS NULL \
                      AND (base_version IS NULL OR base_version <= ?3)",
-            )
-            .bind(&server.fields.name)
-            .bind(&server.fields.photo_url)
-            .bind(server.version)
-            .bind(server.updated_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            );
+            let stored = bind_server(stored, server)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             Ok(stored == 1)
         })
         .await
@@ -352,8 +342,8 @@ impl DatabaseService {
         self.write(async |tx| {
             let done = sqlx::query(concat!(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = ?4, \
-                 revision = revision + 1, base_version = ?5, base_name = ?6, \
-                 base_photo_url = ?7, base_updated_at = ?8, updated_at = ?9, \
+                 revision = revision + 1, base_name = ?5, base_photo_url = ?6, \
+                 base_version = ?7, base_updated_at = ?8, updated_at = ?9, \
                  synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, ",
                 clear_conflict!(),
                 " WHERE id = 1 AND revision = ?1"
@@ -361,15 +351,12 @@ impl DatabaseService {
             .bind(expected_revision)
             .bind(&fields.name)
             .bind(&fields.photo_url)
-            .bind(synchronized)
-            .bind(server.version)
-            .bind(&server.fields.name)
-            .bind(&server.fields.photo_url)
-            .bind(server.updated_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .bind(synchronized);
+            let done = bind_server(done, server)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if done == 1 {
                 clear_in_flight(tx).await?;
             }
@@ -396,21 +383,18 @@ impl DatabaseService {
         self.write(async |tx| {
             let done = sqlx::query(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = 0, \
-                     revision = revision + 1, conflict_version = ?4, conflict_name = ?5, \
-                     conflict_photo_url = ?6, conflict_updated_at = ?7, conflict_fields = ?8 \
-                     WHERE id = 1 AND revision = ?1",
+                 revision = revision + 1, conflict_name = ?4, conflict_photo_url = ?5, \
+                 conflict_version = ?6, conflict_updated_at = ?7, conflict_fields = ?8 \
+                 WHERE id = 1 AND revision = ?1",
             )
             .bind(expected_revision)
             .bind(&mine.name)
-            .bind(&mine.photo_url)
-            .bind(theirs.version)
-            .bind(&theirs.fields.name)
-            .bind(&theirs.fields.photo_url)
-            .bind(theirs.updated_at)
-            .bind(&fields)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .bind(&mine.photo_url);
+            let done = bind_server(done, theirs)
+                .bind(&fields)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             Ok(done == 1)
         })
         .await
@@ -532,6 +516,17 @@ impl DatabaseService {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds a server copy as the next four parameters: name, photo URL, version, time.
+fn bind_server<'q>(query: SqliteQuery<'q>, server: &'q ServerProfile) -> SqliteQuery<'q> {
+    query
+        .bind(&server.fields.name)
+        .bind(&server.fields.photo_url)
+        .bind(server.version)
+        .bind(server.updated_at)
 }
 
 /// Forgets the unanswered pushes: called in the transaction that records an answer.

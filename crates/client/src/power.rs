@@ -70,18 +70,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_discharging_battery_below_20_percent_is_low() {
-        let root = tempfile::tempdir().unwrap();
+    fn battery(root: &Path, status: &str, capacity: &str) {
         supply(
-            root.path(),
+            root,
             "BAT0",
             &[
                 ("type", "Battery"),
-                ("status", "Discharging"),
-                ("capacity", "19"),
+                ("status", status),
+                ("capacity", capacity),
             ],
         );
+    }
+
+    #[test]
+    fn a_discharging_battery_below_20_percent_is_low() {
+        let root = tempfile::tempdir().unwrap();
+        battery(root.path(), "Discharging", "19");
         supply(root.path(), "AC", &[("type", "Mains"), ("online", "0")]);
         assert!(PowerSupply::at(root.path()).is_low());
     }
@@ -89,37 +93,13 @@ mod tests {
     #[test]
     fn charging_or_plugged_in_or_enough_charge_is_not_low() {
         let root = tempfile::tempdir().unwrap();
-        supply(
-            root.path(),
-            "BAT0",
-            &[
-                ("type", "Battery"),
-                ("status", "Discharging"),
-                ("capacity", "20"),
-            ],
-        );
+        battery(root.path(), "Discharging", "20");
         assert!(!PowerSupply::at(root.path()).is_low());
 
-        supply(
-            root.path(),
-            "BAT0",
-            &[
-                ("type", "Battery"),
-                ("status", "Charging"),
-                ("capacity", "5"),
-            ],
-        );
+        battery(root.path(), "Charging", "5");
         assert!(!PowerSupply::at(root.path()).is_low());
 
-        supply(
-            root.path(),
-            "BAT0",
-            &[
-                ("type", "Battery"),
-                ("status", "Discharging"),
-                ("capacity", "5"),
-            ],
-        );
+        battery(root.path(), "Discharging", "5");
         supply(root.path(), "AC", &[("type", "Mains"), ("online", "1")]);
         assert!(!PowerSupply::at(root.path()).is_low());
     }
