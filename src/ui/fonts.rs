@@ -6,10 +6,15 @@
 /// DejaVu Sans, unmodified.
 pub const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// The text font, named explicitly: the generic sans-serif family would resolve to whatever
+/// the machine prefers.
+pub const TEXT: iced::Font = iced::Font::with_name("Fira Sans");
+
 /// iced settings with the bundled fonts loaded, for the window and for headless rendering.
 pub fn settings() -> iced::Settings {
     iced::Settings {
         fonts: vec![DEJAVU_SANS.into()],
+        default_font: TEXT,
         ..iced::Settings::default()
     }
 }
