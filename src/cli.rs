@@ -198,7 +198,7 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
         (SyncOutcome::Empty, _) => Err(Failure::from(
             "there is no profile here or on the server yet; create one with `set --name`",
         )),
-        (SyncOutcome::Synced, _) => Err(Failure::from(
+        (SyncOutcome::Synced | SyncOutcome::Pending, _) => Err(Failure::from(
             "the profile changed during the sync and is not synchronized yet; sync again",
         )),
     }
@@ -283,6 +283,7 @@ async fn push_once(session: &Session) {
             println!("not pushed: conflict with the server's copy; run `offline-profile resolve`")
         }
         Ok(SyncOutcome::Empty) => println!("not pushed: nothing to push"),
+        Ok(SyncOutcome::Pending) => println!("not pushed yet: the profile kept changing"),
         Err(error) => println!("not pushed yet: {error}"),
     }
 }

@@ -238,7 +238,7 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
         .client()
         .put_profile(
             &profile_client::domain::Fields::new("Ada, pushed", ""),
-            profile_client::api_client::Precondition::Version(1),
+            crate::support::current_state(&server).await,
         )
         .await
         .unwrap();

@@ -3,7 +3,6 @@
 use crate::support::Synchronizer;
 use crate::support::{Client, HoldingServer, Proxy, dead_url, eventually, spawn_server};
 use futures::StreamExt;
-use profile_client::api_client::Precondition;
 use profile_client::domain::{Fields, SyncState};
 use profile_client::sync::SyncConfig;
 use profile_client::{ReadEvent, RepositoryError, SyncOutcome};
@@ -31,7 +30,10 @@ async fn read_emits_the_cached_copy_then_the_servers() {
     // Someone else changes the profile on the server.
     server
         .client()
-        .put_profile(&Fields::new("New name", ""), Precondition::Version(1))
+        .put_profile(
+            &Fields::new("New name", ""),
+            crate::support::current_state(&server).await,
+        )
         .await
         .unwrap();
 
@@ -161,7 +163,10 @@ async fn a_server_copy_does_not_overwrite_a_pending_edit() {
     // Meanwhile the server moves on.
     server
         .client()
-        .put_profile(&Fields::new("Theirs", ""), Precondition::Version(1))
+        .put_profile(
+            &Fields::new("Theirs", ""),
+            crate::support::current_state(&server).await,
+        )
         .await
         .unwrap();
 

@@ -13,6 +13,20 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// The ETag header of a response.
+fn etag_of(response: &reqwest::Response) -> String {
+    response.headers()[ETAG].to_str().unwrap().to_owned()
+}
+
+/// `"<version>-<16 hex digits>"`, and the version.
+fn version_in(etag: &str) -> i64 {
+    let inner = etag.strip_prefix('"').unwrap().strip_suffix('"').unwrap();
+    let (version, random) = inner.split_once('-').unwrap();
+    assert_eq!(random.len(), 16, "{etag}");
+    assert!(random.bytes().all(|b| b.is_ascii_hexdigit()), "{etag}");
+    version.parse().unwrap()
+}
+
 async fn error_of(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap();
     body["error"]
@@ -62,17 +76,20 @@ async fn get_is_404_before_any_profile_then_200_with_an_etag_then_304() {
     server.store().seed(&Fields::new("Ada", "")).await.unwrap();
     let response = http().get(&url).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()[ETAG], "\"1\"");
+    let etag = etag_of(&response);
+    assert_eq!(version_in(&etag), 1);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["name"], "Ada");
     assert_eq!(body["photo_url"], "");
     assert_eq!(body["version"], 1);
+    assert_eq!(format!("\"{}\"", body["etag"].as_str().unwrap()), etag);
+    assert_eq!(body["store"], server.store().id());
     assert!(body["updated_at"].as_str().unwrap().ends_with('Z'));
 
     let response = http()
         .get(&url)
         .bearer_auth(TOKEN)
-        .header(IF_NONE_MATCH, "\"1\"")
+        .header(IF_NONE_MATCH, &etag)
         .send()
         .await
         .unwrap();
@@ -80,7 +97,7 @@ async fn get_is_404_before_any_profile_then_200_with_an_etag_then_304() {
     let response = http()
         .get(&url)
         .bearer_auth(TOKEN)
-        .header(IF_NONE_MATCH, "\"7\"")
+        .header(IF_NONE_MATCH, "\"1-0000000000000000\", \"7-1\"")
         .send()
         .await
         .unwrap();
@@ -99,7 +116,8 @@ async fn put_creates_updates_and_refuses_stale_or_missing_preconditions() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(response.headers()[ETAG], "\"1\"");
+    let first = etag_of(&response);
+    assert_eq!(version_in(&first), 1);
 
     // Without a precondition on an existing profile: 428.
     let response = put(json!({"name": "Bob", "photo_url": ""}))
@@ -110,33 +128,43 @@ async fn put_creates_updates_and_refuses_stale_or_missing_preconditions() {
     assert!(error_of(response).await.contains("If-Match"));
 
     let response = put(json!({"name": "Ada King", "photo_url": ""}))
-        .header(IF_MATCH, "\"1\"")
+        .header(IF_MATCH, &first)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()[ETAG], "\"2\"");
+    let second = etag_of(&response);
+    assert_eq!(version_in(&second), 2);
 
     // Stale: 412 with the current copy and its ETag.
     let response = put(json!({"name": "Someone else", "photo_url": ""}))
-        .header(IF_MATCH, "\"1\"")
+        .header(IF_MATCH, &first)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::PRECONDITION_FAILED);
-    assert_eq!(response.headers()[ETAG], "\"2\"");
+    assert_eq!(etag_of(&response), second);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["name"], "Ada King");
     assert_eq!(body["version"], 2);
 
+    // The same version number with another state's tag is stale too: tags, not numbers, match.
+    let other = format!("\"2-{}\"", "0".repeat(16));
+    let response = put(json!({"name": "Someone else", "photo_url": ""}))
+        .header(IF_MATCH, &other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PRECONDITION_FAILED);
+
     // A stale retry whose body equals the current state succeeds without a bump.
     let response = put(json!({"name": "Ada King", "photo_url": ""}))
-        .header(IF_MATCH, "\"1\"")
+        .header(IF_MATCH, &first)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()[ETAG], "\"2\"");
+    assert_eq!(etag_of(&response), second);
 
     // Creating again when one exists: 412.
     let response = put(json!({"name": "New", "photo_url": ""}))
@@ -154,7 +182,7 @@ async fn if_match_without_a_profile_is_412() {
     let response = http()
         .put(format!("{}/v1/profile", server.url()))
         .bearer_auth(TOKEN)
-        .header(IF_MATCH, "\"1\"")
+        .header(IF_MATCH, "\"1-0123456789abcdef\"")
         .json(&json!({"name": "Ada"}))
         .send()
         .await
@@ -219,10 +247,11 @@ async fn bad_bodies_get_400_413_or_422_with_a_reason_and_change_nothing() {
             "must be JSON",
         ),
     ];
+    let current = crate::support::quoted_etag(&server).await;
     for (request, status, reason) in cases {
         let response = request
             .bearer_auth(TOKEN)
-            .header(IF_MATCH, "\"1\"")
+            .header(IF_MATCH, &current)
             .send()
             .await
             .unwrap();

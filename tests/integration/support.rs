@@ -62,6 +62,18 @@ pub async fn spawn_server_full(
     }
 }
 
+/// The current profile's ETag header value on `server`.
+pub async fn quoted_etag(server: &TestServer) -> String {
+    let current = server.store().get().await.unwrap().expect("a profile");
+    profile_protocol::quoted(&current.etag)
+}
+
+/// What another device asserts to change the profile `server` holds now.
+pub async fn current_state(server: &TestServer) -> profile_client::api_client::Precondition {
+    let current = server.store().get().await.unwrap().expect("a profile");
+    profile_client::api_client::Precondition::Matches(current.etag)
+}
+
 /// A client folder with its own cache.
 pub struct Client {
     pub dir: TempDir,

@@ -21,19 +21,19 @@ pub const EVENT_READ_TIMEOUT: Duration = Duration::from_secs(45);
 const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// What a PUT asserts about the server's current state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Precondition {
     /// `If-None-Match: *`: there is no profile yet.
     Create,
-    /// `If-Match: "<version>"`: the profile is still at this version.
-    Version(i64),
+    /// `If-Match: "<tag>"`: the profile is still in the state with this tag.
+    Matches(String),
 }
 
 /// The answer to a GET.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
     Profile(ServerProfile),
-    /// 304: the server still holds the version we named.
+    /// 304: the server still holds the state we named.
     NotModified,
     /// 404: the server has no profile yet.
     NotFound,
@@ -45,7 +45,7 @@ pub enum ApiError {
     Unreachable(String),
     #[error("the server did not answer in time")]
     Timeout,
-    #[error("the server holds a newer version ({})", .0.version)]
+    #[error("the server holds another version ({})", .0.version)]
     Conflict(Box<ServerProfile>),
     #[error("the server refused the request ({status}): {reason}")]
     Rejected { status: u16, reason: String },
@@ -183,15 +183,15 @@ impl ApiClientService {
         }
     }
 
-    /// `GET /v1/profile`, with `If-None-Match` when we already hold `known_version`.
-    pub async fn get_profile(&self, known_version: Option<i64>) -> Result<Fetched, ApiError> {
+    /// `GET /v1/profile`, with `If-None-Match` when we already hold the state tagged `known`.
+    pub async fn get_profile(&self, known: Option<&str>) -> Result<Fetched, ApiError> {
         let mut request = self.request(reqwest::Method::GET, "v1/profile");
-        if let Some(version) = known_version {
-            request = request.header(header::IF_NONE_MATCH, etag(version));
+        if let Some(known) = known {
+            request = request.header(header::IF_NONE_MATCH, etag(known)?);
         }
         let response = request.send().await.map_err(transport_error)?;
         match response.status() {
-            StatusCode::OK => Ok(Fetched::Profile(read_profile(response).await?)),
+            StatusCode::OK => Ok(Fetched::Profile(self.read_profile(response).await?)),
             StatusCode::NOT_MODIFIED => Ok(Fetched::NotModified),
             StatusCode::NOT_FOUND => Ok(Fetched::NotFound),
             _ => Err(status_error(response).await),
@@ -207,7 +207,7 @@ impl ApiClientService {
     ) -> Result<ServerProfile, ApiError> {
         let (name, value) = match precondition {
             Precondition::Create => (header::IF_NONE_MATCH, HeaderValue::from_static("*")),
-            Precondition::Version(version) => (header::IF_MATCH, etag(version)),
+            Precondition::Matches(tag) => (header::IF_MATCH, etag(&tag)?),
         };
         let body = PutBody::from(fields);
         let response = self
@@ -218,10 +218,10 @@ impl ApiClientService {
             .await
             .map_err(transport_error)?;
         match response.status() {
-            StatusCode::OK | StatusCode::CREATED => read_profile(response).await,
-            StatusCode::PRECONDITION_FAILED => {
-                Err(ApiError::Conflict(Box::new(read_profile(response).await?)))
-            }
+            StatusCode::OK | StatusCode::CREATED => self.read_profile(response).await,
+            StatusCode::PRECONDITION_FAILED => Err(ApiError::Conflict(Box::new(
+                self.read_profile(response).await?,
+            ))),
             _ => Err(status_error(response).await),
         }
     }
@@ -281,8 +281,12 @@ impl ApiClientService {
             return Err(status_error(response).await);
         }
         let bytes = response.bytes_stream();
+        let parser = EventParser {
+            server: self.base.to_string(),
+            ..EventParser::default()
+        };
         Ok(futures::stream::unfold(
-            (Box::pin(bytes), EventParser::default(), false),
+            (Box::pin(bytes), parser, false),
             |(mut bytes, mut parser, done)| async move {
                 use futures::StreamExt;
                 if done {
@@ -324,6 +328,8 @@ struct EventParser {
     data: String,
     /// The last line ended with CR: a LF right after it belongs to the same line break.
     after_cr: bool,
+    /// The server the events come from.
+    server: String,
 }
 
 impl EventParser {
@@ -358,7 +364,7 @@ impl EventParser {
                 if (event.is_empty() || event == "profile") && !data.is_empty() {
                     return Some(
                         serde_json::from_str::<ProfileWire>(&data)
-                            .map(ServerProfile::from)
+                            .map(|wire| ServerProfile::from_wire(wire, &self.server))
                             .map_err(|e| {
                                 ApiError::Protocol(format!("a pushed profile is not valid ({e})"))
                             }),
@@ -377,16 +383,19 @@ impl EventParser {
     }
 }
 
-/// The strong ETag of a version as a header value.
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&profile_protocol::etag(version)).expect("digits are a valid header")
+/// A state's tag as a header value (a tag the server sent that is no valid header is its error).
+fn etag(tag: &str) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(&profile_protocol::quoted(tag))
+        .map_err(|_| ApiError::Protocol(format!("the server sent an unusable ETag {tag:?}")))
 }
 
-async fn read_profile(response: reqwest::Response) -> Result<ServerProfile, ApiError> {
-    let bytes = response.bytes().await.map_err(transport_error)?;
-    let wire: ProfileWire = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::Protocol(format!("the profile is not valid JSON ({e})")))?;
-    Ok(wire.into())
+impl ApiClientService {
+    async fn read_profile(&self, response: reqwest::Response) -> Result<ServerProfile, ApiError> {
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        let wire: ProfileWire = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::Protocol(format!("the profile is not valid JSON ({e})")))?;
+        Ok(ServerProfile::from_wire(wire, self.base.as_str()))
+    }
 }
 
 async fn status_error(response: reqwest::Response) -> ApiError {
@@ -453,7 +462,7 @@ mod tests {
     #[test]
     fn the_event_parser_handles_split_chunks_and_keep_alives() {
         let mut parser = EventParser::default();
-        let text = ": keep-alive\n\nevent: profile\nid: 3\ndata: {\"name\":\"Ada\",\"photo_url\":\"\",\"version\":3,\"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let text = ": keep-alive\n\nevent: profile\nid: 3\ndata: {\"name\":\"Ada\",\"photo_url\":\"\",\"version\":3,\"updated_at\":\"2026-01-01T00:00:00Z\",\"etag\":\"3-a\",\"store\":\"s\"}\n\n";
         let (a, b) = text.as_bytes().split_at(40);
         parser.push(a).unwrap();
         assert!(parser.next_event().is_none());
@@ -463,8 +472,7 @@ mod tests {
         assert!(parser.next_event().is_none());
     }
 
-    const ADA: &str =
-        r#"{"name":"Ada","photo_url":"","version":3,"updated_at":"2026-01-01T00:00:00Z"}"#;
+    const ADA: &str = r#"{"name":"Ada","photo_url":"","version":3,"updated_at":"2026-01-01T00:00:00Z","etag":"3-a","store":"s"}"#;
 
     fn events(chunks: &[&str]) -> Vec<ServerProfile> {
         let mut parser = EventParser::default();
@@ -492,7 +500,7 @@ mod tests {
 
     #[test]
     fn the_event_parser_joins_multi_line_data() {
-        let text = "event: profile\ndata: {\"name\":\"Ada\",\ndata: \"photo_url\":\"\",\"version\":4,\ndata: \"updated_at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let text = "event: profile\ndata: {\"name\":\"Ada\",\ndata: \"photo_url\":\"\",\"version\":4,\ndata: \"updated_at\":\"2026-01-01T00:00:00Z\",\"etag\":\"3-a\",\"store\":\"s\"}\n\n";
         let found = events(&[text]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].version, 4);

@@ -54,18 +54,30 @@ struct ProfileRow {
     conflict_photo_url: Option<String>,
     conflict_updated_at: Option<DateTime<Utc>>,
     conflict_fields: Option<String>,
+    base_etag: Option<String>,
+    base_store: Option<String>,
+    base_server: Option<String>,
+    conflict_etag: Option<String>,
+    conflict_store: Option<String>,
+    conflict_server: Option<String>,
 }
 
 impl From<ProfileRow> for UserProfile {
     fn from(row: ProfileRow) -> Self {
+        // A copy recorded before states had tags has no tag, store or URL: it names no state,
+        // so the next sync compares contents.
         let server = |version: Option<i64>,
                       name: Option<String>,
                       photo_url: Option<String>,
-                      updated_at: Option<DateTime<Utc>>| {
+                      updated_at: Option<DateTime<Utc>>,
+                      [etag, store, server]: [Option<String>; 3]| {
             Some(ServerProfile {
                 fields: Fields::new(name?, photo_url?),
                 version: version?,
                 updated_at: updated_at?,
+                etag: etag.unwrap_or_default(),
+                store: store.unwrap_or_default(),
+                server: server.unwrap_or_default(),
             })
         };
         let base = server(
@@ -73,12 +85,14 @@ impl From<ProfileRow> for UserProfile {
             row.base_name,
             row.base_photo_url,
             row.base_updated_at,
+            [row.base_etag, row.base_store, row.base_server],
         );
         let conflict = server(
             row.conflict_version,
             row.conflict_name,
             row.conflict_photo_url,
             row.conflict_updated_at,
+            [row.conflict_etag, row.conflict_store, row.conflict_server],
         )
         .map(|theirs| Conflict {
             theirs,
@@ -121,7 +135,8 @@ macro_rules! profile_columns {
     () => {
         "name, photo_url, synchronized, revision, base_version, base_name, base_photo_url, \
          base_updated_at, updated_at, synced_at, conflict_version, conflict_name, \
-         conflict_photo_url, conflict_updated_at, conflict_fields"
+         conflict_photo_url, conflict_updated_at, conflict_fields, base_etag, base_store, \
+         base_server, conflict_etag, conflict_store, conflict_server"
     };
 }
 
@@ -129,7 +144,8 @@ macro_rules! profile_columns {
 macro_rules! clear_conflict {
     () => {
         "conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
-         conflict_updated_at = NULL, conflict_fields = NULL"
+         conflict_updated_at = NULL, conflict_fields = NULL, conflict_etag = NULL, \
+         conflict_store = NULL, conflict_server = NULL"
     };
 }
 
@@ -206,7 +222,7 @@ impl DatabaseService {
             let synced = sqlx::query(concat!(
                 "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
                  base_name = ?2, base_photo_url = ?3, base_version = ?4, base_updated_at = ?5, \
-                 synced_at = ?6, ",
+                 base_etag = ?6, base_store = ?7, base_server = ?8, synced_at = ?9, ",
                 clear_conflict!(),
                 " WHERE id = 1 AND revision = ?1"
             ))
@@ -221,7 +237,8 @@ impl DatabaseService {
             if !synced {
                 let rebased = sqlx::query(
                     "UPDATE profile SET base_name = ?1, base_photo_url = ?2, base_version = ?3, \
-                     base_updated_at = ?4, synced_at = ?5 WHERE id = 1",
+                     base_updated_at = ?4, base_etag = ?5, base_store = ?6, base_server = ?7, \
+                     synced_at = ?8 WHERE id = 1",
                 );
                 bind_server(rebased, server)
                     .bind(now)
@@ -280,8 +297,8 @@ impl DatabaseService {
     }
 
     /// Stores a copy fetched from the server as synchronized, unless the local copy holds an
-    /// edit that is not yet synced, or already knows a newer server version. Returns whether
-    /// the copy was stored.
+    /// edit that is not yet synced, or already knows a later state of the same store (versions
+    /// are compared only within one store). Returns whether the copy was stored.
     pub async fn store_server_copy(
         &self,
         server: &ServerProfile,
@@ -290,13 +307,14 @@ impl DatabaseService {
         self.write(async |tx| {
             let stored = sqlx::query(
                 "INSERT INTO profile (id, name, photo_url, synchronized, revision, base_version, \
-                     base_name, base_photo_url, base_updated_at, updated_at, synced_at) \
-                     VALUES (1, ?1, ?2, 1, 0, ?3, ?1, ?2, ?4, ?4, ?5) \
-                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 1, \
-                     base_version = ?3, base_name = ?1, base_photo_url = ?2, base_updated_at = ?4, \
-                     updated_at = ?4, synced_at = ?5 \
-                     WHERE synchronized = 1 AND conflict_version IS NULL \
-                     AND (base_version IS NULL OR base_version <= ?3)",
+                 base_name, base_photo_url, base_updated_at, base_etag, base_store, base_server, \
+                 updated_at, synced_at) \
+                 VALUES (1, ?1, ?2, 1, 0, ?3, ?1, ?2, ?4, ?5, ?6, ?7, ?4, ?8) \
+                 ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 1, \
+                 base_version = ?3, base_name = ?1, base_photo_url = ?2, base_updated_at = ?4, \
+                 base_etag = ?5, base_store = ?6, base_server = ?7, updated_at = ?4, synced_at = ?8 \
+                 WHERE synchronized = 1 AND conflict_version IS NULL \
+                 AND (base_store IS NULL OR base_store <> ?6 OR base_version <= ?3)",
             );
             let stored = bind_server(stored, server)
                 .bind(now)
@@ -308,18 +326,15 @@ impl DatabaseService {
         .await
     }
 
-    /// Confirms that the server still holds `version` (a 304): only the sync time moves.
-    pub async fn touch_synced(
-        &self,
-        version: i64,
-        now: DateTime<Utc>,
-    ) -> Result<(), DatabaseError> {
+    /// Confirms that the server still holds the state tagged `etag` (a 304): only the sync time
+    /// moves.
+    pub async fn touch_synced(&self, etag: &str, now: DateTime<Utc>) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
-                     AND base_version = ?1",
+                 AND base_etag = ?1",
             )
-            .bind(version)
+            .bind(etag)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -343,8 +358,9 @@ impl DatabaseService {
             let done = sqlx::query(concat!(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = ?4, \
                  revision = revision + 1, base_name = ?5, base_photo_url = ?6, \
-                 base_version = ?7, base_updated_at = ?8, updated_at = ?9, \
-                 synced_at = CASE WHEN ?4 THEN ?9 ELSE synced_at END, ",
+                 base_version = ?7, base_updated_at = ?8, base_etag = ?9, base_store = ?10, \
+                 base_server = ?11, updated_at = ?12, \
+                 synced_at = CASE WHEN ?4 THEN ?12 ELSE synced_at END, ",
                 clear_conflict!(),
                 " WHERE id = 1 AND revision = ?1"
             ))
@@ -384,7 +400,8 @@ impl DatabaseService {
             let done = sqlx::query(
                 "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = 0, \
                  revision = revision + 1, conflict_name = ?4, conflict_photo_url = ?5, \
-                 conflict_version = ?6, conflict_updated_at = ?7, conflict_fields = ?8 \
+                 conflict_version = ?6, conflict_updated_at = ?7, conflict_etag = ?8, \
+                 conflict_store = ?9, conflict_server = ?10, conflict_fields = ?11 \
                  WHERE id = 1 AND revision = ?1",
             )
             .bind(expected_revision)
@@ -406,8 +423,9 @@ impl DatabaseService {
         self.write(async |tx| {
             let done = sqlx::query(
                 "UPDATE profile SET synchronized = 0, revision = revision + 1, \
-                     base_version = NULL, base_name = NULL, base_photo_url = NULL, \
-                     base_updated_at = NULL WHERE id = 1 AND revision = ?1",
+                 base_version = NULL, base_name = NULL, base_photo_url = NULL, \
+                 base_updated_at = NULL, base_etag = NULL, base_store = NULL, base_server = NULL \
+                 WHERE id = 1 AND revision = ?1",
             )
             .bind(expected_revision)
             .execute(&mut *tx)
@@ -520,13 +538,17 @@ impl DatabaseService {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-/// Binds a server copy as the next four parameters: name, photo URL, version, time.
+/// Binds a server copy as the next seven parameters: name, photo URL, version, time, tag,
+/// store and server URL.
 fn bind_server<'q>(query: SqliteQuery<'q>, server: &'q ServerProfile) -> SqliteQuery<'q> {
     query
         .bind(&server.fields.name)
         .bind(&server.fields.photo_url)
         .bind(server.version)
         .bind(server.updated_at)
+        .bind(&server.etag)
+        .bind(&server.store)
+        .bind(&server.server)
 }
 
 /// Forgets the unanswered pushes: called in the transaction that records an answer.

@@ -11,7 +11,7 @@ use crate::database::DatabaseService;
 use crate::domain::{ServerProfile, UserProfile, take_theirs, validate};
 use crate::error::RepositoryError;
 use crate::status::{Activity, Status, StatusStore};
-use crate::sync::{Engine, SyncOutcome};
+use crate::sync::{Engine, Pulled, SyncOutcome};
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use std::fmt;
@@ -215,9 +215,11 @@ impl UserProfileRepository {
         self.ensure_online()?;
         let _guard = self.sync_lock.lock().await;
         let engine = self.engine();
-        let result = engine.pull().await;
+        let result = engine.pull().await.map(Pulled::outcome);
         engine.record_attempt("read", &result).await;
-        result?;
+        if result? == SyncOutcome::Pending {
+            self.request_sync();
+        }
         Ok(ReadEvent::Fresh(self.cached().await?))
     }
 

@@ -9,7 +9,7 @@ mod fields;
 mod validation;
 mod wire;
 
-pub use etag::{EtagList, ParseEtagError, etag, parse_etags};
+pub use etag::{EtagList, ParseEtagError, new_etag, parse_etags, quoted};
 pub use fields::{Field, Fields};
 pub use validation::{
     NAME_MAX_CHARS, PHOTO_URL_MAX_BYTES, ValidationError, WebUrlError, check_web_url, is_loopback,

@@ -9,8 +9,14 @@ use serde::{Deserialize, Serialize};
 pub struct ProfileWire {
     pub name: String,
     pub photo_url: String,
+    /// The state's position in its store's history.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// The state's identity, the value of its `ETag` header without the quotes.
+    pub etag: String,
+    /// The identity of the store that holds it, created with the store: versions of two
+    /// states are comparable only when their stores are the same.
+    pub store: String,
 }
 
 impl ProfileWire {

@@ -178,14 +178,14 @@ async fn require_token(
     }
 }
 
-/// The ETag header of a version.
-fn etag(version: i64) -> header::HeaderValue {
-    header::HeaderValue::from_str(&profile_protocol::etag(version))
-        .expect("digits are a valid header")
+/// The ETag header of a state.
+fn etag(profile: &ProfileWire) -> header::HeaderValue {
+    header::HeaderValue::from_str(&profile_protocol::quoted(&profile.etag))
+        .expect("tags are made of letters, digits and dashes")
 }
 
 fn with_etag(status: StatusCode, profile: ProfileWire) -> Response {
-    let tag = etag(profile.version);
+    let tag = etag(&profile);
     let mut response = (status, Json(profile)).into_response();
     response.headers_mut().insert(header::ETAG, tag);
     response
@@ -202,15 +202,9 @@ async fn get_profile(
         ));
     };
     if let Some(value) = headers.get(header::IF_NONE_MATCH) {
-        let matches = match etag_list(value, "If-None-Match")? {
-            EtagList::Any => true,
-            EtagList::Versions(versions) => versions.contains(&profile.version),
-        };
-        if matches {
+        if etag_list(value, "If-None-Match")?.matches(&profile.etag) {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
-            response
-                .headers_mut()
-                .insert(header::ETAG, etag(profile.version));
+            response.headers_mut().insert(header::ETAG, etag(&profile));
             return Ok(response);
         }
     }
@@ -246,7 +240,7 @@ async fn put_profile(
         )),
         PutOutcome::PreconditionRequired => Err(ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "changing the profile needs If-Match: \"<version>\" (or If-None-Match: * to create it)",
+            "changing the profile needs If-Match with its ETag (or If-None-Match: * to create it)",
         )),
     }
 }
@@ -292,11 +286,11 @@ fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
         )),
         (Some(value), None) => Ok(match etag_list(value, "If-Match")? {
             EtagList::Any => Precondition::Exists,
-            EtagList::Versions(versions) => Precondition::OneOf(versions),
+            EtagList::Tags(tags) => Precondition::OneOf(tags),
         }),
         (None, Some(value)) => match etag_list(value, "If-None-Match")? {
             EtagList::Any => Ok(Precondition::Absent),
-            EtagList::Versions(_) => Err(ApiError::new(
+            EtagList::Tags(_) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "on PUT, If-None-Match must be *",
             )),

@@ -1,9 +1,11 @@
-//! The server's SQLite store: one profile row and its version.
+//! The server's SQLite store: one profile row, its version and the tag that names its state,
+//! and the id the store was created with.
 
 use chrono::Utc;
-use profile_protocol::{Fields, ProfileWire};
+use profile_protocol::{Fields, ProfileWire, new_etag};
 use sqlx::SqlitePool;
 use std::path::Path;
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server");
 
@@ -20,8 +22,8 @@ pub enum Precondition {
     Absent,
     /// `If-Match: *`.
     Exists,
-    /// `If-Match` with these versions.
-    OneOf(Vec<i64>),
+    /// `If-Match` with these tags.
+    OneOf(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +43,8 @@ pub enum PutOutcome {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Created with the store; a backup restored elsewhere keeps it, another store has its own.
+    id: Arc<str>,
     /// Writers queue here instead of inside SQLite: its busy handler sleeps in growing steps,
     /// which turns contention into long latency tails.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -52,45 +56,71 @@ struct Row {
     photo_url: String,
     version: i64,
     updated_at: chrono::DateTime<Utc>,
+    etag: String,
 }
 
-impl From<Row> for ProfileWire {
-    fn from(row: Row) -> Self {
+const SELECT: &str = "SELECT name, photo_url, version, updated_at, etag FROM profile WHERE id = 1";
+
+impl Store {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let pool = profile_sqlite::open(path, &MIGRATOR).await?;
+        let id: String = sqlx::query_scalar("SELECT store_id FROM store WHERE id = 1")
+            .fetch_one(&pool)
+            .await?;
+        Ok(Self {
+            pool,
+            id: id.into(),
+            writer: Default::default(),
+        })
+    }
+
+    /// The id this store was created with.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn wire(&self, row: Row) -> ProfileWire {
         ProfileWire {
             name: row.name,
             photo_url: row.photo_url,
             version: row.version,
             updated_at: row.updated_at,
+            etag: row.etag,
+            store: self.id.to_string(),
         }
     }
-}
 
-const SELECT: &str = "SELECT name, photo_url, version, updated_at FROM profile WHERE id = 1";
-
-impl Store {
-    pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            pool: profile_sqlite::open(path, &MIGRATOR).await?,
-            writer: Default::default(),
-        })
+    /// The profile's next state: `fields` at `version`, under a tag never used before.
+    fn next_state(&self, fields: &Fields, version: i64) -> ProfileWire {
+        ProfileWire {
+            name: fields.name.clone(),
+            photo_url: fields.photo_url.clone(),
+            version,
+            updated_at: Utc::now(),
+            etag: new_etag(version, rand::random()),
+            store: self.id.to_string(),
+        }
     }
 
     pub async fn get(&self) -> Result<Option<ProfileWire>, StoreError> {
-        Ok(sqlx::query_as::<_, Row>(SELECT)
+        let row = sqlx::query_as::<_, Row>(SELECT)
             .fetch_optional(&self.pool)
-            .await?
-            .map(Into::into))
+            .await?;
+        Ok(row.map(|row| self.wire(row)))
     }
 
     /// Stores `fields` as the first profile when there is none yet; returns whether it did.
     pub async fn seed(&self, fields: &Fields) -> Result<bool, StoreError> {
+        let first = self.next_state(fields, 1);
         let done = sqlx::query(
-            "INSERT INTO profile (id, name, photo_url, version, updated_at) \
-             VALUES (1, ?1, ?2, 1, ?3) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO profile (id, name, photo_url, version, updated_at, etag) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
         )
-        .bind(&fields.name)
-        .bind(&fields.photo_url)
-        .bind(Utc::now())
+        .bind(&first.name)
+        .bind(&first.photo_url)
+        .bind(first.version)
+        .bind(first.updated_at)
+        .bind(&first.etag)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -106,19 +136,15 @@ impl Store {
     ) -> Result<PutOutcome, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let current: Option<ProfileWire> = sqlx::query_as::<_, Row>(SELECT)
+        let current = sqlx::query_as::<_, Row>(SELECT)
             .fetch_optional(&mut *tx)
             .await?
-            .map(Into::into);
+            .map(|row| self.wire(row));
         let outcome = match decide(current, fields, precondition) {
             Decision::Answer(outcome) => outcome,
             Decision::Write { current_version } => {
-                let written = ProfileWire {
-                    name: fields.name.clone(),
-                    photo_url: fields.photo_url.clone(),
-                    version: current_version.map_or(1, |version| version + 1),
-                    updated_at: Utc::now(),
-                };
+                let written =
+                    self.next_state(fields, current_version.map_or(1, |version| version + 1));
                 write(&mut tx, &written, current_version).await?;
                 match current_version {
                     None => PutOutcome::Created(written),
@@ -151,7 +177,7 @@ fn decide(current: Option<ProfileWire>, fields: &Fields, precondition: &Precondi
         (Some(current), _) if current.holds(fields) => PutOutcome::Unchanged(current),
         (Some(_), Precondition::None) => PutOutcome::PreconditionRequired,
         (Some(current), Precondition::Absent) => PutOutcome::Stale(current),
-        (Some(current), Precondition::OneOf(versions)) if !versions.contains(&current.version) => {
+        (Some(current), Precondition::OneOf(tags)) if !tags.contains(&current.etag) => {
             PutOutcome::Stale(current)
         }
         (Some(current), Precondition::Exists | Precondition::OneOf(_)) => {
@@ -171,12 +197,12 @@ async fn write(
 ) -> Result<(), sqlx::Error> {
     let query = match replaces {
         None => sqlx::query(
-            "INSERT INTO profile (id, name, photo_url, version, updated_at) \
-             VALUES (1, ?1, ?2, ?3, ?4)",
+            "INSERT INTO profile (id, name, photo_url, version, updated_at, etag) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
         ),
         Some(version) => sqlx::query(
-            "UPDATE profile SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5 \
-             WHERE id = 1 AND version = ?1",
+            "UPDATE profile SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5, \
+             etag = ?6 WHERE id = 1 AND version = ?1",
         )
         .bind(version),
     };
@@ -185,6 +211,7 @@ async fn write(
         .bind(&profile.photo_url)
         .bind(profile.version)
         .bind(profile.updated_at)
+        .bind(&profile.etag)
         .execute(tx)
         .await?;
     Ok(())

@@ -2,21 +2,44 @@ use chrono::{DateTime, Utc};
 use profile_protocol::{Field, Fields, ProfileWire};
 use serde::{Deserialize, Serialize};
 
-/// A copy of the profile as the server holds it, at one version.
+/// A copy of the profile as a server holds it: one state of it, and which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerProfile {
     pub fields: Fields,
+    /// The state's position in its store's history: comparable only within one store.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// The state's identity (its ETag without quotes), never handed out for another state.
+    /// Empty for a copy recorded before states had tags: it then names no state.
+    pub etag: String,
+    /// The id of the store holding it (empty when unknown).
+    pub store: String,
+    /// The server URL it came from.
+    pub server: String,
 }
 
-impl From<ProfileWire> for ServerProfile {
-    fn from(wire: ProfileWire) -> Self {
+impl ServerProfile {
+    /// The state `wire` describes, received from `server`.
+    pub fn from_wire(wire: ProfileWire, server: &str) -> Self {
         ServerProfile {
             fields: Fields::new(wire.name, wire.photo_url),
             version: wire.version,
             updated_at: wire.updated_at,
+            etag: wire.etag,
+            store: wire.store,
+            server: server.to_owned(),
         }
+    }
+
+    /// `true` when both are the same state (equal tags). Versions never decide this.
+    pub fn same_state(&self, other: &ServerProfile) -> bool {
+        !self.etag.is_empty() && self.etag == other.etag
+    }
+
+    /// `true` when `other` is an earlier state of the same store: the store went back (it was
+    /// restored from an older copy). Versions are only compared within one store.
+    pub fn is_ahead_of(&self, other: &ServerProfile) -> bool {
+        !self.store.is_empty() && self.store == other.store && self.version > other.version
     }
 }
 
@@ -67,6 +90,14 @@ impl UserProfile {
 
     pub fn base_version(&self) -> Option<i64> {
         self.base.as_ref().map(|base| base.version)
+    }
+
+    /// The tag of the server state the local copy is based on, when it is known.
+    pub fn base_etag(&self) -> Option<&str> {
+        self.base
+            .as_ref()
+            .map(|base| base.etag.as_str())
+            .filter(|etag| !etag.is_empty())
     }
 
     pub fn state(&self) -> SyncState {

@@ -20,6 +20,8 @@ pub enum SyncOutcome {
     Conflict,
     /// Neither side has a profile.
     Empty,
+    /// Something local still waits to be sent (a read found the server behind).
+    Pending,
 }
 
 impl SyncOutcome {
@@ -28,7 +30,43 @@ impl SyncOutcome {
             SyncOutcome::Synced => "synced",
             SyncOutcome::Conflict => "conflict",
             SyncOutcome::Empty => "empty",
+            SyncOutcome::Pending => "pending",
         }
+    }
+}
+
+/// What a pull found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pulled {
+    /// The local copy is as synchronized as it can be: this is where it stands.
+    Settled(SyncOutcome),
+    /// The server has no profile.
+    Missing,
+    /// The server's store had gone back to an earlier state than the local copy was synced
+    /// with; the local copy is now an edit on top of it, to be sent again.
+    Resend,
+}
+
+impl Pulled {
+    pub fn outcome(self) -> SyncOutcome {
+        match self {
+            Pulled::Settled(outcome) => outcome,
+            Pulled::Missing => SyncOutcome::Empty,
+            Pulled::Resend => SyncOutcome::Pending,
+        }
+    }
+}
+
+/// A tag no server state has (theirs are `<version>-<hex>`): what a push asserts when its base
+/// was recorded before states had tags, so it is refused with the server's copy and merged.
+const NO_STATE: &str = "none";
+
+/// What a push asserts: the state the local edit was based on, or that there is none yet.
+fn precondition(local: Option<&UserProfile>) -> Precondition {
+    match local.and_then(|local| local.base.as_ref()) {
+        Some(base) if base.etag.is_empty() => Precondition::Matches(NO_STATE.into()),
+        Some(base) => Precondition::Matches(base.etag.clone()),
+        None => Precondition::Create,
     }
 }
 
@@ -48,21 +86,23 @@ impl Engine<'_> {
     pub async fn sync(&self) -> Result<SyncOutcome, RepositoryError> {
         for _ in 0..MAX_ROUNDS {
             let Some(local) = self.db.load_profile().await? else {
-                return self.pull().await;
+                return Ok(self.pull().await?.outcome());
             };
             if local.conflict.is_some() {
                 return Ok(SyncOutcome::Conflict);
             }
             if local.synchronized {
                 match self.pull().await? {
-                    SyncOutcome::Empty => {
+                    Pulled::Settled(outcome) => return Ok(outcome),
+                    Pulled::Missing => {
                         // The server lost its copy: ours becomes a new edit and creates it again.
                         tracing::warn!("the server has no profile; sending ours again");
                         self.db.forget_base(local.revision).await?;
-                        continue;
                     }
-                    outcome => return Ok(outcome),
+                    // Ours became an edit on top of what the server holds now: send it.
+                    Pulled::Resend => {}
                 }
+                continue;
             }
             if let Some(outcome) = self.push(&local).await? {
                 return Ok(outcome);
@@ -74,9 +114,7 @@ impl Engine<'_> {
     /// Pushes the pending `local` state. `Some` when the sync is over, `None` when the local copy
     /// changed (rebased or merged) and another round is needed.
     async fn push(&self, local: &UserProfile) -> Result<Option<SyncOutcome>, RepositoryError> {
-        let precondition = local
-            .base_version()
-            .map_or(Precondition::Create, Precondition::Version);
+        let precondition = precondition(Some(local));
         self.db
             .record_sent(&local.fields, local.base_version())
             .await?;
@@ -157,35 +195,61 @@ impl Engine<'_> {
     }
 
     /// Fetches the server's copy and stores it as synchronized when nothing local is pending.
-    pub async fn pull(&self) -> Result<SyncOutcome, RepositoryError> {
+    /// The local copy counts as synchronized only with the very state the server holds (equal
+    /// tags); a copy from another store is taken by its content, and a store that went back to
+    /// an earlier state is reported, not followed.
+    pub async fn pull(&self) -> Result<Pulled, RepositoryError> {
         let local = self.db.load_profile().await?;
         let known = local
             .as_ref()
             .filter(|p| p.synchronized)
-            .and_then(UserProfile::base_version);
+            .and_then(UserProfile::base_etag);
         let fetched = self.api.get_profile(known).await?;
         self.status.server_answered();
         let now = Utc::now();
-        let outcome = match fetched {
+        let server = match fetched {
+            Fetched::NotModified => {
+                if let Some(etag) = known {
+                    self.db.touch_synced(etag, now).await?;
+                }
+                None
+            }
+            Fetched::NotFound => {
+                self.publish_from_db().await?;
+                return Ok(Pulled::Missing);
+            }
             Fetched::Profile(server) => {
                 let stored = self.db.store_server_copy(&server, now).await?;
                 tracing::debug!(version = server.version, stored, "pulled");
-                SyncOutcome::Synced
+                Some(server)
             }
-            Fetched::NotModified => {
-                if let Some(version) = known {
-                    self.db.touch_synced(version, now).await?;
-                }
-                SyncOutcome::Synced
-            }
-            Fetched::NotFound => SyncOutcome::Empty,
         };
         let profile = self.publish_from_db().await?;
-        Ok(match (outcome, profile) {
-            (SyncOutcome::Empty, _) => SyncOutcome::Empty,
-            (_, Some(p)) if p.conflict.is_some() => SyncOutcome::Conflict,
-            (outcome, _) => outcome,
-        })
+        if let (Some(server), Some(local)) = (server, &profile)
+            && local.synchronized
+            && local
+                .base
+                .as_ref()
+                .is_some_and(|base| base.is_ahead_of(&server))
+        {
+            // The store is at an earlier state than ours (restored from an older copy): ours
+            // becomes an edit on top of what it holds, to be sent again, so nothing is lost.
+            tracing::warn!(
+                ours = local.base_version(),
+                theirs = server.version,
+                "the server went back; sending ours again"
+            );
+            self.db
+                .rebase(local.revision, &local.fields, &server, now)
+                .await?;
+            self.publish_from_db().await?;
+            return Ok(Pulled::Resend);
+        }
+        Ok(Pulled::Settled(match profile {
+            Some(p) if p.conflict.is_some() => SyncOutcome::Conflict,
+            Some(_) => SyncOutcome::Synced,
+            None => SyncOutcome::Empty,
+        }))
     }
 
     /// A profile the server pushed. Stored as synchronized when nothing local is pending;
@@ -193,14 +257,17 @@ impl Engine<'_> {
     pub async fn apply_pushed(&self, server: &ServerProfile) -> Result<bool, RepositoryError> {
         match self.db.load_profile().await? {
             Some(local) if !local.synchronized || local.conflict.is_some() => {
-                let newer = local.base_version() < Some(server.version);
-                if newer {
+                let other = !local
+                    .base
+                    .as_ref()
+                    .is_some_and(|base| base.same_state(server));
+                if other {
                     tracing::info!(
                         version = server.version,
                         "pushed change while an edit is pending"
                     );
                 }
-                Ok(newer)
+                Ok(other)
             }
             _ => {
                 let stored = self.db.store_server_copy(server, Utc::now()).await?;
@@ -214,10 +281,7 @@ impl Engine<'_> {
     /// The online-only write: the server first, stored locally only once it accepted the edit.
     pub async fn save_online(&self, fields: &Fields) -> Result<UserProfile, RepositoryError> {
         let local = self.db.load_profile().await?;
-        let precondition = local
-            .as_ref()
-            .and_then(UserProfile::base_version)
-            .map_or(Precondition::Create, Precondition::Version);
+        let precondition = precondition(local.as_ref());
         let server =
             self.api
                 .put_profile(fields, precondition)

@@ -6,5 +6,5 @@ mod engine;
 mod scheduler;
 
 pub(crate) use engine::Engine;
-pub use engine::SyncOutcome;
+pub use engine::{Pulled, SyncOutcome};
 pub use scheduler::{SyncConfig, Trigger, run};
