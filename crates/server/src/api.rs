@@ -201,12 +201,12 @@ async fn get_profile(
             "there is no profile yet",
         ));
     };
-    if let Some(value) = headers.get(header::IF_NONE_MATCH) {
-        if etag_list(value, "If-None-Match")?.matches(&profile.etag) {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            response.headers_mut().insert(header::ETAG, etag(&profile));
-            return Ok(response);
-        }
+    if let Some(value) = headers.get(header::IF_NONE_MATCH)
+        && etag_list(value, "If-None-Match")?.matches(&profile.etag)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, etag(&profile));
+        return Ok(response);
     }
     Ok(with_etag(StatusCode::OK, profile))
 }
