@@ -358,6 +358,7 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
             "synced_at": p.synced_at,
             "revision": p.revision,
             "server_version": p.base_version(),
+            "server": p.base.as_ref().map(|base| base.server.as_str()),
             "conflict": p.conflict.as_ref().map(|c| json!({
                 "fields": c.fields,
                 "theirs": { "name": c.theirs.fields.name, "photo_url": c.theirs.fields.photo_url, "version": c.theirs.version },

@@ -33,6 +33,41 @@ impl TestServer {
     pub fn store(&self) -> &Store {
         &self.running.state.store
     }
+
+    /// The server's database file.
+    pub fn db(&self) -> std::path::PathBuf {
+        self._dir.path().join("server.sqlite3")
+    }
+
+    /// A consistent copy of the database as it is now, as a backup tool takes it while the
+    /// server runs (`VACUUM INTO`). Kept until the test ends.
+    pub async fn backup(&self) -> TempDir {
+        let backup = tempfile::tempdir().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.db());
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::query("VACUUM INTO ?1")
+            .bind(backup.path().join("server.sqlite3").to_str().unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        backup
+    }
+
+    /// Stops this server and starts another on the same address over a copy of the database
+    /// in `from` (a restored backup, another server's folder), or over a new, empty database
+    /// when `from` is `None` (the server was wiped).
+    pub async fn replace(self, from: Option<&std::path::Path>) -> TestServer {
+        let addr = self.running.addr;
+        self.running.stop().await;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.sqlite3");
+        if let Some(from) = from {
+            std::fs::copy(from.join("server.sqlite3"), &db).unwrap();
+        }
+        let running = profile_server::start(&db, TOKEN, addr).await.unwrap();
+        TestServer { running, _dir: dir }
+    }
 }
 
 pub async fn spawn_server() -> TestServer {
@@ -190,8 +225,13 @@ impl Proxy {
         self.set_mode(if up { Mode::Up } else { Mode::Down });
     }
 
+    /// Switches the mode; connections open in another mode are cut, as a network change would.
     pub fn set_mode(&self, mode: Mode) {
-        self.mode.send_replace(mode);
+        self.mode.send_if_modified(|current| {
+            let changed = *current != mode;
+            *current = mode;
+            changed
+        });
     }
 }
 

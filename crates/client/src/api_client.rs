@@ -47,6 +47,8 @@ pub enum ApiError {
     Timeout,
     #[error("the server holds another version ({})", .0.version)]
     Conflict(Box<ServerProfile>),
+    #[error("the server has no profile to update (it was emptied or replaced)")]
+    NoProfile,
     #[error("the server refused the request ({status}): {reason}")]
     Rejected { status: u16, reason: String },
     #[error("the server failed ({status}): {reason}")]
@@ -68,7 +70,7 @@ impl ApiError {
             | ApiError::ServerFailure { .. }
             | ApiError::Protocol(_) => true,
             ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
-            ApiError::Conflict(_) => false,
+            ApiError::Conflict(_) | ApiError::NoProfile => false,
         }
     }
 
@@ -189,7 +191,7 @@ impl ApiClientService {
         if let Some(known) = known {
             request = request.header(header::IF_NONE_MATCH, etag(known)?);
         }
-        let response = request.send().await.map_err(transport_error)?;
+        let response = send(request).await?;
         match response.status() {
             StatusCode::OK => Ok(Fetched::Profile(self.read_profile(response).await?)),
             StatusCode::NOT_MODIFIED => Ok(Fetched::NotModified),
@@ -210,18 +212,29 @@ impl ApiClientService {
             Precondition::Matches(tag) => (header::IF_MATCH, etag(&tag)?),
         };
         let body = PutBody::from(fields);
-        let response = self
+        let request = self
             .request(reqwest::Method::PUT, "v1/profile")
             .header(name, value)
-            .json(&body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .json(&body);
+        let response = send(request).await?;
         match response.status() {
             StatusCode::OK | StatusCode::CREATED => self.read_profile(response).await,
-            StatusCode::PRECONDITION_FAILED => Err(ApiError::Conflict(Box::new(
-                self.read_profile(response).await?,
-            ))),
+            // 412 comes with the current profile, or, when there is none, with an error body.
+            StatusCode::PRECONDITION_FAILED => {
+                let bytes = response.bytes().await.map_err(transport_error)?;
+                match serde_json::from_slice::<ProfileWire>(&bytes) {
+                    Ok(wire) => Err(ApiError::Conflict(Box::new(ServerProfile::from_wire(
+                        wire,
+                        self.base.as_str(),
+                    )))),
+                    Err(_) if serde_json::from_slice::<ErrorBody>(&bytes).is_ok() => {
+                        Err(ApiError::NoProfile)
+                    }
+                    Err(e) => Err(ApiError::Protocol(format!(
+                        "the profile is not valid JSON ({e})"
+                    ))),
+                }
+            }
             _ => Err(status_error(response).await),
         }
     }
@@ -236,12 +249,7 @@ impl ApiClientService {
         max_bytes: usize,
     ) -> Result<Vec<u8>, DownloadError> {
         use futures::StreamExt;
-        let response = self
-            .http
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let response = send(self.http.get(url.clone())).await?;
         if !response.status().is_success() {
             return Err(status_error(response).await.into());
         }
@@ -271,12 +279,11 @@ impl ApiClientService {
         &self,
     ) -> Result<impl futures::Stream<Item = Result<ServerProfile, ApiError>> + Send + use<>, ApiError>
     {
-        let response = self
-            .authorized(self.events_http.get(self.url("v1/profile/events")))
-            .header(header::ACCEPT, "text/event-stream")
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let response = send(
+            self.authorized(self.events_http.get(self.url("v1/profile/events")))
+                .header(header::ACCEPT, "text/event-stream"),
+        )
+        .await?;
         if !response.status().is_success() {
             return Err(status_error(response).await);
         }
@@ -380,6 +387,25 @@ impl EventParser {
             }
         }
         None
+    }
+}
+
+/// Sends `request`, once more at once if an open connection broke under it (a kept-alive
+/// connection the network or a proxy dropped meanwhile, a reset): that says nothing about the
+/// server, and every request here is safe to repeat (GETs, and PUTs under a precondition whose
+/// repeat the server answers without a second write). A refused connection or a timeout is not
+/// retried here: the scheduler's backoff deals with those.
+async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApiError> {
+    let retry = request.try_clone();
+    match request.send().await {
+        Err(error) if !error.is_connect() && !error.is_timeout() => match retry {
+            Some(retry) => {
+                tracing::debug!(error = %error.without_url(), "a connection broke; sending again");
+                retry.send().await.map_err(transport_error)
+            }
+            None => Err(transport_error(error)),
+        },
+        result => result.map_err(transport_error),
     }
 }
 

@@ -133,6 +133,13 @@ impl Engine<'_> {
                 self.status.server_answered();
                 self.merge(local, &theirs).await
             }
+            Err(ApiError::NoProfile) => {
+                // The server lost the copy the edit was based on: create it again, with ours.
+                self.status.server_answered();
+                tracing::warn!("the server has no profile; creating it with ours");
+                self.db.forget_base(local.revision).await?;
+                Ok(None)
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -281,15 +288,19 @@ impl Engine<'_> {
     /// The online-only write: the server first, stored locally only once it accepted the edit.
     pub async fn save_online(&self, fields: &Fields) -> Result<UserProfile, RepositoryError> {
         let local = self.db.load_profile().await?;
-        let precondition = precondition(local.as_ref());
-        let server =
-            self.api
-                .put_profile(fields, precondition)
-                .await
-                .map_err(|error| match error {
-                    ApiError::Conflict(_) => RepositoryError::ChangedElsewhere,
-                    other => other.into(),
-                })?;
+        let pushed = match self
+            .api
+            .put_profile(fields, precondition(local.as_ref()))
+            .await
+        {
+            // The server lost the copy this edit was based on: create it.
+            Err(ApiError::NoProfile) => self.api.put_profile(fields, Precondition::Create).await,
+            other => other,
+        };
+        let server = pushed.map_err(|error| match error {
+            ApiError::Conflict(_) => RepositoryError::ChangedElsewhere,
+            other => other.into(),
+        })?;
         self.status.server_answered();
         let now = Utc::now();
         let saved = self.db.save_local_edit(&server.fields, now).await?;

@@ -1,0 +1,658 @@
+//! Model-based tests of the whole sync engine: seeded random sequences of edits, syncs, reads,
+//! pushed changes, network loss, faults, app restarts, conflict resolutions, and server restarts,
+//! wipes, restores from earlier backups and replacements, on 2–4 real clients (real SQLite
+//! files, the real repository) talking to the real server through fault-injecting proxies.
+//! After every step and at the end, the invariants below must hold.
+//!
+//! - `OFFLINE_PROFILE_MODEL_CASES` (default 500): how many cases; a soak sets thousands.
+//! - `OFFLINE_PROFILE_MODEL_BASE` (default 0): the first case's seed; cases use consecutive seeds.
+//! - `OFFLINE_PROFILE_MODEL_SEED=<n>`: replay case `n` alone, printing every step.
+//!
+//! Invariants:
+//! - truthful badge: a client's published status is its stored profile; a synchronized copy
+//!   equals the server state it is based on; a sync that reports synced leaves the client
+//!   holding exactly the server's current name and photo URL;
+//! - no silent loss: every value a client saved is, at the end, on the server or in its
+//!   history (it reached the server and was replaced later), or shown in an open conflict,
+//!   unless the user chose "Use theirs" for it;
+//! - convergence: with faults off, two rounds of sync leave every client without a conflict
+//!   equal to the server;
+//! - no duplicate writes: the server's version moves only when its content changes.
+
+use crate::support::{Mode, Proxy, TOKEN};
+use futures::StreamExt;
+use profile_client::api_client::ApiClientService;
+use profile_client::database::DatabaseService;
+use profile_client::domain::{Field, Fields, SyncState};
+use profile_client::{Resolution, Strategies, SyncOutcome, UserProfileRepository};
+use profile_protocol::ProfileWire;
+use profile_server::{AppState, RunningServer, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// How the server's state came to be, as the tests saw it.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// A PUT the server answered with 200 or 201 (whether or not the client got the answer).
+    Put(ProfileWire),
+    /// The server started over another database (restored, wiped, replaced): its state then.
+    Reset(Option<ProfileWire>),
+}
+
+type History = Arc<Mutex<Vec<Entry>>>;
+
+/// The server, always on the same address, over a database that the steps may swap.
+struct ModelServer {
+    addr: SocketAddr,
+    running: Option<RunningServer>,
+    dir: TempDir,
+    db: PathBuf,
+    files: usize,
+    snapshots: Vec<PathBuf>,
+    history: History,
+}
+
+impl ModelServer {
+    async fn start(history: History) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server-0.sqlite3");
+        let mut server = Self {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            running: None,
+            dir,
+            db,
+            files: 0,
+            snapshots: Vec::new(),
+            history,
+        };
+        server.serve().await;
+        server
+    }
+
+    async fn serve(&mut self) {
+        let store = Store::open(&self.db).await.unwrap();
+        let state = AppState::new(store, TOKEN);
+        let listener = bind(self.addr).await;
+        self.addr = listener.local_addr().unwrap();
+        let app = recording(self.history.clone())(profile_server::router(state.clone()));
+        self.running = Some(profile_server::serve_router(listener, state, app));
+    }
+
+    fn store(&self) -> &Store {
+        &self.running.as_ref().unwrap().state.store
+    }
+
+    async fn current(&self) -> Option<ProfileWire> {
+        self.store().get().await.unwrap()
+    }
+
+    async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+
+    /// A new database file for the next start, optionally a copy of `from`.
+    fn next_file(&mut self, from: Option<&PathBuf>) {
+        self.files += 1;
+        self.db = self
+            .dir
+            .path()
+            .join(format!("server-{}.sqlite3", self.files));
+        if let Some(from) = from {
+            std::fs::copy(from, &self.db).unwrap();
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.stop().await;
+        self.serve().await;
+    }
+
+    /// Stops, swaps the database (see [`next_file`]) and starts again; `seed` fills a new one.
+    async fn replace(&mut self, from: Option<PathBuf>, seed: Option<Fields>) {
+        self.stop().await;
+        self.next_file(from.as_ref());
+        self.serve().await;
+        if let Some(fields) = seed {
+            self.store().seed(&fields).await.unwrap();
+        }
+        let state = self.current().await;
+        self.history.lock().unwrap().push(Entry::Reset(state));
+    }
+
+    async fn snapshot(&mut self) {
+        let path = self
+            .dir
+            .path()
+            .join(format!("snapshot-{}.sqlite3", self.snapshots.len()));
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&self.db);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::query("VACUUM INTO ?1")
+            .bind(path.to_str().unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        self.snapshots.push(path);
+    }
+}
+
+/// Binds `addr`, retrying briefly: the port of a server that was just stopped may take a moment
+/// to be free again.
+async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
+    for _ in 0..100 {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return listener,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    panic!("cannot bind {addr} again");
+}
+
+/// Records every PUT the server accepts, in the order it answers them.
+fn recording(history: History) -> impl FnOnce(axum::Router) -> axum::Router {
+    move |router| {
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let history = history.clone();
+                async move {
+                    let put = request.method() == axum::http::Method::PUT;
+                    let response = next.run(request).await;
+                    if !put || !response.status().is_success() {
+                        return response;
+                    }
+                    let (parts, body) = response.into_parts();
+                    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap();
+                    let wire: ProfileWire = serde_json::from_slice(&bytes).unwrap();
+                    history.lock().unwrap().push(Entry::Put(wire));
+                    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+                }
+            },
+        ))
+    }
+}
+
+struct ModelClient {
+    folder: TempDir,
+    proxy: Proxy,
+    repository: Arc<UserProfileRepository>,
+    /// The value this client last saved in each field and still stands by (name, photo URL).
+    saved: [Option<String>; 2],
+}
+
+impl ModelClient {
+    async fn start(server: SocketAddr) -> Self {
+        let folder = tempfile::tempdir().unwrap();
+        let proxy = Proxy::start(server, true).await;
+        let repository = open(&folder, &proxy).await;
+        Self {
+            folder,
+            proxy,
+            repository,
+            saved: [None, None],
+        }
+    }
+
+    async fn reopen(&mut self) {
+        let work_offline = self.repository.work_offline();
+        self.repository = open(&self.folder, &self.proxy).await;
+        self.repository.set_work_offline(work_offline);
+    }
+}
+
+async fn open(folder: &TempDir, proxy: &Proxy) -> Arc<UserProfileRepository> {
+    let db = DatabaseService::open(&folder.path().join("profile.sqlite3"))
+        .await
+        .unwrap();
+    let api = ApiClientService::new(&proxy.url(), Some(TOKEN.into())).unwrap();
+    UserProfileRepository::new(db, api, Strategies::default(), false)
+        .await
+        .unwrap()
+}
+
+fn slot(field: Field) -> usize {
+    match field {
+        Field::Name => 0,
+        Field::PhotoUrl => 1,
+    }
+}
+
+/// A small pool of values, so that equal edits on two clients happen too.
+fn value(rng: &mut StdRng, field: Field) -> String {
+    let n = rng.random_range(0..5);
+    match field {
+        Field::Name => format!("Name {n}"),
+        Field::PhotoUrl if n == 0 => String::new(),
+        Field::PhotoUrl => format!("https://example.com/{n}.png"),
+    }
+}
+
+fn fields(rng: &mut StdRng) -> Fields {
+    Fields::new(value(rng, Field::Name), value(rng, Field::PhotoUrl))
+}
+
+struct Case {
+    rng: StdRng,
+    server: ModelServer,
+    clients: Vec<ModelClient>,
+    history: History,
+    log: Vec<String>,
+    verbose: bool,
+}
+
+type Checked = Result<(), String>;
+
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+));
+        }
+    };
+}
+
+impl Case {
+    async fn new(seed: u64, verbose: bool) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let history: History = Arc::default();
+        let server = ModelServer::start(history.clone()).await;
+        if rng.random_bool(0.7) {
+            let seed = fields(&mut rng);
+            server.store().seed(&seed).await.unwrap();
+        }
+        let first = Entry::Reset(server.current().await);
+        history.lock().unwrap().push(first);
+        let mut clients = Vec::new();
+        for _ in 0..rng.random_range(2..=4) {
+            clients.push(ModelClient::start(server.addr).await);
+        }
+        Self {
+            rng,
+            server,
+            clients,
+            history,
+            log: Vec::new(),
+            verbose,
+        }
+    }
+
+    fn note(&mut self, what: String) {
+        if self.verbose {
+            eprintln!("  {what}");
+        }
+        self.log.push(what);
+    }
+
+    async fn step(&mut self) -> Checked {
+        let c = self.rng.random_range(0..self.clients.len());
+        let roll = self.rng.random_range(0..100);
+        match roll {
+            0..=24 => self.edit(c).await,
+            25..=49 => self.sync(c).await?,
+            50..=54 => self.read(c).await,
+            55..=59 => self.pushed(c).await,
+            60..=65 => {
+                let up = self.rng.random_bool(0.5);
+                self.note(format!(
+                    "client {c}: network {}",
+                    if up { "up" } else { "down" }
+                ));
+                self.clients[c].proxy.set_up(up);
+            }
+            66..=69 => {
+                let on = self.rng.random_bool(0.5);
+                self.note(format!("client {c}: work offline {on}"));
+                self.clients[c].repository.set_work_offline(on);
+            }
+            70..=76 => self.fault(c),
+            77..=80 => self.resolve(c).await,
+            81..=83 => {
+                self.note(format!("client {c}: restarts"));
+                self.clients[c].reopen().await;
+            }
+            84..=86 => {
+                self.note("server: restarts".into());
+                self.server.restart().await;
+            }
+            87..=90 => {
+                self.note("server: backup taken".into());
+                self.server.snapshot().await;
+            }
+            91..=94 => {
+                if self.server.snapshots.is_empty() {
+                    return Ok(());
+                }
+                let k = self.rng.random_range(0..self.server.snapshots.len());
+                self.note(format!("server: restored from backup {k}"));
+                let from = self.server.snapshots[k].clone();
+                self.server.replace(Some(from), None).await;
+            }
+            95..=96 => {
+                self.note("server: wiped".into());
+                self.server.replace(None, None).await;
+            }
+            _ => {
+                let seed = fields(&mut self.rng);
+                self.note(format!("server: replaced by another one holding {seed}"));
+                self.server.replace(None, Some(seed)).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn edit(&mut self, c: usize) {
+        let client = &self.clients[c];
+        let current = client.repository.cached().await.unwrap().map(|p| p.fields);
+        // A first profile needs a name; later edits change either field.
+        let field = if current.is_none() || self.rng.random_bool(0.5) {
+            Field::Name
+        } else {
+            Field::PhotoUrl
+        };
+        let new = value(&mut self.rng, field);
+        let mut edited = current.unwrap_or_default();
+        *edited.get_mut(field) = new.clone();
+        let client = &mut self.clients[c];
+        client
+            .repository
+            .save(&edited.name, &edited.photo_url)
+            .await
+            .unwrap();
+        client.saved[slot(field)] = Some(new.clone());
+        self.note(format!("client {c}: saves {field} = {new:?}"));
+    }
+
+    async fn sync(&mut self, c: usize) -> Checked {
+        let result = self.clients[c].repository.sync().await;
+        self.note(format!("client {c}: sync -> {result:?}"));
+        if let Ok(SyncOutcome::Synced) = result {
+            let local = self.clients[c].repository.cached().await.unwrap();
+            let server = self.server.current().await;
+            let (Some(local), Some(server)) = (local, server) else {
+                return Err(format!(
+                    "client {c} reported synced without a profile on both sides"
+                ));
+            };
+            ensure!(
+                local.synchronized && local.fields == server.fields(),
+                "client {c} reported synced holding {} while the server holds {}",
+                local.fields,
+                server.fields()
+            );
+            ensure!(
+                local.base_etag() == Some(server.etag.as_str()),
+                "client {c} reported synced but is based on {:?}, the server is at {}",
+                local.base_etag(),
+                server.etag
+            );
+        }
+        Ok(())
+    }
+
+    async fn read(&mut self, c: usize) {
+        let events: Vec<_> = self.clients[c].repository.read_stream().collect().await;
+        let summary: Vec<_> = events
+            .iter()
+            .map(|e| e.as_ref().map(|_| ()).map_err(|e| e.to_string()))
+            .collect();
+        self.note(format!("client {c}: read -> {summary:?}"));
+    }
+
+    /// The server's current state, delivered as its event stream would.
+    async fn pushed(&mut self, c: usize) {
+        let Some(current) = self.server.current().await else {
+            return;
+        };
+        let profile = profile_client::domain::ServerProfile::from_wire(
+            current.clone(),
+            &format!("{}/", self.clients[c].proxy.url()),
+        );
+        let result = self.clients[c].repository.apply_pushed(profile).await;
+        self.note(format!(
+            "client {c}: pushed {} ({}) -> {result:?}",
+            current.fields(),
+            current.etag
+        ));
+    }
+
+    fn fault(&mut self, c: usize) {
+        let mode = match self.rng.random_range(0..6) {
+            0 => Mode::DropResponses,
+            1 => Mode::CutRequest(self.rng.random_range(1..200)),
+            2 => Mode::CutResponse(self.rng.random_range(1..200)),
+            3 => Mode::Respond("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\ngarbage"),
+            4 => Mode::Respond("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n"),
+            _ => Mode::Delay(Duration::from_millis(self.rng.random_range(1..30))),
+        };
+        self.note(format!("client {c}: network fault {mode:?}"));
+        self.clients[c].proxy.set_mode(mode);
+    }
+
+    async fn resolve(&mut self, c: usize) {
+        let client = &mut self.clients[c];
+        let Some(conflict) = client
+            .repository
+            .cached()
+            .await
+            .unwrap()
+            .and_then(|p| p.conflict)
+        else {
+            return;
+        };
+        let resolution = if self.rng.random_bool(0.5) {
+            Resolution::KeepMine
+        } else {
+            Resolution::UseTheirs
+        };
+        let result = client.repository.resolve(resolution).await;
+        if result.is_ok() && resolution == Resolution::UseTheirs {
+            // The user chose the server's values for these fields over what they saved.
+            for &field in &conflict.fields {
+                client.saved[slot(field)] = None;
+            }
+        }
+        let result = result.map(|p| p.fields.to_string());
+        self.note(format!("client {c}: resolve {resolution:?} -> {result:?}"));
+    }
+
+    /// What must hold after every step.
+    async fn check_state(&self) -> Checked {
+        let server = self.server.current().await;
+        for (c, client) in self.clients.iter().enumerate() {
+            let local = client.repository.cached().await.unwrap();
+            ensure!(
+                client.repository.status().profile == local,
+                "client {c}: the published status is not the stored profile"
+            );
+            let Some(local) = local else { continue };
+            if local.synchronized {
+                let base = local.base.as_ref();
+                ensure!(
+                    base.is_some_and(|base| base.fields == local.fields),
+                    "client {c} is marked synchronized but differs from its base: {local:?}"
+                );
+                if let (Some(base), Some(server)) = (base, &server)
+                    && base.etag == server.etag
+                {
+                    ensure!(
+                        server.fields() == local.fields,
+                        "client {c} is based on the server's current state but holds {}",
+                        local.fields
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Faults off, two rounds of sync, then convergence, no loss and no duplicate write.
+    async fn check_end(&mut self) -> Checked {
+        self.note("end: network up, work offline off, two rounds of sync".into());
+        for client in &self.clients {
+            client.proxy.set_up(true);
+            client.repository.set_work_offline(false);
+        }
+        for round in 0..2 {
+            for c in 0..self.clients.len() {
+                let result = self.clients[c].repository.sync().await;
+                self.note(format!("round {round}, client {c}: sync -> {result:?}"));
+                ensure!(
+                    result.is_ok(),
+                    "client {c}: a sync without faults failed: {result:?}"
+                );
+            }
+        }
+        let server = self.server.current().await;
+        let history = self.history.lock().unwrap().clone();
+        for (c, client) in self.clients.iter().enumerate() {
+            let local = client.repository.cached().await.unwrap();
+            // Held in a profile with an open conflict: on screen, waiting for the user's choice.
+            let shown_in_conflict = |field: Field, saved: &str| {
+                local
+                    .as_ref()
+                    .is_some_and(|p| p.conflict.is_some() && p.fields.get(field) == saved)
+            };
+            match (&local, &server) {
+                (Some(local), _) if local.conflict.is_some() => {}
+                (Some(local), Some(server)) => ensure!(
+                    local.synchronized && local.fields == server.fields(),
+                    "client {c} ended with {} ({:?}) while the server holds {}",
+                    local.fields,
+                    local.state(),
+                    server.fields()
+                ),
+                (None, None) => {}
+                (local, server) => {
+                    return Err(format!(
+                        "client {c} ended with {local:?}, the server with {server:?}"
+                    ));
+                }
+            }
+            for field in Field::ALL {
+                let Some(saved) = &client.saved[slot(field)] else {
+                    continue;
+                };
+                let reached = history.iter().any(|entry| match entry {
+                    Entry::Put(wire) | Entry::Reset(Some(wire)) => {
+                        wire.fields().get(field) == saved
+                    }
+                    Entry::Reset(None) => false,
+                });
+                ensure!(
+                    reached || shown_in_conflict(field, saved),
+                    "client {c} saved {field} = {saved:?}; it never reached the server and no \
+                     conflict shows it (the client holds {:?})",
+                    local.as_ref().map(|p| (p.fields.to_string(), p.state()))
+                );
+            }
+        }
+        check_no_duplicate_writes(&history)?;
+        if let Some(server) = &server {
+            let states = self.clients.iter().map(|c| c.repository.status().state());
+            let synced = states.filter(|s| *s == SyncState::Synced).count();
+            self.note(format!(
+                "end: server holds {} ({}), {synced} client(s) synced",
+                server.fields(),
+                server.etag
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The server's version moves only when its content changes, and an answer without a move is
+/// the current state itself.
+fn check_no_duplicate_writes(history: &[Entry]) -> Checked {
+    let mut last: Option<ProfileWire> = None;
+    for entry in history {
+        match entry {
+            Entry::Reset(state) => last = state.clone(),
+            Entry::Put(wire) => {
+                if let Some(previous) = &last
+                    && previous.store == wire.store
+                {
+                    if wire.version == previous.version {
+                        ensure!(
+                            wire == previous,
+                            "an unchanged answer differs from the state: {wire:?} vs {previous:?}"
+                        );
+                    } else {
+                        ensure!(
+                            wire.version == previous.version + 1
+                                && wire.fields() != previous.fields(),
+                            "a write moved the version without a change: {previous:?} -> {wire:?}"
+                        );
+                    }
+                }
+                last = Some(wire.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_case(seed: u64, steps: usize, verbose: bool) -> Result<usize, String> {
+    let mut case = Case::new(seed, verbose).await;
+    let outcome = async {
+        for _ in 0..steps {
+            tokio::time::timeout(Duration::from_secs(60), case.step())
+                .await
+                .map_err(|_| "a step did not finish within 60 s".to_owned())??;
+            case.check_state().await?;
+        }
+        case.check_end().await
+    }
+    .await;
+    case.server.stop().await;
+    match outcome {
+        Ok(()) => Ok(case.log.len()),
+        Err(failure) => Err(format!(
+            "case {seed} failed: {failure}\nsteps:\n  {}\nreplay with OFFLINE_PROFILE_MODEL_SEED={seed}",
+            case.log.join("\n  ")
+        )),
+    }
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_sequences_of_edits_faults_and_server_changes_keep_every_invariant() {
+    const STEPS: usize = 24;
+    if let Some(seed) = env_number("OFFLINE_PROFILE_MODEL_SEED") {
+        eprintln!("replaying case {seed}:");
+        let result = run_case(seed, STEPS, true).await;
+        assert!(result.is_ok(), "{}", result.unwrap_err());
+        return;
+    }
+    let cases = env_number("OFFLINE_PROFILE_MODEL_CASES").unwrap_or(500);
+    let base = env_number("OFFLINE_PROFILE_MODEL_BASE").unwrap_or(0);
+    let started = Instant::now();
+    let results: Vec<_> = futures::stream::iter(base..base + cases)
+        .map(|seed| run_case(seed, STEPS, false))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let failures: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    let steps: usize = results.iter().filter_map(|r| r.as_ref().ok()).sum();
+    // Straight to stderr, past the test harness's capture: CI shows the count.
+    let summary = format!(
+        "model: {cases} cases (seeds {base}..{}), {steps} steps, {} failed, in {:.1} s\n",
+        base + cases,
+        failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    std::io::Write::write_all(&mut std::io::stderr(), summary.as_bytes()).unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
