@@ -2,9 +2,11 @@
 //! turns every failure into a status and a JSON `{"error": ...}` that says why.
 
 use super::AppState;
-use super::store::{Precondition, PutOutcome};
+use crate::accounts::Caller;
+use crate::store::{DEFAULT_USER, Precondition, PutOutcome};
+use axum::Extension;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -14,6 +16,7 @@ use axum::{Json, Router};
 use futures::Stream;
 use profile_protocol::{ErrorBody, EtagList, ProfileWire, PutBody, parse_etags, validate};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tower_http::timeout::TimeoutLayer;
@@ -28,12 +31,19 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The event stream sends a comment at least this often so idle connections stay open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A connection that has not sent a request's headers within this time is closed; so is a
+/// kept-alive connection idle that long.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The whole server: `/health` and the token-guarded `/v1` routes.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/profile", get(get_profile).put(put_profile))
-        .route("/profile/events", get(events));
+        .route("/profile/events", get(events))
+        .route("/sessions", axum::routing::post(sign_in))
+        .route("/sessions/current", axum::routing::delete(sign_out))
+        .route("/devices", get(devices))
+        .route("/devices/{id}", axum::routing::delete(revoke_device));
     Router::new()
         .route("/health", get(health))
         .route(SAMPLE_AVATAR_PATH, get(sample_avatar))
@@ -149,13 +159,20 @@ async fn limit_headers(request: Request, next: Next) -> Result<Response, ApiErro
     Ok(next.run(request).await)
 }
 
+/// `POST /v1/sessions`: the one `/v1` route open without a token.
+fn is_sign_in(request: &Request) -> bool {
+    request.method() == axum::http::Method::POST && request.uri().path() == "/v1/sessions"
+}
+
+/// Finds who is calling from the bearer token: the `--token` shortcut (the default user) or a
+/// signed-in device. Everything under `/v1` but signing in needs one.
 async fn require_token(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let path = request.uri().path();
-    if path != "/v1" && !path.starts_with("/v1/") {
+    if (path != "/v1" && !path.starts_with("/v1/")) || is_sign_in(&request) {
         return Ok(next.run(request).await);
     }
     let presented = request
@@ -163,19 +180,32 @@ async fn require_token(
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
-    match presented {
-        Some(token) if bool::from(token.as_bytes().ct_eq(state.token.as_bytes())) => {
-            Ok(next.run(request).await)
-        }
-        Some(_) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "the bearer token is wrong",
-        )),
-        None => Err(ApiError::new(
+    let Some(token) = presented else {
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "an Authorization: Bearer <token> header is required",
-        )),
-    }
+        ));
+    };
+    let shortcut = state
+        .shortcut
+        .as_ref()
+        .is_some_and(|shortcut| bool::from(token.as_bytes().ct_eq(shortcut.as_bytes())));
+    let caller = if shortcut {
+        Some(Caller {
+            user: DEFAULT_USER,
+            device: None,
+        })
+    } else {
+        state.store.device_for_token(token).await?
+    };
+    let Some(caller) = caller else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the bearer token is wrong, or its device was signed out",
+        ));
+    };
+    request.extensions_mut().insert(caller);
+    Ok(next.run(request).await)
 }
 
 /// The ETag header of a state.
@@ -193,9 +223,10 @@ fn with_etag(status: StatusCode, profile: ProfileWire) -> Response {
 
 async fn get_profile(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Some(profile) = state.store.get().await? else {
+    let Some(profile) = state.store.profile_of(caller.user).await? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "there is no profile yet",
@@ -213,6 +244,7 @@ async fn get_profile(
 
 async fn put_profile(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Result<Json<PutBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -220,10 +252,17 @@ async fn put_profile(
     let Json(body) = body.map_err(body_error)?;
     let fields = validate(&body.name, &body.photo_url)
         .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
-    let outcome = state.store.put(&fields, &precondition).await?;
+    let outcome = state
+        .store
+        .put_for(caller.user, &fields, &precondition)
+        .await?;
     if let PutOutcome::Created(profile) | PutOutcome::Updated(profile) = &outcome {
-        tracing::info!(version = profile.version, "profile changed");
-        state.publish(profile);
+        tracing::info!(
+            user = caller.user.0,
+            version = profile.version,
+            "profile changed"
+        );
+        state.publish(caller.user, profile);
     }
     match outcome {
         PutOutcome::Created(profile) => Ok(with_etag(StatusCode::CREATED, profile)),
@@ -299,43 +338,201 @@ fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
     }
 }
 
-/// `text/event-stream`: the current profile at once, then one event per change, and a
-/// keep-alive comment every 15 s.
+/// `text/event-stream`: the caller's current profile at once, then one event per change, and a
+/// keep-alive comment every 15 s. The stream ends when the server stops, and within a second
+/// of the caller's device being signed out, revoked or its user disabled.
 async fn events(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let receiver = state.events.subscribe();
-    let current = state.store.get().await?;
+    let current = state.store.profile_of(caller.user).await?;
     let closed = state.closed();
     let stream = futures::stream::unfold(
-        (current, receiver, state),
-        |(pending, mut receiver, state)| async move {
-            if let Some(profile) = pending {
-                return Some((profile_event(&profile), (None, receiver, state)));
-            }
-            loop {
-                match receiver.recv().await {
-                    Ok(profile) => return Some((profile_event(&profile), (None, receiver, state))),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        // Missed some changes: the latest state is all a listener needs.
-                        match state.store.get().await {
-                            Ok(Some(profile)) => {
-                                return Some((profile_event(&profile), (None, receiver, state)));
-                            }
-                            Ok(None) => continue,
-                            Err(error) => {
-                                tracing::error!(%error, "event stream cannot read the store");
-                                return None;
-                            }
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
-            }
+        EventStream {
+            pending: current,
+            receiver,
+            access: state.auth_changed.subscribe(),
+            state,
+            caller,
+        },
+        |mut stream| async move {
+            let event = stream.next().await?;
+            Some((profile_event(&event), stream))
         },
     );
     let stream = futures::StreamExt::take_until(stream, closed);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
+
+/// One caller's event stream.
+struct EventStream {
+    pending: Option<ProfileWire>,
+    receiver: tokio::sync::broadcast::Receiver<(crate::UserId, ProfileWire)>,
+    access: tokio::sync::watch::Receiver<u64>,
+    state: AppState,
+    caller: Caller,
+}
+
+impl EventStream {
+    /// The next profile to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<ProfileWire> {
+        use tokio::sync::broadcast::error::RecvError;
+        if let Some(profile) = self.pending.take() {
+            return Some(profile);
+        }
+        loop {
+            tokio::select! {
+                received = self.receiver.recv() => match received {
+                    Ok((user, profile)) if user == self.caller.user => return Some(profile),
+                    Ok(_) => {}
+                    // Missed some changes: the latest state is all a listener needs.
+                    Err(RecvError::Lagged(_)) => match self.state.store.profile_of(self.caller.user).await {
+                        Ok(Some(profile)) => return Some(profile),
+                        Ok(None) => {}
+                        Err(error) => {
+                            tracing::error!(%error, "event stream cannot read the store");
+                            return None;
+                        }
+                    },
+                    Err(RecvError::Closed) => return None,
+                },
+                changed = self.access.changed() => {
+                    changed.ok()?;
+                    match self.state.store.still_valid(&self.caller).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::info!(device = ?self.caller.device, "device signed out; ending its event stream");
+                            return None;
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "event stream cannot check its device");
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /v1/sessions` `{email, password, device_name}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+    device_name: String,
+}
+
+/// Signs a device in: 201 `{"token", "device_id"}`. A wrong email and a wrong password get the
+/// same answer, in about the same time; too many failures get 429 with `Retry-After`.
+async fn sign_in(
+    State(state): State<AppState>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(body_error)?;
+    let address = remote.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let email = body.email.trim().to_lowercase();
+    if let Err(wait) = state.logins.check(&email, address) {
+        let seconds = wait.as_secs().max(1);
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed sign-ins; try again in {seconds} s"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        return Ok(response);
+    }
+    let Some(user) = state
+        .store
+        .sign_in(&email, &body.password)
+        .await
+        .map_err(account_error)?
+    else {
+        state.logins.failed(&email, address);
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the email or the password is wrong",
+        ));
+    };
+    state.logins.succeeded(&email);
+    let issued = state
+        .store
+        .add_device(user, &body.device_name)
+        .await
+        .map_err(account_error)?;
+    tracing::info!(user = user.0, device = %issued.device_id, "device signed in");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "token": issued.token, "device_id": issued.device_id })),
+    )
+        .into_response())
+}
+
+fn account_error(error: crate::AccountError) -> ApiError {
+    match error {
+        crate::AccountError::Store(error) => error.into(),
+        other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, other.to_string()),
+    }
+}
+
+/// `DELETE /v1/sessions/current`: signs this device out.
+async fn sign_out(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<StatusCode, ApiError> {
+    let Some(device) = &caller.device else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "this token is set on the server with --token; change it there",
+        ));
+    };
+    state.store.revoke_device(caller.user, device).await?;
+    state.access_changed();
+    tracing::info!(user = caller.user.0, %device, "device signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/devices`: the caller's signed-in devices.
+async fn devices(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let devices = state.store.devices_of(caller.user).await?;
+    let devices: Vec<_> = devices
+        .into_iter()
+        .map(|device| {
+            let current = caller.device.as_deref() == Some(device.id.as_str());
+            serde_json::json!({
+                "id": device.id,
+                "name": device.name,
+                "created_at": device.created_at,
+                "current": current,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "devices": devices })))
+}
+
+/// `DELETE /v1/devices/{id}`: revokes one of the caller's devices.
+async fn revoke_device(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.revoke_device(caller.user, &id).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "you have no such device",
+        ));
+    }
+    state.access_changed();
+    tracing::info!(user = caller.user.0, device = %id, "device revoked");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn profile_event(profile: &ProfileWire) -> Result<Event, Infallible> {

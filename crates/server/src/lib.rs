@@ -5,37 +5,56 @@
 //! change and its version bump are one transaction in the store. Never depends on the client's
 //! crates (nor on reqwest or iced): what both sides agree on comes from `profile-protocol`.
 
+mod accounts;
 mod api;
+mod rate_limit;
+mod serve;
 mod store;
 
-pub use api::{MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
-pub use store::{PutOutcome, Store, StoreError};
+pub use accounts::{AccountError, Caller, DeviceRow, Issued, UserRow};
+pub use api::{HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
+pub use serve::{RunningServer, serve, serve_router, start};
+pub use store::{DEFAULT_USER, PutOutcome, Store, StoreError, UserId};
 
 use profile_protocol::{Fields, ProfileWire};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Everything a request handler needs.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    token: Arc<str>,
-    events: broadcast::Sender<ProfileWire>,
+    /// `--token`: the single-user shortcut, a token for the default user's profile.
+    shortcut: Option<Arc<str>>,
+    events: broadcast::Sender<(UserId, ProfileWire)>,
+    /// Moves whenever a device may have been revoked or a user disabled (here or by another
+    /// process on the same database), so open event streams check theirs.
+    auth_changed: Arc<watch::Sender<u64>>,
     /// Set when the server shuts down, so long-lived event streams end and shutdown completes.
-    closing: Arc<tokio::sync::watch::Sender<bool>>,
+    closing: Arc<watch::Sender<bool>>,
+    logins: Arc<rate_limit::LoginLimits>,
 }
 
 impl AppState {
+    /// A server with accounts, where `token` (if not empty) is also accepted as the default
+    /// user's device: the single-user shortcut of `--token` and of the app's embedded server.
     pub fn new(store: Store, token: impl Into<Arc<str>>) -> Self {
-        let (events, _) = broadcast::channel(64);
+        let token: Arc<str> = token.into();
+        let (events, _) = broadcast::channel(256);
         Self {
             store,
-            token: token.into(),
+            shortcut: (!token.is_empty()).then_some(token),
             events,
-            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+            auth_changed: Arc::new(watch::Sender::new(0)),
+            closing: Arc::new(watch::Sender::new(false)),
+            logins: Arc::new(rate_limit::LoginLimits::default()),
         }
+    }
+
+    /// Tells open event streams that a device may have lost its access.
+    fn access_changed(&self) {
+        self.auth_changed.send_modify(|n| *n += 1);
     }
 
     /// Resolves when the server starts shutting down.
@@ -52,10 +71,10 @@ impl AppState {
         self.events.receiver_count()
     }
 
-    /// Tells every event-stream listener about a change.
-    fn publish(&self, profile: &ProfileWire) {
+    /// Tells every event-stream listener of `user` about a change.
+    fn publish(&self, user: UserId, profile: &ProfileWire) {
         // No listener is fine: nobody is waiting for a push.
-        if self.events.send(profile.clone()).is_err() {
+        if self.events.send((user, profile.clone())).is_err() {
             tracing::trace!("no event listeners");
         }
     }
@@ -64,95 +83,6 @@ impl AppState {
 /// The demo profile a fresh embedded server at `base_url` starts with, photo included.
 pub fn demo_profile(base_url: &str) -> Fields {
     Fields::new("Ada Lovelace", format!("{base_url}{SAMPLE_AVATAR_PATH}"))
-}
-
-/// A server running on a tokio task; stops when dropped.
-pub struct RunningServer {
-    pub addr: SocketAddr,
-    pub state: AppState,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RunningServer {
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops accepting, ends event streams, lets in-flight requests finish (for at most a few
-    /// seconds), and waits for the task.
-    pub async fn stop(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _closed = shutdown.send(());
-        }
-        match tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "server task ended abnormally"),
-            Err(_) => {
-                tracing::warn!("server did not stop in time; aborting");
-                self.task.abort();
-            }
-        }
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _closed = shutdown.send(());
-        }
-    }
-}
-
-/// Opens the store at `db`, binds `listen` and serves on the current tokio runtime.
-pub async fn start(
-    db: &Path,
-    token: &str,
-    listen: SocketAddr,
-) -> Result<RunningServer, StartError> {
-    let store = Store::open(db).await.map_err(StartError::Store)?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|source| StartError::Bind { listen, source })?;
-    Ok(serve(listener, AppState::new(store, token)))
-}
-
-/// Serves `state` on an already bound listener.
-pub fn serve(listener: tokio::net::TcpListener, state: AppState) -> RunningServer {
-    let app = router(state.clone());
-    serve_router(listener, state, app)
-}
-
-/// Serves `app` (built from `router(state)`, possibly with extra layers) on `listener`.
-pub fn serve_router(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    app: axum::Router,
-) -> RunningServer {
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    let closing = state.closing.clone();
-    let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // Either an explicit stop or the handle being dropped.
-                let _stop = stopped.await;
-                closing.send_replace(true);
-            })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(%error, "server stopped with an error");
-        }
-    });
-    tracing::info!(%addr, "profile server listening");
-    RunningServer {
-        addr,
-        state,
-        shutdown: Some(shutdown),
-        task,
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

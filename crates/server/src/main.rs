@@ -1,42 +1,85 @@
-//! profile-server: the REST server offline-profile syncs against.
+//! profile-server: the REST server offline-profile syncs against, and its admin commands.
 
-use clap::Parser;
-use profile_server as server;
+use clap::{Parser, Subcommand};
+use profile_server::{self as server, Store};
+use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
-#[command(name = "profile-server", version, about = "The profile REST server.")]
+#[command(
+    name = "profile-server",
+    version,
+    about = "The profile REST server, for one person or a team."
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The SQLite file to keep the profile in.
-    #[arg(long, default_value = "profile-server.sqlite3")]
+    /// The SQLite file to keep accounts and profiles in.
+    #[arg(long, global = true, default_value = "profile-server.sqlite3")]
     db: PathBuf,
-    /// The bearer token clients must present. Without it, one is generated and printed.
+    /// Single-user shortcut: a bearer token for the default user's profile, besides accounts.
     #[arg(long, env = "PROFILE_SERVER_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the users who sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage device tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is asked for (or read from standard input).
+    Add {
+        email: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users.
+    List,
+    /// Disable a user: every device of theirs is refused from now on.
+    Disable { email: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a device token for a user (for scripts); it is printed once.
+    Issue {
+        email: String,
+        #[arg(long)]
+        device: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new(if args.command.is_some() {
+                "warn"
+            } else {
+                "info"
+            })
+        }))
+        .with_writer(std::io::stderr)
         .init();
-    let token = match args.token.filter(|t| !t.is_empty()) {
-        Some(token) => token,
-        None => {
-            let token = server::generate_token();
-            println!("no --token given; clients must use this one: {token}");
-            token
-        }
-    };
     if let Some(parent) = args.db.parent().filter(|p| !p.as_os_str().is_empty())
         && let Err(error) = std::fs::create_dir_all(parent)
     {
@@ -46,17 +89,108 @@ async fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let running = match server::start(&args.db, &token, args.listen).await {
-        Ok(running) => running,
-        Err(error) => {
-            eprintln!("profile-server: {error}");
-            return ExitCode::FAILURE;
-        }
+    let result = match args.command {
+        Some(command) => admin(&args.db, command).await,
+        None => serve(&args.db, args.token.unwrap_or_default(), args.listen).await,
     };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("profile-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(db: &std::path::Path, token: String, listen: SocketAddr) -> Result<(), String> {
+    let running = server::start(db, &token, listen)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("listening on http://{}", running.addr);
+    if token.is_empty() {
+        println!(
+            "accounts only; add one with `profile-server --db {} user add EMAIL`",
+            db.display()
+        );
+    }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("profile-server: cannot wait for Ctrl+C: {error}");
     }
     running.stop().await;
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+async fn admin(db: &std::path::Path, command: Command) -> Result<(), String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    match command {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    password_stdin,
+                },
+        } => {
+            let password = read_password(password_stdin)?;
+            store
+                .add_user(&email, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("added {}", email.trim().to_lowercase());
+        }
+        Command::User {
+            command: UserCommand::List,
+        } => {
+            for user in store.users().await.map_err(|e| e.to_string())? {
+                let state = match user.disabled_at {
+                    Some(at) => format!("disabled {}", at.to_rfc3339()),
+                    None => "active".into(),
+                };
+                println!("{}\t{state}\t{} device(s)", user.email, user.devices);
+            }
+        }
+        Command::User {
+            command: UserCommand::Disable { email },
+        } => {
+            store
+                .disable_user(&email)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "disabled {}; their devices are signed out",
+                email.trim().to_lowercase()
+            );
+        }
+        Command::Token {
+            command: TokenCommand::Issue { email, device },
+        } => {
+            let issued = store
+                .issue_token(&email, &device)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", issued.token);
+        }
+    }
+    Ok(())
+}
+
+/// A password from a prompt without echo, or from the first line of standard input.
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    let password = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Again: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        first
+    };
+    Ok(password)
 }

@@ -1,5 +1,5 @@
-//! The server's SQLite store: one profile row, its version and the tag that names its state,
-//! and the id the store was created with.
+//! The server's SQLite store: each user's profile, its version and the tag that names its state,
+//! and the id the store was created with. Accounts and devices live beside it (`accounts`).
 
 use chrono::Utc;
 use profile_protocol::{Fields, ProfileWire, new_etag};
@@ -12,6 +12,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/serv
 #[derive(Debug, thiserror::Error)]
 #[error("server database: {0}")]
 pub struct StoreError(#[from] sqlx::Error);
+
+/// A user of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserId(pub i64);
+
+/// The user whose profile a single-user setup (`--token`, the app's embedded server) serves.
+pub const DEFAULT_USER: UserId = UserId(1);
 
 /// What the client asserted about the current version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +49,7 @@ pub enum PutOutcome {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     /// Created with the store; a backup restored elsewhere keeps it, another store has its own.
     id: Arc<str>,
     /// Writers queue here instead of inside SQLite: its busy handler sleeps in growing steps,
@@ -59,7 +66,8 @@ struct Row {
     etag: String,
 }
 
-const SELECT: &str = "SELECT name, photo_url, version, updated_at, etag FROM profile WHERE id = 1";
+const SELECT: &str =
+    "SELECT name, photo_url, version, updated_at, etag FROM profiles WHERE user_id = ?1";
 
 impl Store {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
@@ -102,25 +110,37 @@ impl Store {
         }
     }
 
+    /// The default user's profile (the single-user setups').
     pub async fn get(&self) -> Result<Option<ProfileWire>, StoreError> {
+        self.profile_of(DEFAULT_USER).await
+    }
+
+    pub async fn profile_of(&self, user: UserId) -> Result<Option<ProfileWire>, StoreError> {
         let row = sqlx::query_as::<_, Row>(SELECT)
+            .bind(user.0)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|row| self.wire(row)))
     }
 
-    /// Stores `fields` as the first profile when there is none yet; returns whether it did.
+    /// Gives the default user `fields` as a first profile when there is none yet; returns
+    /// whether it did.
     pub async fn seed(&self, fields: &Fields) -> Result<bool, StoreError> {
+        self.seed_for(DEFAULT_USER, fields).await
+    }
+
+    pub async fn seed_for(&self, user: UserId, fields: &Fields) -> Result<bool, StoreError> {
         let first = self.next_state(fields, 1);
         let done = sqlx::query(
-            "INSERT INTO profile (id, name, photo_url, version, updated_at, etag) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
+             VALUES (?6, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id) DO NOTHING",
         )
         .bind(&first.name)
         .bind(&first.photo_url)
         .bind(first.version)
         .bind(first.updated_at)
         .bind(&first.etag)
+        .bind(user.0)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -134,9 +154,20 @@ impl Store {
         fields: &Fields,
         precondition: &Precondition,
     ) -> Result<PutOutcome, StoreError> {
+        self.put_for(DEFAULT_USER, fields, precondition).await
+    }
+
+    /// Applies `user`'s PUT (see [`put`](Self::put)).
+    pub async fn put_for(
+        &self,
+        user: UserId,
+        fields: &Fields,
+        precondition: &Precondition,
+    ) -> Result<PutOutcome, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let current = sqlx::query_as::<_, Row>(SELECT)
+            .bind(user.0)
             .fetch_optional(&mut *tx)
             .await?
             .map(|row| self.wire(row));
@@ -145,7 +176,7 @@ impl Store {
             Decision::Write { current_version } => {
                 let written =
                     self.next_state(fields, current_version.map_or(1, |version| version + 1));
-                write(&mut tx, &written, current_version).await?;
+                write(&mut tx, user, &written, current_version).await?;
                 match current_version {
                     None => PutOutcome::Created(written),
                     Some(_) => PutOutcome::Updated(written),
@@ -192,27 +223,31 @@ fn decide(current: Option<ProfileWire>, fields: &Fields, precondition: &Precondi
 /// Inserts (`replaces: None`) or updates the row at version `replaces` to `profile`.
 async fn write(
     tx: &mut sqlx::SqliteConnection,
+    user: UserId,
     profile: &ProfileWire,
     replaces: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    let query = match replaces {
-        None => sqlx::query(
-            "INSERT INTO profile (id, name, photo_url, version, updated_at, etag) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-        ),
-        Some(version) => sqlx::query(
-            "UPDATE profile SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5, \
-             etag = ?6 WHERE id = 1 AND version = ?1",
-        )
-        .bind(version),
+    let sql = match replaces {
+        None => {
+            "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        }
+        Some(_) => {
+            "UPDATE profiles SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5, \
+             etag = ?6 WHERE user_id = ?1 AND version = ?7"
+        }
     };
-    query
+    let query = sqlx::query(sql)
+        .bind(user.0)
         .bind(&profile.name)
         .bind(&profile.photo_url)
         .bind(profile.version)
         .bind(profile.updated_at)
-        .bind(&profile.etag)
-        .execute(tx)
-        .await?;
+        .bind(&profile.etag);
+    let query = match replaces {
+        Some(version) => query.bind(version),
+        None => query,
+    };
+    query.execute(tx).await?;
     Ok(())
 }
