@@ -10,6 +10,7 @@ mod identity;
 mod layering;
 mod model;
 mod repository;
+mod scale;
 mod server;
 mod session;
 mod support;

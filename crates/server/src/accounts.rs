@@ -3,7 +3,7 @@
 //!
 //! Never logs or returns a password, a token or a hash.
 
-use crate::store::{Store, StoreError, UserId};
+use crate::store::{Store, StoreError, UserId, in_transaction, with_pool};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
@@ -150,44 +150,50 @@ impl Store {
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .expect("hashing does not panic");
-        let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO users (email, password_hash, created_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(&email)
-        .bind(hash)
-        .bind(Utc::now())
-        .fetch_optional(&self.pool)
-        .await?;
+        let id = with_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (email) DO NOTHING RETURNING id",
+            )
+            .bind(&email)
+            .bind(&hash)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await?
+        });
         id.map(UserId).ok_or(AccountError::Exists(email))
     }
 
     pub async fn users(&self) -> Result<Vec<UserRow>, AccountError> {
-        Ok(sqlx::query_as::<_, UserRow>(
-            "SELECT u.id, u.email, u.disabled_at, u.created_at, \
-             (SELECT count(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) \
-             AS devices FROM users u WHERE u.id <> 1 ORDER BY u.email",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&self.db, pool => {
+            sqlx::query_as::<_, UserRow>(
+                "SELECT u.id, u.email, u.disabled_at, u.created_at, \
+                 (SELECT count(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) \
+                 AS devices FROM users u WHERE u.id <> 1 ORDER BY u.email",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Disables a user: every device of theirs is refused from now on.
     pub async fn disable_user(&self, email: &str) -> Result<UserId, AccountError> {
         let email = normalise_email(email)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let id = sqlx::query_scalar::<_, i64>(
-            "UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE email = ?1 \
-             RETURNING id",
-        )
-        .bind(&email)
-        .bind(Utc::now())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AccountError::NoSuchUser(email))?;
-        bump_epoch(&mut tx).await?;
-        tx.commit().await?;
-        Ok(UserId(id))
+        let id = in_transaction!(&self.db, tx => {
+            let id = sqlx::query_scalar::<_, i64>(
+                "UPDATE users SET disabled_at = coalesce(disabled_at, $1) WHERE email = $2 \
+                 RETURNING id",
+            )
+            .bind(Utc::now())
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if id.is_some() {
+                sqlx::query(BUMP_EPOCH).execute(&mut *tx).await?;
+            }
+            id
+        });
+        id.map(UserId).ok_or(AccountError::NoSuchUser(email))
     }
 
     /// The user `email` if `password` is theirs and they are not disabled. Takes about as long
@@ -198,12 +204,14 @@ impl Store {
         password: &str,
     ) -> Result<Option<UserId>, AccountError> {
         let email = email.trim().to_lowercase();
-        let row: Option<(i64, Option<String>, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT id, password_hash, disabled_at FROM users WHERE email = ?1 AND id <> 1",
-        )
-        .bind(&email)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(i64, Option<String>, Option<DateTime<Utc>>)> = with_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT id, password_hash, disabled_at FROM users WHERE email = $1 AND id <> 1",
+            )
+            .bind(&email)
+            .fetch_optional(pool)
+            .await?
+        });
         let hash = row.as_ref().and_then(|(_, hash, _)| hash.clone());
         let password = password.to_owned();
         let matches =
@@ -221,17 +229,21 @@ impl Store {
         let name = check_device_name(name)?;
         let device_id = random_hex(8);
         let secret = random_hex(32);
-        sqlx::query(
-            "INSERT INTO devices (id, user_id, name, token_hash, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(&device_id)
-        .bind(user.0)
-        .bind(name)
-        .bind(sha256_hex(&secret))
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?;
+        let hash = sha256_hex(&secret);
+        with_pool!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&device_id)
+            .bind(user.0)
+            .bind(name)
+            .bind(&hash)
+            .bind(Utc::now())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
         Ok(Issued {
             token: format!("{device_id}.{secret}"),
             device_id,
@@ -241,11 +253,13 @@ impl Store {
     /// Issues a token for `email`'s new device (for scripts; `token issue`).
     pub async fn issue_token(&self, email: &str, device: &str) -> Result<Issued, AccountError> {
         let email = normalise_email(email)?;
-        let id = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = ?1")
-            .bind(&email)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(AccountError::NoSuchUser(email))?;
+        let id = with_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(pool)
+                .await?
+        })
+        .ok_or(AccountError::NoSuchUser(email))?;
         self.add_device(UserId(id), device).await
     }
 
@@ -255,13 +269,15 @@ impl Store {
         let Some((device_id, secret)) = token.split_once('.') else {
             return Ok(None);
         };
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT d.user_id, d.token_hash FROM devices d JOIN users u ON u.id = d.user_id \
-             WHERE d.id = ?1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
-        )
-        .bind(device_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(i64, String)> = with_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT d.user_id, d.token_hash FROM devices d JOIN users u ON u.id = d.user_id \
+                 WHERE d.id = $1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
+            )
+            .bind(device_id)
+            .fetch_optional(pool)
+            .await?
+        });
         Ok(row.and_then(|(user, hash)| {
             let matches: bool = sha256_hex(secret).as_bytes().ct_eq(hash.as_bytes()).into();
             matches.then(|| Caller {
@@ -276,63 +292,63 @@ impl Store {
         let Some(device) = &caller.device else {
             return Ok(true);
         };
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM devices d JOIN users u ON u.id = d.user_id \
-             WHERE d.id = ?1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
-        )
-        .bind(device)
-        .fetch_one(&self.pool)
-        .await?
-            == 1)
+        let count = with_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM devices d JOIN users u ON u.id = d.user_id \
+                 WHERE d.id = $1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
+            )
+            .bind(device)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(count == 1)
     }
 
     pub async fn devices_of(&self, user: UserId) -> Result<Vec<DeviceRow>, StoreError> {
-        Ok(sqlx::query_as::<_, DeviceRow>(
-            "SELECT id, name, created_at FROM devices WHERE user_id = ?1 AND revoked_at IS NULL \
-             ORDER BY created_at",
-        )
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&self.db, pool => {
+            sqlx::query_as::<_, DeviceRow>(
+                "SELECT id, name, created_at FROM devices WHERE user_id = $1 \
+                 AND revoked_at IS NULL ORDER BY created_at",
+            )
+            .bind(user.0)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Revokes `user`'s device `id`; `false` when they have no such device.
     pub async fn revoke_device(&self, user: UserId, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done = sqlx::query(
-            "UPDATE devices SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 \
-             AND revoked_at IS NULL",
-        )
-        .bind(id)
-        .bind(user.0)
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if done {
-            bump_epoch(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(done)
+        Ok(in_transaction!(&self.db, tx => {
+            let done = sqlx::query(
+                "UPDATE devices SET revoked_at = $1 WHERE id = $2 AND user_id = $3 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(Utc::now())
+            .bind(id)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if done {
+                sqlx::query(BUMP_EPOCH).execute(&mut *tx).await?;
+            }
+            done
+        }))
     }
 
     /// A number that moves whenever a device is revoked or a user disabled, by any process.
     pub async fn auth_epoch(&self) -> Result<i64, StoreError> {
-        Ok(
+        Ok(with_pool!(&self.db, pool => {
             sqlx::query_scalar::<_, i64>("SELECT epoch FROM auth_epoch WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+                .fetch_one(pool)
+                .await?
+        }))
     }
 }
 
-async fn bump_epoch(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1")
-        .execute(tx)
-        .await?;
-    Ok(())
-}
+/// Moves the revocation counter (in the revoking transaction).
+const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
 
 #[cfg(test)]
 mod tests {

@@ -368,7 +368,7 @@ async fn events(
 /// One caller's event stream.
 struct EventStream {
     pending: Option<ProfileWire>,
-    receiver: tokio::sync::broadcast::Receiver<(crate::UserId, ProfileWire)>,
+    receiver: tokio::sync::broadcast::Receiver<crate::Change>,
     access: tokio::sync::watch::Receiver<u64>,
     state: AppState,
     caller: Caller,
@@ -384,10 +384,12 @@ impl EventStream {
         loop {
             tokio::select! {
                 received = self.receiver.recv() => match received {
-                    Ok((user, profile)) if user == self.caller.user => return Some(profile),
-                    Ok(_) => {}
+                    Ok(crate::Change::Profile(user, profile)) if user == self.caller.user => {
+                        return Some(profile);
+                    }
+                    Ok(crate::Change::Profile(..)) => {}
                     // Missed some changes: the latest state is all a listener needs.
-                    Err(RecvError::Lagged(_)) => match self.state.store.profile_of(self.caller.user).await {
+                    Ok(crate::Change::Resync) | Err(RecvError::Lagged(_)) => match self.state.store.profile_of(self.caller.user).await {
                         Ok(Some(profile)) => return Some(profile),
                         Ok(None) => {}
                         Err(error) => {

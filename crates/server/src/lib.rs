@@ -7,13 +7,14 @@
 
 mod accounts;
 mod api;
+mod fanout;
 mod rate_limit;
 mod serve;
 mod store;
 
 pub use accounts::{AccountError, Caller, DeviceRow, Issued, UserRow};
 pub use api::{HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
-pub use serve::{RunningServer, serve, serve_router, start};
+pub use serve::{RunningServer, serve, serve_router, start, start_with};
 pub use store::{DEFAULT_USER, PutOutcome, Store, StoreError, UserId};
 
 use profile_protocol::{Fields, ProfileWire};
@@ -21,13 +22,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
+/// What event streams are told.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// `user`'s profile changed to this.
+    Profile(UserId, ProfileWire),
+    /// Changes may have been missed (the fan-out listener reconnected): send the current state.
+    Resync,
+}
+
 /// Everything a request handler needs.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     /// `--token`: the single-user shortcut, a token for the default user's profile.
     shortcut: Option<Arc<str>>,
-    events: broadcast::Sender<(UserId, ProfileWire)>,
+    events: broadcast::Sender<Change>,
     /// Moves whenever a device may have been revoked or a user disabled (here or by another
     /// process on the same database), so open event streams check theirs.
     auth_changed: Arc<watch::Sender<u64>>,
@@ -71,10 +81,17 @@ impl AppState {
         self.events.receiver_count()
     }
 
-    /// Tells every event-stream listener of `user` about a change.
+    /// Tells every event-stream listener of `user` about a change. On PostgreSQL the change was
+    /// announced to every instance in its transaction, and arrives through the fan-out instead.
     fn publish(&self, user: UserId, profile: &ProfileWire) {
+        if self.store.postgres().is_none() {
+            self.fan_out(Change::Profile(user, profile.clone()));
+        }
+    }
+
+    fn fan_out(&self, change: Change) {
         // No listener is fine: nobody is waiting for a push.
-        if self.events.send((user, profile.clone())).is_err() {
+        if self.events.send(change).is_err() {
             tracing::trace!("no event listeners");
         }
     }

@@ -18,9 +18,16 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The SQLite file to keep accounts and profiles in.
-    #[arg(long, global = true, default_value = "profile-server.sqlite3")]
-    db: PathBuf,
+    /// Where accounts and profiles are kept: a SQLite file, or a `postgres://` URL (also
+    /// `PROFILE_SERVER_DB`) that several instances can share.
+    #[arg(
+        long,
+        global = true,
+        env = "PROFILE_SERVER_DB",
+        hide_env_values = true,
+        default_value = "profile-server.sqlite3"
+    )]
+    db: String,
     /// Single-user shortcut: a bearer token for the default user's profile, besides accounts.
     #[arg(long, env = "PROFILE_SERVER_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -80,7 +87,9 @@ async fn main() -> ExitCode {
         }))
         .with_writer(std::io::stderr)
         .init();
-    if let Some(parent) = args.db.parent().filter(|p| !p.as_os_str().is_empty())
+    let file = PathBuf::from(&args.db);
+    if !is_postgres(&args.db)
+        && let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty())
         && let Err(error) = std::fs::create_dir_all(parent)
     {
         eprintln!(
@@ -102,16 +111,22 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(db: &std::path::Path, token: String, listen: SocketAddr) -> Result<(), String> {
-    let running = server::start(db, &token, listen)
+fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// The store at `db`; errors never repeat the URL (it may hold a password).
+async fn open(db: &str) -> Result<Store, String> {
+    Store::connect(db).await.map_err(|e| e.to_string())
+}
+
+async fn serve(db: &str, token: String, listen: SocketAddr) -> Result<(), String> {
+    let running = server::start_with(open(db).await?, &token, listen)
         .await
         .map_err(|e| e.to_string())?;
     println!("listening on http://{}", running.addr);
     if token.is_empty() {
-        println!(
-            "accounts only; add one with `profile-server --db {} user add EMAIL`",
-            db.display()
-        );
+        println!("accounts only; add one with `profile-server user add EMAIL` on the same --db");
     }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("profile-server: cannot wait for Ctrl+C: {error}");
@@ -120,8 +135,8 @@ async fn serve(db: &std::path::Path, token: String, listen: SocketAddr) -> Resul
     Ok(())
 }
 
-async fn admin(db: &std::path::Path, command: Command) -> Result<(), String> {
-    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+async fn admin(db: &str, command: Command) -> Result<(), String> {
+    let store = open(db).await?;
     match command {
         Command::User {
             command:

@@ -29,6 +29,15 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
+    /// Dies at once, as a crashed process would: every connection is dropped mid-way, nothing is
+    /// drained. (For tests of what clients and load balancers do then.)
+    pub fn kill(mut self) {
+        self.shutdown.take();
+        self.task.abort();
+        // Only the background tasks (fan-out, revocation watch) see this now.
+        self.state.closing.send_replace(true);
+    }
+
     /// Stops accepting, ends event streams, lets in-flight requests finish (for at most a few
     /// seconds), and waits for the task.
     pub async fn stop(mut self) {
@@ -54,14 +63,23 @@ impl Drop for RunningServer {
     }
 }
 
-/// Opens the store at `db`, binds `listen` and serves on the current tokio runtime; `token`
-/// (if not empty) is the single-user shortcut.
+/// Opens the SQLite store at `db`, binds `listen` and serves on the current tokio runtime;
+/// `token` (if not empty) is the single-user shortcut.
 pub async fn start(
     db: &Path,
     token: &str,
     listen: SocketAddr,
 ) -> Result<RunningServer, StartError> {
     let store = Store::open(db).await.map_err(StartError::Store)?;
+    start_with(store, token, listen).await
+}
+
+/// Serves an opened store (SQLite or PostgreSQL) on `listen`.
+pub async fn start_with(
+    store: Store,
+    token: &str,
+    listen: SocketAddr,
+) -> Result<RunningServer, StartError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| StartError::Bind { listen, source })?;
@@ -85,11 +103,9 @@ pub fn serve_router(
         .expect("a bound listener has an address");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(watch_revocations(state.clone()));
+    tokio::spawn(crate::fanout::listen(state.clone()));
     let closing = state.closing.clone();
-    let task = tokio::spawn(async move {
-        accept(listener, app, stopped).await;
-        closing.send_replace(true);
-    });
+    let task = tokio::spawn(accept(listener, app, stopped, closing));
     tracing::info!(%addr, "profile server listening");
     RunningServer {
         addr,
@@ -100,13 +116,15 @@ pub fn serve_router(
 }
 
 /// Accepts connections until `stopped` (an explicit stop, or the handle being dropped), then
-/// drains the open ones for a few seconds.
+/// ends the event streams and drains the other connections for a few seconds.
 async fn accept(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
+    closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     // The timer starts whenever the server waits for a request's headers, so it also closes a
     // kept-alive connection that stays idle that long.
@@ -135,13 +153,17 @@ async fn accept(
             tower::ServiceExt::oneshot(app.clone(), request)
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
+        // Owned by this task: aborting it (a crash, in tests) drops every connection at once.
+        while connections.try_join_next().is_some() {}
+        connections.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %remote, "connection ended");
             }
         });
     }
     drop(listener);
+    // Event streams end now, so that draining waits only for ordinary requests.
+    closing.send_replace(true);
     if tokio::time::timeout(DRAIN, graceful.shutdown())
         .await
         .is_err()

@@ -1,13 +1,61 @@
-//! The server's SQLite store: each user's profile, its version and the tag that names its state,
-//! and the id the store was created with. Accounts and devices live beside it (`accounts`).
+//! The server's store, on SQLite (one process) or PostgreSQL (several instances): each user's
+//! profile, its version and the tag that names its state, and the id the store was created
+//! with. Accounts and devices live beside it (`accounts`); fan-out between instances in
+//! `fanout`.
+//!
+//! One SQL text serves both engines: parameters are `$1`, `$2`, … in order of first use, which
+//! SQLite reads as named parameters numbered in that order.
 
 use chrono::Utc;
 use profile_protocol::{Fields, ProfileWire, new_etag};
-use sqlx::SqlitePool;
+use sqlx::{PgPool, SqlitePool};
 use std::path::Path;
 use std::sync::Arc;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server");
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/postgres");
+
+/// The PostgreSQL channel on which every change is announced, in the change's transaction.
+pub const CHANGES_CHANNEL: &str = "profile_changes";
+
+/// The database behind a store.
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever engine it is.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            crate::store::Db::Sqlite($pool) => $body,
+            crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` in one transaction (`$tx`), committed when it succeeds. SQLite's takes the write
+/// lock up front (`BEGIN IMMEDIATE`) so two writers never deadlock on a lock upgrade.
+macro_rules! in_transaction {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            crate::store::Db::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+            crate::store::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+        }
+    };
+}
+pub(crate) use {in_transaction, with_pool};
 
 #[derive(Debug, thiserror::Error)]
 #[error("server database: {0}")]
@@ -49,7 +97,7 @@ pub enum PutOutcome {
 
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) pool: SqlitePool,
+    pub(crate) db: Db,
     /// Created with the store; a backup restored elsewhere keeps it, another store has its own.
     id: Arc<str>,
     /// Writers queue here instead of inside SQLite: its busy handler sleeps in growing steps,
@@ -58,7 +106,7 @@ pub struct Store {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     name: String,
     photo_url: String,
     version: i64,
@@ -67,19 +115,50 @@ struct Row {
 }
 
 const SELECT: &str =
-    "SELECT name, photo_url, version, updated_at, etag FROM profiles WHERE user_id = ?1";
+    "SELECT name, photo_url, version, updated_at, etag FROM profiles WHERE user_id = $1";
 
 impl Store {
+    /// Opens the SQLite store at `path`, creating and migrating it as needed.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let pool = profile_sqlite::open(path, &MIGRATOR).await?;
-        let id: String = sqlx::query_scalar("SELECT store_id FROM store WHERE id = 1")
-            .fetch_one(&pool)
-            .await?;
+        let pool = profile_sqlite::open(path, &SQLITE).await?;
+        Self::with(Db::Sqlite(pool)).await
+    }
+
+    /// Opens `db`: a `postgres://` URL, or the path of a SQLite file.
+    pub async fn connect(db: &str) -> Result<Self, StoreError> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(std::time::Duration::from_secs(10))
+                .connect(db)
+                .await?;
+            // Instances starting together take turns (sqlx locks PostgreSQL migrations).
+            POSTGRES.run(&pool).await.map_err(sqlx::Error::from)?;
+            Self::with(Db::Postgres(pool)).await
+        } else {
+            Self::open(Path::new(db)).await
+        }
+    }
+
+    async fn with(db: Db) -> Result<Self, StoreError> {
+        let id: String = with_pool!(&db, pool => {
+            sqlx::query_scalar("SELECT store_id FROM store WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
         Ok(Self {
-            pool,
+            db,
             id: id.into(),
             writer: Default::default(),
         })
+    }
+
+    /// The PostgreSQL pool, when the store is on PostgreSQL (for the fan-out listener).
+    pub(crate) fn postgres(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite(_) => None,
+        }
     }
 
     /// The id this store was created with.
@@ -87,7 +166,7 @@ impl Store {
         &self.id
     }
 
-    fn wire(&self, row: Row) -> ProfileWire {
+    pub(crate) fn wire(&self, row: Row) -> ProfileWire {
         ProfileWire {
             name: row.name,
             photo_url: row.photo_url,
@@ -116,10 +195,12 @@ impl Store {
     }
 
     pub async fn profile_of(&self, user: UserId) -> Result<Option<ProfileWire>, StoreError> {
-        let row = sqlx::query_as::<_, Row>(SELECT)
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = with_pool!(&self.db, pool => {
+            sqlx::query_as::<_, Row>(SELECT)
+                .bind(user.0)
+                .fetch_optional(pool)
+                .await?
+        });
         Ok(row.map(|row| self.wire(row)))
     }
 
@@ -131,24 +212,25 @@ impl Store {
 
     pub async fn seed_for(&self, user: UserId, fields: &Fields) -> Result<bool, StoreError> {
         let first = self.next_state(fields, 1);
-        let done = sqlx::query(
-            "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
-             VALUES (?6, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(&first.name)
-        .bind(&first.photo_url)
-        .bind(first.version)
-        .bind(first.updated_at)
-        .bind(&first.etag)
-        .bind(user.0)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let done = with_pool!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO NOTHING",
+            )
+            .bind(user.0)
+            .bind(&first.name)
+            .bind(&first.photo_url)
+            .bind(first.version)
+            .bind(first.updated_at)
+            .bind(&first.etag)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
         Ok(done == 1)
     }
 
-    /// Applies a PUT: the check of the precondition, the change and its version bump are one
-    /// `BEGIN IMMEDIATE` transaction.
+    /// Applies a PUT to the default user's profile (see [`put_for`](Self::put_for)).
     pub async fn put(
         &self,
         fields: &Fields,
@@ -157,36 +239,76 @@ impl Store {
         self.put_for(DEFAULT_USER, fields, precondition).await
     }
 
-    /// Applies `user`'s PUT (see [`put`](Self::put)).
+    /// Applies `user`'s PUT: the check of the precondition, the change, its version bump and (on
+    /// PostgreSQL) the announcement to every instance are one transaction.
     pub async fn put_for(
         &self,
         user: UserId,
         fields: &Fields,
         precondition: &Precondition,
     ) -> Result<PutOutcome, StoreError> {
-        let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let current = sqlx::query_as::<_, Row>(SELECT)
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| self.wire(row));
-        let outcome = match decide(current, fields, precondition) {
-            Decision::Answer(outcome) => outcome,
-            Decision::Write { current_version } => {
-                let written =
-                    self.next_state(fields, current_version.map_or(1, |version| version + 1));
-                write(&mut tx, user, &written, current_version).await?;
-                match current_version {
-                    None => PutOutcome::Created(written),
-                    Some(_) => PutOutcome::Updated(written),
+        // SQLite: writers queue here rather than in its busy handler, which sleeps in growing
+        // steps. PostgreSQL: concurrent writers of one user wait on a lock in the transaction.
+        let _writer = match &self.db {
+            Db::Sqlite(_) => Some(self.writer.lock().await),
+            Db::Postgres(_) => None,
+        };
+        Ok(in_transaction!(&self.db, tx => {
+            if matches!(self.db, Db::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let current = sqlx::query_as::<_, Row>(SELECT)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| self.wire(row));
+            match decide(current, fields, precondition) {
+                Decision::Answer(outcome) => outcome,
+                Decision::Write { current_version } => {
+                    let written =
+                        self.next_state(fields, current_version.map_or(1, |version| version + 1));
+                    let sql = match current_version {
+                        None => WRITE_INSERT,
+                        Some(_) => WRITE_UPDATE,
+                    };
+                    sqlx::query(sql)
+                        .bind(&written.name)
+                        .bind(&written.photo_url)
+                        .bind(written.version)
+                        .bind(written.updated_at)
+                        .bind(&written.etag)
+                        .bind(user.0)
+                        .bind(current_version.unwrap_or(0))
+                        .execute(&mut *tx)
+                        .await?;
+                    if matches!(self.db, Db::Postgres(_)) {
+                        let payload = crate::fanout::payload(user, &written);
+                        sqlx::query("SELECT pg_notify($1, $2)")
+                            .bind(CHANGES_CHANNEL)
+                            .bind(payload)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    match current_version {
+                        None => PutOutcome::Created(written),
+                        Some(_) => PutOutcome::Updated(written),
+                    }
                 }
             }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        }))
     }
 }
+
+/// Creates a profile. Parameters as [`WRITE_UPDATE`]'s; `$7` (no version yet) only completes
+/// the list, so both statements bind the same values.
+const WRITE_INSERT: &str = "INSERT INTO profiles (name, photo_url, version, updated_at, etag, \
+     user_id) SELECT $1, $2, $3, $4, $5, $6 WHERE $7 = 0";
+/// Replaces the profile at version `$7`.
+const WRITE_UPDATE: &str = "UPDATE profiles SET name = $1, photo_url = $2, version = $3, \
+     updated_at = $4, etag = $5 WHERE user_id = $6 AND version = $7";
 
 /// What a PUT does, decided from the current state alone.
 enum Decision {
@@ -218,36 +340,4 @@ fn decide(current: Option<ProfileWire>, fields: &Fields, precondition: &Precondi
         }
     };
     Decision::Answer(outcome)
-}
-
-/// Inserts (`replaces: None`) or updates the row at version `replaces` to `profile`.
-async fn write(
-    tx: &mut sqlx::SqliteConnection,
-    user: UserId,
-    profile: &ProfileWire,
-    replaces: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    let sql = match replaces {
-        None => {
-            "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        }
-        Some(_) => {
-            "UPDATE profiles SET name = ?2, photo_url = ?3, version = ?4, updated_at = ?5, \
-             etag = ?6 WHERE user_id = ?1 AND version = ?7"
-        }
-    };
-    let query = sqlx::query(sql)
-        .bind(user.0)
-        .bind(&profile.name)
-        .bind(&profile.photo_url)
-        .bind(profile.version)
-        .bind(profile.updated_at)
-        .bind(&profile.etag);
-    let query = match replaces {
-        Some(version) => query.bind(version),
-        None => query,
-    };
-    query.execute(tx).await?;
-    Ok(())
 }

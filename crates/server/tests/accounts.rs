@@ -1,10 +1,12 @@
 //! Many users and their devices, through real HTTP and the real `profile-server` binary:
 //! admin commands, signing in and out, rate limits, revocation, and isolation between users.
+//! The same cases run on SQLite and on a throwaway PostgreSQL.
+
+mod support;
 
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,22 +14,19 @@ const PASSWORD: &str = "correct horse battery";
 
 struct Server {
     running: profile_server::RunningServer,
-    db: PathBuf,
-    _dir: tempfile::TempDir,
+    db: String,
 }
 
 impl Server {
-    /// A server with accounts only (no `--token` shortcut).
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.sqlite3");
-        let running = profile_server::start(&db, "", "127.0.0.1:0".parse().unwrap())
+    /// A server with accounts only (no `--token` shortcut) over `db` (a file or a URL).
+    async fn start(db: &str) -> Self {
+        let store = profile_server::Store::connect(db).await.unwrap();
+        let running = profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         Self {
             running,
-            db,
-            _dir: dir,
+            db: db.to_owned(),
         }
     }
 
@@ -80,7 +79,7 @@ fn http() -> reqwest::Client {
 }
 
 /// Runs `profile-server --db DB ARGS`, with `stdin` as its standard input.
-fn admin(db: &Path, args: &[&str], stdin: &str) -> Output {
+fn admin(db: &str, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_profile-server"))
         .arg("--db")
@@ -100,9 +99,8 @@ fn admin(db: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_commands_add_list_disable_users_and_issue_tokens() {
-    let server = Server::start().await;
+async fn admin_commands_add_list_disable_users_and_issue_tokens(db: String) {
+    let server = Server::start(&db).await;
     server.add_user("Ada@Example.com").await;
     let again = admin(
         &server.db,
@@ -156,21 +154,17 @@ async fn admin_commands_add_list_disable_users_and_issue_tokens() {
     assert!(list.contains("ada@example.com\tdisabled"), "{list}");
 
     // Tokens are stored only as hashes.
-    let db = std::fs::read(&server.db).unwrap();
-    let wal = std::fs::read(server.db.with_extension("sqlite3-wal")).unwrap_or_default();
-    for bytes in [db, wal] {
-        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
-        assert!(
-            !bytes
-                .windows(PASSWORD.len())
-                .any(|w| w == PASSWORD.as_bytes())
-        );
-    }
+    let stored = stored_bytes(&server.db).await;
+    assert!(!stored.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    assert!(
+        !stored
+            .windows(PASSWORD.len())
+            .any(|w| w == PASSWORD.as_bytes())
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile() {
-    let server = Server::start().await;
+async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db: String) {
+    let server = Server::start(&db).await;
     server.add_user("ada@example.com").await;
     let (laptop, laptop_id) = server.sign_in("ada@example.com", "Laptop").await;
     let (phone, phone_id) = server.sign_in(" ADA@example.com ", "Phone").await;
@@ -286,9 +280,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_in_about_the_same_time() {
-    let server = Server::start().await;
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_in_about_the_same_time(
+    db: String,
+) {
+    let server = Server::start(&db).await;
     server.add_user("ada@example.com").await;
     let (mut known, mut unknown) = (Vec::new(), Vec::new());
     // Interleaved, and fewer than the account limit for the known address.
@@ -311,9 +306,8 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_in_about_the_
     assert!((0.33..3.0).contains(&ratio), "{known:?} vs {unknown:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_ins_are_rate_limited_per_account_with_retry_after() {
-    let server = Server::start().await;
+async fn sign_ins_are_rate_limited_per_account_with_retry_after(db: String) {
+    let server = Server::start(&db).await;
     server.add_user("ada@example.com").await;
     for _ in 0..5 {
         let (status, _, _) = timed_failure(&server, "ada@example.com").await;
@@ -338,9 +332,9 @@ async fn sign_ins_are_rate_limited_per_account_with_retry_after() {
 }
 
 /// Every route and method, with B's token: none shows, changes or streams A's profile.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn user_b_can_neither_read_write_nor_stream_user_as_profile() {
-    let server = Server::start().await;
+/// Every route and method, with B's token: none shows, changes or streams A's profile.
+async fn user_b_can_neither_read_write_nor_stream_user_as_profile(db: String) {
+    let server = Server::start(&db).await;
     server.add_user("ada@example.com").await;
     server.add_user("bob@example.com").await;
     let (ada, ada_device) = server.sign_in("ada@example.com", "Laptop").await;
@@ -448,9 +442,10 @@ async fn time_to_end(
     since.elapsed()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_a_second() {
-    let server = Server::start().await;
+async fn a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_a_second(
+    db: String,
+) {
+    let server = Server::start(&db).await;
     server.add_user("ada@example.com").await;
     let (laptop, laptop_id) = server.sign_in("ada@example.com", "Laptop").await;
     let (phone, _) = server.sign_in("ada@example.com", "Phone").await;
@@ -492,4 +487,172 @@ async fn a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_
         "event stream closed {revoked:?} after a revocation, {disabled:?} after `user disable` (including the command's run)"
     );
     assert!(revoked < Duration::from_secs(1), "{revoked:?}");
+}
+
+/// Everything the store holds about users and devices, as bytes: the SQLite files, or the rows
+/// of the PostgreSQL tables.
+async fn stored_bytes(db: &str) -> Vec<u8> {
+    if db.starts_with("postgres://") {
+        let pool = sqlx::PgPool::connect(db).await.unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT concat_ws(' ', u.email, u.password_hash, d.id, d.token_hash) \
+             FROM users u LEFT JOIN devices d ON d.user_id = u.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows.into_iter()
+            .flat_map(|(row,)| row.into_bytes())
+            .collect()
+    } else {
+        let mut bytes = std::fs::read(db).unwrap();
+        bytes.extend(std::fs::read(format!("{db}-wal")).unwrap_or_default());
+        bytes
+    }
+}
+
+type Case = fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Every case, each run on a fresh database.
+fn cases() -> Vec<(&'static str, Case)> {
+    vec![
+        ("admin commands", |db| {
+            Box::pin(admin_commands_add_list_disable_users_and_issue_tokens(db))
+        }),
+        ("signing in", |db| {
+            Box::pin(signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db))
+        }),
+        ("the same answer", |db| {
+            Box::pin(
+                a_wrong_password_and_an_unknown_email_get_the_same_answer_in_about_the_same_time(
+                    db,
+                ),
+            )
+        }),
+        ("rate limits", |db| {
+            Box::pin(sign_ins_are_rate_limited_per_account_with_retry_after(db))
+        }),
+        ("isolation", |db| {
+            Box::pin(user_b_can_neither_read_write_nor_stream_user_as_profile(db))
+        }),
+        ("revocation", |db| {
+            Box::pin(
+                a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_a_second(db),
+            )
+        }),
+        ("preconditions", |db| {
+            Box::pin(profile_preconditions_and_etags_work_per_user(db))
+        }),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_suite_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, (name, case)) in cases().into_iter().enumerate() {
+        eprintln!("sqlite: {name}");
+        case(
+            dir.path()
+                .join(format!("server-{n}.sqlite3"))
+                .display()
+                .to_string(),
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_suite_on_postgres() {
+    let Some(postgres) = support::postgres::Postgres::start() else {
+        return;
+    };
+    for (name, case) in cases() {
+        eprintln!("postgres: {name}");
+        case(postgres.database().await).await;
+    }
+}
+
+/// Preconditions and tags, each user on their own profile.
+async fn profile_preconditions_and_etags_work_per_user(db: String) {
+    let server = Server::start(&db).await;
+    server.add_user("ada@example.com").await;
+    server.add_user("bob@example.com").await;
+    let (ada, _) = server.sign_in("ada@example.com", "Laptop").await;
+    let (bob, _) = server.sign_in("bob@example.com", "Laptop").await;
+    let put = |token: &str, name: &str, header: (&'static str, String)| {
+        http()
+            .put(server.url("/v1/profile"))
+            .bearer_auth(token)
+            .header(header.0, header.1)
+            .json(&json!({"name": name, "photo_url": ""}))
+    };
+    let created = put(&ada, "Ada", ("if-none-match", "*".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let first = created.headers()["etag"].to_str().unwrap().to_owned();
+    let again = put(&ada, "Ada again", ("if-none-match", "*".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::PRECONDITION_FAILED);
+    let bob_created = put(&bob, "Bob", ("if-none-match", "*".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bob_created.status(),
+        StatusCode::CREATED,
+        "each user has their own profile"
+    );
+    let updated = put(&ada, "Ada King", ("if-match", first.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), StatusCode::OK);
+    let second = updated.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    let stale = put(&ada, "Someone", ("if-match", first.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale.headers()["etag"].to_str().unwrap(), second);
+    let retried = put(&ada, "Ada King", ("if-match", first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        retried.status(),
+        StatusCode::OK,
+        "a retry of what is there succeeds"
+    );
+    assert_eq!(
+        retried.headers()["etag"].to_str().unwrap(),
+        second,
+        "without a new version"
+    );
+    let unchanged = http()
+        .get(server.url("/v1/profile"))
+        .bearer_auth(&ada)
+        .header("if-none-match", &second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    let bob_view: Value = http()
+        .get(server.url("/v1/profile"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (bob_view["name"].as_str(), bob_view["version"].as_i64()),
+        (Some("Bob"), Some(1))
+    );
 }

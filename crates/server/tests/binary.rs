@@ -1,10 +1,11 @@
 //! The `profile-server` binary as an admin runs it: slow and idle clients are closed and its
 //! memory stays bounded; secrets never reach its logs, even at `RUST_LOG=trace`.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ struct Running {
 }
 
 impl Running {
-    fn start(db: &Path, token: &str, log_level: &str) -> Self {
+    fn start(db: impl AsRef<std::ffi::OsStr>, token: &str, log_level: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_profile-server"))
             .args(["--listen", "127.0.0.1:0", "--token", token])
             .arg("--db")
@@ -136,11 +137,7 @@ async fn health_latency(running: &Running) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_and_idle_connections_are_closed_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let running = Running::start(
-        &dir.path().join("server.sqlite3"),
-        "slow-test-token",
-        "warn",
-    );
+    let running = Running::start(dir.path().join("server.sqlite3"), "slow-test-token", "warn");
     let count = 3000.min(open_file_limit().saturating_sub(300) / 2);
     health_latency(&running).await;
     let baseline = running.rss_kib();
@@ -189,12 +186,29 @@ async fn half_sent_and_idle_connections_are_closed_and_memory_stays_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_and_tokens_never_appear_in_the_logs_even_at_trace() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
+    let db = dir.path().join("server.sqlite3").display().to_string();
+    secrets_stay_out_of_the_logs(&db, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_database_password_never_appears_in_the_logs_either() {
+    let Some(postgres) = support::postgres::Postgres::start() else {
+        return;
+    };
+    let (name, _) = postgres.database_named().await;
+    let password = "canary-database-password-7d3a";
+    let url = postgres.url_with_password(&name, password);
+    secrets_stay_out_of_the_logs(&url, &[("the database password", password)]).await;
+}
+
+/// Signs in, uses tokens and fails a sign-in on a server over `db` logging at trace; neither
+/// the server's nor the admin command's output holds a secret, nor any of `more`.
+async fn secrets_stay_out_of_the_logs(db: &str, more: &[(&str, &str)]) {
     let password = "canary-password-4f1c";
     let shortcut = "canary-shortcut-token-9b2e";
     let added = Command::new(env!("CARGO_BIN_EXE_profile-server"))
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .args(["user", "add", "ada@example.com", "--password-stdin"])
         .env("RUST_LOG", "trace")
         .stdin(Stdio::piped())
@@ -214,7 +228,7 @@ async fn passwords_and_tokens_never_appear_in_the_logs_even_at_trace() {
     let admin_logs = String::from_utf8_lossy(&added.stderr).into_owned()
         + &String::from_utf8_lossy(&added.stdout);
 
-    let running = Running::start(&db, shortcut, "trace");
+    let running = Running::start(db, shortcut, "trace");
     let signed_in: Value = http()
         .post(running.url("/v1/sessions"))
         .json(&json!({"email": "ada@example.com", "password": password, "device_name": "Laptop"}))
@@ -261,7 +275,10 @@ async fn passwords_and_tokens_never_appear_in_the_logs_even_at_trace() {
         ("the password", password),
         ("the device token", secret),
         ("the --token", shortcut),
-    ] {
+    ]
+    .into_iter()
+    .chain(more.iter().copied())
+    {
         assert!(!logs.contains(canary), "{what} is in the server's logs");
         assert!(
             !admin_logs.contains(canary),

@@ -1,0 +1,159 @@
+//! A throwaway PostgreSQL for tests: a new cluster in a temporary folder on a free port, from the
+//! machine's own binaries (Debian's `postgresql` package), stopped when dropped. Where the
+//! binaries are missing the tests say so loudly, and under `CI=true` that is a failure.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Postgres {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+    as_postgres: bool,
+    databases: AtomicUsize,
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin` with `initdb`.
+fn binaries() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+impl Postgres {
+    /// Starts a cluster, or `None` (after saying why) where PostgreSQL is not installed.
+    pub fn start() -> Option<Self> {
+        let Some(bin) = binaries() else {
+            let message = "PostgreSQL binaries not found (apt-get install postgresql): the \
+                           PostgreSQL half of the server tests was SKIPPED";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("\n*** {message} ***\n");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("profile-pg-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        // initdb refuses to run as root: the cluster belongs to the `postgres` user then.
+        let as_postgres = is_root();
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown the cluster's folder");
+        }
+        let postgres = Self {
+            bin,
+            port: free_port(),
+            as_postgres,
+            databases: AtomicUsize::new(0),
+            dir,
+        };
+        let data = postgres.data();
+        postgres.run(
+            "initdb",
+            &["-D", &data, "-A", "trust", "-U", "app", "--no-sync"],
+        );
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            postgres.port,
+            postgres.dir.path().display()
+        );
+        postgres.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &data,
+                "-o",
+                &options,
+                "-l",
+                &format!("{data}.log"),
+                "-w",
+                "start",
+            ],
+        );
+        Some(postgres)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let output = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&program)
+                .args(args)
+                .current_dir(self.dir.path())
+                .output()
+        } else {
+            Command::new(&program).args(args).output()
+        }
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// A URL with `password` in it (trust authentication ignores it; logs must not show it).
+    pub fn url_with_password(&self, database: &str, password: &str) -> String {
+        format!(
+            "postgres://app:{password}@127.0.0.1:{}/{database}",
+            self.port
+        )
+    }
+
+    /// A new, empty database; its URL.
+    pub async fn database(&self) -> String {
+        self.database_named().await.1
+    }
+
+    /// A new, empty database: its name and URL.
+    pub async fn database_named(&self) -> (String, String) {
+        let name = format!("case{}", self.databases.fetch_add(1, Ordering::SeqCst));
+        let admin = format!("postgres://app@127.0.0.1:{}/postgres", self.port);
+        let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+        // The name is ours (`case<n>`), never input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let url = format!("postgres://app@127.0.0.1:{}/{name}", self.port);
+        (name, url)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
+    }
+}

@@ -1,0 +1,225 @@
+//! Two `profile-server` instances on one PostgreSQL behind HAProxy, with real app clients (the
+//! repository and its synchronizer, event streams included). One instance is killed while every
+//! client is connected: they reconnect through HAProxy to the other, and none misses a change.
+
+#[path = "../../crates/server/tests/support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
+
+use crate::support::Synchronizer;
+use profile_client::api_client::ApiClientService;
+use profile_client::database::DatabaseService;
+use profile_client::{Strategies, SyncConfig, UserProfileRepository};
+use profile_server::Store;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// HAProxy in front of `backends`, on a free port; killed when dropped.
+struct Haproxy {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Haproxy {
+    fn start(backends: &[std::net::SocketAddr]) -> Option<Self> {
+        if Command::new("haproxy").arg("-v").output().is_err() {
+            let message = "haproxy not found (apt-get install haproxy): the load-balanced \
+                           scale-out test was SKIPPED";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("\n*** {message} ***\n");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let servers: String = backends
+            .iter()
+            .enumerate()
+            .map(|(n, addr)| format!("    server s{n} {addr} check inter 200ms fall 1 rise 1\n"))
+            .collect();
+        let config = format!(
+            "global\n    maxconn 9000\n\
+             defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
+             timeout server 60s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
+             frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
+             backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("haproxy.cfg");
+        std::fs::write(&file, config).unwrap();
+        let mut child = Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Self {
+                    child,
+                    port,
+                    _dir: dir,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("haproxy did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Device {
+    repository: Arc<UserProfileRepository>,
+    _synchronizer: Synchronizer,
+    _folder: tempfile::TempDir,
+}
+
+async fn device(url: &str, token: String) -> Device {
+    let folder = tempfile::tempdir().unwrap();
+    let db = DatabaseService::open(&folder.path().join("profile.sqlite3"))
+        .await
+        .unwrap();
+    let api = ApiClientService::new(url, Some(token)).unwrap();
+    let repository = UserProfileRepository::new(db, api, Strategies::default(), false)
+        .await
+        .unwrap();
+    let synchronizer = Synchronizer::spawn(
+        repository.clone(),
+        SyncConfig {
+            // Only pushes, saves and reconnections may sync here, never the timer.
+            interval: Duration::from_secs(3600),
+            ..SyncConfig::default()
+        },
+    );
+    Device {
+        repository,
+        _synchronizer: synchronizer,
+        _folder: folder,
+    }
+}
+
+fn name_on(device: &Device) -> Option<String> {
+    device.repository.status().profile.map(|p| p.fields.name)
+}
+
+/// Waits until every device shows its user's `expected` name; how long that took.
+async fn converged(users: &[(Device, Device)], expected: impl Fn(usize) -> String) -> Duration {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    loop {
+        let behind: Vec<_> = users
+            .iter()
+            .enumerate()
+            .flat_map(|(n, (a, b))| [(n, a), (n, b)])
+            .filter(|(n, device)| name_on(device) != Some(expected(*n)))
+            .map(|(n, device)| (n, name_on(device)))
+            .collect();
+        if behind.is_empty() {
+            return started.elapsed();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not up to date within 10 s: {behind:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_of_a_killed_instance_reconnect_through_haproxy_and_miss_no_change() {
+    let Some(postgres) = postgres::Postgres::start() else {
+        return;
+    };
+    let url = postgres.database().await;
+    let store = Store::connect(&url).await.unwrap();
+    let a = profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let store = Store::connect(&url).await.unwrap();
+    let b = profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let Some(haproxy) = Haproxy::start(&[a.addr, b.addr]) else {
+        return;
+    };
+
+    // Six users, each with two devices, all through the load balancer.
+    const USERS: usize = 6;
+    let admin = Store::connect(&url).await.unwrap();
+    let mut users = Vec::new();
+    for n in 0..USERS {
+        let user = admin
+            .add_user(&format!("user{n}@example.com"), "correct horse battery")
+            .await
+            .unwrap();
+        admin
+            .seed_for(
+                user,
+                &profile_client::domain::Fields::new(format!("User {n}"), ""),
+            )
+            .await
+            .unwrap();
+        let first = admin.add_device(user, "Laptop").await.unwrap().token;
+        let second = admin.add_device(user, "Phone").await.unwrap().token;
+        users.push((
+            device(&haproxy.url(), first).await,
+            device(&haproxy.url(), second).await,
+        ));
+    }
+    converged(&users, |n| format!("User {n}")).await;
+    crate::support::eventually("every event stream to connect", || {
+        let connected = a.state.event_listeners() + b.state.event_listeners();
+        async move { connected == 2 * USERS }
+    })
+    .await;
+    // Kill the instance that holds the most streams while everyone is connected, and change
+    // every profile through the survivor.
+    let (victim, survivor) = if a.state.event_listeners() >= b.state.event_listeners() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let on_victim = victim.state.event_listeners();
+    let killed = Instant::now();
+    victim.kill();
+    for (n, (laptop, _)) in users.iter().enumerate() {
+        laptop
+            .repository
+            .save(&format!("User {n}, after the kill"), "")
+            .await
+            .unwrap();
+    }
+    let back = converged(&users, |n| format!("User {n}, after the kill")).await;
+    eprintln!(
+        "an instance killed with {on_victim} of {} streams on it; every device up to date \
+         {:?} after the kill ({back:?} after the last save)",
+        2 * USERS,
+        killed.elapsed()
+    );
+    crate::support::eventually("every event stream back, on the survivor", || {
+        let connected = survivor.state.event_listeners();
+        async move { connected == 2 * USERS }
+    })
+    .await;
+    assert!(killed.elapsed() < Duration::from_secs(10));
+    drop(haproxy);
+    survivor.stop().await;
+}
