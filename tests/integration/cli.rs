@@ -1,20 +1,8 @@
 //! The real binary, as a user or a script runs it.
 
-use crate::support::{TOKEN, dead_url, spawn_server_with};
+use crate::support::{TOKEN, dead_url, offline_profile, spawn_server_with};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn offline_profile(data_dir: &std::path::Path, api: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_offline-profile"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--api", api])
-        .args(args)
-        .env("OFFLINE_PROFILE_TOKEN", TOKEN)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Command;
 
 fn show_json(data_dir: &std::path::Path, api: &str) -> Value {
     let output = offline_profile(data_dir, api, &["show", "--json"]);

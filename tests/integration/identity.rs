@@ -1,23 +1,10 @@
 //! "Synced" stays true when the server changes under the client: pointed at another server, or
 //! at one restored from a backup, the client never trusts a version number alone.
 
-use crate::support::{Client, TOKEN, current_state, seeded_server};
+use crate::support::{Client, current_state, offline_profile as cli, seeded_server};
 use profile_client::SyncOutcome;
 use profile_client::domain::{Fields, SyncState};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn cli(data_dir: &std::path::Path, api: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_offline-profile"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--api", api])
-        .args(args)
-        .env("OFFLINE_PROFILE_TOKEN", TOKEN)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the binary runs")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_pointed_at_another_server_never_reports_synced_over_its_different_data() {

@@ -6,85 +6,17 @@
 #[allow(dead_code)]
 mod postgres;
 
+#[path = "../../crates/server/tests/support/haproxy.rs"]
+mod haproxy;
+
 use crate::support::Synchronizer;
+use haproxy::Haproxy;
 use profile_client::api_client::ApiClientService;
 use profile_client::database::DatabaseService;
 use profile_client::{Strategies, SyncConfig, UserProfileRepository};
 use profile_server::Store;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// HAProxy in front of `backends`, on a free port; killed when dropped.
-struct Haproxy {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Haproxy {
-    fn start(backends: &[std::net::SocketAddr]) -> Option<Self> {
-        if Command::new("haproxy").arg("-v").output().is_err() {
-            let message = "haproxy not found (apt-get install haproxy): the load-balanced \
-                           scale-out test was SKIPPED";
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-            eprintln!("\n*** {message} ***\n");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let servers: String = backends
-            .iter()
-            .enumerate()
-            .map(|(n, addr)| format!("    server s{n} {addr} check inter 200ms fall 1 rise 1\n"))
-            .collect();
-        let config = format!(
-            "global\n    maxconn 9000\n\
-             defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
-             timeout server 60s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
-             frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
-             backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("haproxy.cfg");
-        std::fs::write(&file, config).unwrap();
-        let mut child = Command::new("haproxy")
-            .arg("-db")
-            .arg("-f")
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Self {
-                    child,
-                    port,
-                    _dir: dir,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("haproxy did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Device {
     repository: Arc<UserProfileRepository>,

@@ -14,6 +14,23 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub const TOKEN: &str = "test-token-0123456789";
 
+/// Runs the `offline-profile` binary on `data_dir` against `api`, as a user would.
+pub fn offline_profile(
+    data_dir: &std::path::Path,
+    api: &str,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_offline-profile"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--api", api])
+        .args(args)
+        .env("OFFLINE_PROFILE_TOKEN", TOKEN)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs")
+}
+
 /// A real profile server on 127.0.0.1:0 with its own SQLite file.
 pub struct TestServer {
     pub running: RunningServer,

@@ -11,7 +11,14 @@
 #[allow(dead_code)]
 mod postgres;
 
+#[path = "../tests/support/haproxy.rs"]
+mod haproxy;
+
+#[path = "../tests/support/sse.rs"]
+mod sse;
+
 use futures::StreamExt;
+use haproxy::Haproxy;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -76,61 +83,6 @@ impl Instance {
 impl Drop for Instance {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-/// HAProxy in front of `backends`.
-struct Haproxy {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Haproxy {
-    fn start(backends: &[std::net::SocketAddr]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let servers: String = backends
-            .iter()
-            .enumerate()
-            .map(|(n, a)| format!("    server s{n} {a} check inter 500ms fall 1 rise 2\n"))
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("haproxy.cfg");
-        std::fs::write(
-            &file,
-            format!(
-                "global\n    maxconn 9000\n    nbthread 1\n\
-                 defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
-                 timeout server 60s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
-                 frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
-                 backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
-            ),
-        )
-        .unwrap();
-        let child = Command::new("haproxy")
-            .args(["-db", "-f"])
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("haproxy (apt-get install haproxy)");
-        std::thread::sleep(Duration::from_millis(1500));
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -298,36 +250,26 @@ async fn drive(
     );
 }
 
+/// GET only, PUT only, then 90/10, each for `seconds` over 32 connections.
+async fn phases(label: &str, url: &str, tokens: &[Vec<String>], seconds: u64) {
+    for (name, mix) in [
+        ("GET", Mix::Get),
+        ("PUT", Mix::Put),
+        ("90/10 GET/PUT", Mix::Mixed),
+    ] {
+        drive(&format!("{label}, {name}"), url, tokens, mix, 32, seconds).await;
+    }
+}
+
 async fn scenario_sqlite(users: usize, seconds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3").display().to_string();
     let tokens = seed(&db, users, 1).await;
     let instance = Instance::start(&db);
-    let label = format!("SQLite, 1 instance, {users} users");
-    drive(
-        &format!("{label}, GET"),
+    phases(
+        &format!("SQLite, 1 instance, {users} users"),
         &instance.url,
         &tokens,
-        Mix::Get,
-        32,
-        seconds,
-    )
-    .await;
-    drive(
-        &format!("{label}, PUT"),
-        &instance.url,
-        &tokens,
-        Mix::Put,
-        32,
-        seconds,
-    )
-    .await;
-    drive(
-        &format!("{label}, 90/10 GET/PUT"),
-        &instance.url,
-        &tokens,
-        Mix::Mixed,
-        32,
         seconds,
     )
     .await;
@@ -338,35 +280,9 @@ async fn scenario_postgres(users: usize, seconds: u64) {
     let db = postgres.database().await;
     let tokens = seed(&db, users, 1).await;
     let instances = [Instance::start(&db), Instance::start(&db)];
-    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]);
+    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]).expect("haproxy");
     let label = format!("PostgreSQL, 2 instances behind HAProxy, {users} users");
-    drive(
-        &format!("{label}, GET"),
-        &haproxy.url,
-        &tokens,
-        Mix::Get,
-        32,
-        seconds,
-    )
-    .await;
-    drive(
-        &format!("{label}, PUT"),
-        &haproxy.url,
-        &tokens,
-        Mix::Put,
-        32,
-        seconds,
-    )
-    .await;
-    drive(
-        &format!("{label}, 90/10 GET/PUT"),
-        &haproxy.url,
-        &tokens,
-        Mix::Mixed,
-        32,
-        seconds,
-    )
-    .await;
+    phases(&label, &haproxy.url(), &tokens, seconds).await;
 }
 
 /// What the stream clients saw: (user, device, name) → when it first arrived.
@@ -400,17 +316,11 @@ async fn stream_client(
         let mut text = String::new();
         while let Some(Ok(chunk)) = bytes.next().await {
             text.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = text.find("\n\n") {
-                let event: String = text.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:"))
-                    && let Ok(profile) = serde_json::from_str::<serde_json::Value>(data.trim())
-                    && let Some(name) = profile["name"].as_str()
-                {
-                    seen.lock()
-                        .unwrap()
-                        .entry((user, device, name.to_owned()))
-                        .or_insert_with(Instant::now);
-                }
+            for name in sse::drain_names(&mut text) {
+                seen.lock()
+                    .unwrap()
+                    .entry((user, device, name))
+                    .or_insert_with(Instant::now);
             }
             if stop.load(Ordering::Relaxed) {
                 return;
@@ -426,7 +336,7 @@ async fn scenario_streams(users: usize, seconds: u64) {
     let db = postgres.database().await;
     let tokens = seed(&db, users, 2).await;
     let mut instances = [Instance::start(&db), Instance::start(&db)];
-    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]);
+    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]).expect("haproxy");
     let rss_before: u64 = instances.iter().map(Instance::rss_kib).sum();
 
     let seen: Seen = Arc::default();
@@ -435,7 +345,7 @@ async fn scenario_streams(users: usize, seconds: u64) {
     for (user, own) in tokens.iter().enumerate() {
         for (device, token) in own.iter().enumerate() {
             tokio::spawn(stream_client(
-                haproxy.url.clone(),
+                haproxy.url(),
                 token.clone(),
                 (user, device),
                 seen.clone(),
@@ -478,11 +388,7 @@ async fn scenario_streams(users: usize, seconds: u64) {
         let user = rand::random::<u64>() as usize % users;
         let name = format!("Change {n}");
         sent.push((user, name.clone(), Instant::now()));
-        let request = http
-            .put(format!("{}/v1/profile", haproxy.url))
-            .bearer_auth(&tokens[user][0])
-            .header("if-match", "*")
-            .json(&serde_json::json!({"name": name}));
+        let request = put_name(&http, &haproxy.url(), &tokens[user][0], &name);
         put_tasks.push(tokio::spawn(async move {
             request.send().await.map(|r| r.status().is_success())
         }));
@@ -509,11 +415,7 @@ async fn scenario_streams(users: usize, seconds: u64) {
     for n in 0..users.min(500) {
         let user = n * users / users.min(500);
         let name = format!("After the kill {n}");
-        let response = http
-            .put(format!("{}/v1/profile", haproxy.url))
-            .bearer_auth(&tokens[user][0])
-            .header("if-match", "*")
-            .json(&serde_json::json!({"name": name}))
+        let response = put_name(&http, &haproxy.url(), &tokens[user][0], &name)
             .send()
             .await;
         if response.is_ok_and(|r| r.status().is_success()) {
@@ -536,6 +438,14 @@ async fn scenario_streams(users: usize, seconds: u64) {
     }
     stop.store(true, Ordering::Relaxed);
     drop(haproxy);
+}
+
+/// A PUT of `name` over whatever the profile holds.
+fn put_name(http: &reqwest::Client, url: &str, token: &str, name: &str) -> reqwest::RequestBuilder {
+    http.put(format!("{url}/v1/profile"))
+        .bearer_auth(token)
+        .header("if-match", "*")
+        .json(&serde_json::json!({ "name": name }))
 }
 
 /// For each change sent (through the first device), how long until the user's other device's

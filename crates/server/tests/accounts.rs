@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::http;
+
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,6 +34,16 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.running.url())
+    }
+
+    /// `method path` with `token`, no body.
+    async fn call(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::Response {
+        http()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn add_user(&self, email: &str) {
@@ -69,13 +81,6 @@ impl Server {
             .await
             .unwrap()
     }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
 }
 
 /// Runs `profile-server --db DB ARGS`, with `stdin` as its standard input.
@@ -143,12 +148,9 @@ async fn admin_commands_add_list_disable_users_and_issue_tokens(db: String) {
 
     let disabled = admin(&server.db, &["user", "disable", "ada@example.com"], "");
     assert!(disabled.status.success(), "{disabled:?}");
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &token)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let list = String::from_utf8(admin(&server.db, &["user", "list"], "").stdout).unwrap();
     assert!(list.contains("ada@example.com\tdisabled"), "{list}");
@@ -170,23 +172,17 @@ async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db: S
     let (phone, phone_id) = server.sign_in(" ADA@example.com ", "Phone").await;
     assert_ne!(laptop, phone);
 
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&laptop)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &laptop)
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         server.put_profile(&laptop, "Ada").await.status(),
         StatusCode::CREATED
     );
-    let from_phone: Value = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&phone)
-        .send()
+    let from_phone: Value = server
+        .call(reqwest::Method::GET, "/v1/profile", &phone)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -195,12 +191,9 @@ async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db: S
         "one profile per user, on every device"
     );
 
-    let devices: Value = http()
-        .get(server.url("/v1/devices"))
-        .bearer_auth(&phone)
-        .send()
+    let devices: Value = server
+        .call(reqwest::Method::GET, "/v1/devices", &phone)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -224,26 +217,17 @@ async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db: S
     );
 
     // Signing out: this device's token stops working, the other goes on.
-    let response = http()
-        .delete(server.url("/v1/sessions/current"))
-        .bearer_auth(&laptop)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::DELETE, "/v1/sessions/current", &laptop)
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&laptop)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &laptop)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&phone)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &phone)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
 
     // Bad sign-in bodies are refused with a reason.
@@ -393,12 +377,7 @@ async fn user_b_can_neither_read_write_nor_stream_user_as_profile(db: String) {
             break; // Bob signed himself out; the rest would be refused anyway.
         }
     }
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&ada)
-        .send()
-        .await
-        .unwrap();
+    let response = server.call(reqwest::Method::GET, "/v1/profile", &ada).await;
     assert_eq!(response.status(), StatusCode::OK, "A's device still works");
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -416,12 +395,9 @@ async fn open_events(
     server: &Server,
     token: &str,
 ) -> impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> {
-    let response = http()
-        .get(server.url("/v1/profile/events"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile/events", token)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let mut stream = Box::pin(response.bytes_stream());
     let first = stream.next().await.unwrap().unwrap();
@@ -462,12 +438,9 @@ async fn a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let revoked = time_to_end(stream, revoked_at).await;
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&laptop)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &laptop)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     // The whole user disabled by the admin command, another process on the same database.
@@ -476,12 +449,9 @@ async fn a_revoked_or_disabled_device_gets_401_and_its_event_stream_ends_within_
     let output = admin(&server.db, &["user", "disable", "ada@example.com"], "");
     assert!(output.status.success(), "{output:?}");
     let disabled = time_to_end(stream, disabled_at).await;
-    let response = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&phone)
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile", &phone)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     eprintln!(
         "event stream closed {revoked:?} after a revocation, {disabled:?} after `user disable` (including the command's run)"
@@ -642,12 +612,9 @@ async fn profile_preconditions_and_etags_work_per_user(db: String) {
         .await
         .unwrap();
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
-    let bob_view: Value = http()
-        .get(server.url("/v1/profile"))
-        .bearer_auth(&bob)
-        .send()
+    let bob_view: Value = server
+        .call(reqwest::Method::GET, "/v1/profile", &bob)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

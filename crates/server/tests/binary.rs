@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::http;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -75,13 +77,6 @@ impl Running {
         std::thread::sleep(Duration::from_millis(100));
         String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
     }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
 }
 
 /// The soft limit on open files, from /proc.

@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::http;
+
 use futures::StreamExt;
 use profile_server::{Store, UserId};
 use serde_json::json;
@@ -13,13 +15,6 @@ async fn instance(url: &str) -> profile_server::RunningServer {
     let store = Store::connect(url).await.unwrap();
     profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
         .await
-        .unwrap()
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
         .unwrap()
 }
 
@@ -75,12 +70,8 @@ async fn names(
         let mut text = String::new();
         while let Some(Ok(chunk)) = bytes.next().await {
             text.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = text.find("\n\n") {
-                let event: String = text.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
-                    let profile: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
-                    let _ = sender.send(profile["name"].as_str().unwrap().to_owned());
-                }
+            for name in support::sse::drain_names(&mut text) {
+                let _ = sender.send(name);
             }
         }
     });
