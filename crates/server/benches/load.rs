@@ -276,7 +276,8 @@ async fn scenario_sqlite(users: usize, seconds: u64) {
 }
 
 async fn scenario_postgres(users: usize, seconds: u64) {
-    let postgres = postgres::Postgres::start().expect("PostgreSQL (apt-get install postgresql)");
+    let postgres =
+        postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
     let tokens = seed(&db, users, 1).await;
     let instances = [Instance::start(&db), Instance::start(&db)];
@@ -332,7 +333,8 @@ async fn stream_client(
 }
 
 async fn scenario_streams(users: usize, seconds: u64) {
-    let postgres = postgres::Postgres::start().expect("PostgreSQL (apt-get install postgresql)");
+    let postgres =
+        postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
     let tokens = seed(&db, users, 2).await;
     let mut instances = [Instance::start(&db), Instance::start(&db)];

@@ -345,13 +345,13 @@ async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let receiver = state.events.subscribe();
+    let subscription = state.streams.subscribe(caller.user);
     let current = state.store.profile_of(caller.user).await?;
     let closed = state.closed();
     let stream = futures::stream::unfold(
         EventStream {
             pending: current,
-            receiver,
+            subscription,
             access: state.auth_changed.subscribe(),
             state,
             caller,
@@ -368,13 +368,22 @@ async fn events(
 /// One caller's event stream.
 struct EventStream {
     pending: Option<ProfileWire>,
-    receiver: tokio::sync::broadcast::Receiver<crate::Change>,
+    subscription: crate::streams::Subscription,
     access: tokio::sync::watch::Receiver<u64>,
     state: AppState,
     caller: Caller,
 }
 
 impl EventStream {
+    /// The user's current state; `Err` when it cannot be read (the stream ends).
+    async fn current(&self) -> Result<Option<ProfileWire>, ()> {
+        self.state
+            .store
+            .profile_of(self.caller.user)
+            .await
+            .map_err(|error| tracing::error!(%error, "event stream cannot read the store"))
+    }
+
     /// The next profile to send; `None` ends the stream.
     async fn next(&mut self) -> Option<ProfileWire> {
         use tokio::sync::broadcast::error::RecvError;
@@ -383,22 +392,22 @@ impl EventStream {
         }
         loop {
             tokio::select! {
-                received = self.receiver.recv() => match received {
-                    Ok(crate::Change::Profile(user, profile)) if user == self.caller.user => {
-                        return Some(profile);
-                    }
-                    Ok(crate::Change::Profile(..)) => {}
+                received = self.subscription.changes.recv() => match received {
+                    Ok(profile) => return Some(profile),
                     // Missed some changes: the latest state is all a listener needs.
-                    Ok(crate::Change::Resync) | Err(RecvError::Lagged(_)) => match self.state.store.profile_of(self.caller.user).await {
-                        Ok(Some(profile)) => return Some(profile),
-                        Ok(None) => {}
-                        Err(error) => {
-                            tracing::error!(%error, "event stream cannot read the store");
-                            return None;
+                    Err(RecvError::Lagged(_)) => {
+                        if let Some(profile) = self.current().await.ok()? {
+                            return Some(profile);
                         }
-                    },
+                    }
                     Err(RecvError::Closed) => return None,
                 },
+                resync = self.subscription.resync.changed() => {
+                    resync.ok()?;
+                    if let Some(profile) = self.current().await.ok()? {
+                        return Some(profile);
+                    }
+                }
                 changed = self.access.changed() => {
                     changed.ok()?;
                     match self.state.store.still_valid(&self.caller).await {

@@ -5,8 +5,8 @@
 //! NOTIFY is lost while a listener is disconnected: after a reconnection every stream is told
 //! to send its user's current state again.
 
+use crate::AppState;
 use crate::store::{CHANGES_CHANNEL, UserId};
-use crate::{AppState, Change};
 use profile_protocol::ProfileWire;
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub(crate) async fn listen(state: AppState) {
             listener.listen(CHANGES_CHANNEL).await?;
             if connected_before {
                 tracing::info!("fan-out listener reconnected; streams resend the current state");
-                state.fan_out(Change::Resync);
+                state.streams.resync();
             }
             connected_before = true;
             loop {
@@ -46,12 +46,14 @@ pub(crate) async fn listen(state: AppState) {
                 // announced meanwhile is gone).
                 let Some(notification) = listener.try_recv().await? else {
                     tracing::warn!("fan-out listener lost its connection");
-                    state.fan_out(Change::Resync);
+                    state.streams.resync();
                     continue;
                 };
                 match serde_json::from_str::<Announcement>(notification.payload()) {
                     Ok(announced) => {
-                        state.fan_out(Change::Profile(UserId(announced.user), announced.profile));
+                        state
+                            .streams
+                            .publish(UserId(announced.user), announced.profile);
                     }
                     Err(error) => tracing::error!(%error, "unreadable change announcement"),
                 }

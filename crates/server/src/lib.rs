@@ -11,6 +11,7 @@ mod fanout;
 mod rate_limit;
 mod serve;
 mod store;
+mod streams;
 
 pub use accounts::{AccountError, Caller, DeviceRow, Issued, UserRow};
 pub use api::{HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
@@ -20,16 +21,7 @@ pub use store::{DEFAULT_USER, PutOutcome, Store, StoreError, UserId};
 use profile_protocol::{Fields, ProfileWire};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::{broadcast, watch};
-
-/// What event streams are told.
-#[derive(Debug, Clone)]
-pub(crate) enum Change {
-    /// `user`'s profile changed to this.
-    Profile(UserId, ProfileWire),
-    /// Changes may have been missed (the fan-out listener reconnected): send the current state.
-    Resync,
-}
+use tokio::sync::watch;
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -37,7 +29,7 @@ pub struct AppState {
     pub store: Store,
     /// `--token`: the single-user shortcut, a token for the default user's profile.
     shortcut: Option<Arc<str>>,
-    events: broadcast::Sender<Change>,
+    streams: Arc<streams::Streams>,
     /// Moves whenever a device may have been revoked or a user disabled (here or by another
     /// process on the same database), so open event streams check theirs.
     auth_changed: Arc<watch::Sender<u64>>,
@@ -51,11 +43,10 @@ impl AppState {
     /// user's device: the single-user shortcut of `--token` and of the app's embedded server.
     pub fn new(store: Store, token: impl Into<Arc<str>>) -> Self {
         let token: Arc<str> = token.into();
-        let (events, _) = broadcast::channel(256);
         Self {
             store,
             shortcut: (!token.is_empty()).then_some(token),
-            events,
+            streams: Arc::default(),
             auth_changed: Arc::new(watch::Sender::new(0)),
             closing: Arc::new(watch::Sender::new(false)),
             logins: Arc::new(rate_limit::LoginLimits::default()),
@@ -78,21 +69,14 @@ impl AppState {
 
     /// How many event streams are open (each subscribes before it sends its first event).
     pub fn event_listeners(&self) -> usize {
-        self.events.receiver_count()
+        self.streams.count()
     }
 
     /// Tells every event-stream listener of `user` about a change. On PostgreSQL the change was
     /// announced to every instance in its transaction, and arrives through the fan-out instead.
     fn publish(&self, user: UserId, profile: &ProfileWire) {
         if self.store.postgres().is_none() {
-            self.fan_out(Change::Profile(user, profile.clone()));
-        }
-    }
-
-    fn fan_out(&self, change: Change) {
-        // No listener is fine: nobody is waiting for a push.
-        if self.events.send(change).is_err() {
-            tracing::trace!("no event listeners");
+            self.streams.publish(user, profile.clone());
         }
     }
 }

@@ -29,14 +29,14 @@ impl Haproxy {
         let servers: String = backends
             .iter()
             .enumerate()
-            .map(|(n, addr)| format!("    server s{n} {addr} check inter 200ms fall 1 rise 1\n"))
+            .map(|(n, addr)| format!("    server s{n} {addr} check inter 300ms fall 3 rise 1\n"))
             .collect();
         // Event streams are long-lived: `timeout tunnel`. maxconn stays below what 20,000
         // open files allow.
         let config = format!(
             "global\n    maxconn 9000\n    nbthread 1\n\
              defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
-             timeout server 60s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
+             timeout server 60s\n    timeout check 2s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
              frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
              backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
         );

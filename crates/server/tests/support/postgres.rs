@@ -42,8 +42,18 @@ fn is_root() -> bool {
 }
 
 impl Postgres {
-    /// Starts a cluster, or `None` (after saying why) where PostgreSQL is not installed.
+    /// Starts a cluster for tests (no fsync: faster, and nothing here must survive a crash),
+    /// or `None` (after saying why) where PostgreSQL is not installed.
     pub fn start() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    /// Starts a cluster that syncs every commit to disk, as production does (for benchmarks).
+    pub fn start_durable() -> Option<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Option<Self> {
         let Some(bin) = binaries() else {
             let message = "PostgreSQL binaries not found (apt-get install postgresql): the \
                            PostgreSQL half of the server tests was SKIPPED";
@@ -78,9 +88,10 @@ impl Postgres {
             &["-D", &data, "-A", "trust", "-U", "app", "--no-sync"],
         );
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=300",
             postgres.port,
-            postgres.dir.path().display()
+            postgres.dir.path().display(),
+            if durable { "on" } else { "off" }
         );
         postgres.run(
             "pg_ctl",
