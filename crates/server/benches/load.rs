@@ -339,37 +339,54 @@ async fn scenario_streams(users: usize, seconds: u64) {
     let tokens = seed(&db, users, 2).await;
     let mut instances = [Instance::start(&db), Instance::start(&db)];
     let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]).expect("haproxy");
-    let rss_before: u64 = instances.iter().map(Instance::rss_kib).sum();
-
     let seen: Seen = Arc::default();
     let connected = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    for (user, own) in tokens.iter().enumerate() {
-        for (device, token) in own.iter().enumerate() {
-            tokio::spawn(stream_client(
-                haproxy.url(),
-                token.clone(),
-                (user, device),
-                seen.clone(),
-                connected.clone(),
-                stop.clone(),
-            ));
+    let open = |from: usize, to: usize| {
+        for (user, own) in tokens.iter().enumerate().take(to).skip(from) {
+            for (device, token) in own.iter().enumerate() {
+                tokio::spawn(stream_client(
+                    haproxy.url(),
+                    token.clone(),
+                    (user, device),
+                    seen.clone(),
+                    connected.clone(),
+                    stop.clone(),
+                ));
+            }
         }
-    }
-    let streams = (users * 2) as u64;
+    };
+    let all_connected = |count: u64| {
+        let connected = connected.clone();
+        async move {
+            let started = Instant::now();
+            while connected.load(Ordering::Relaxed) < count
+                && started.elapsed() < Duration::from_secs(60)
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            // Idle: let allocations settle.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    };
+    // A first tenth warms everything that does not grow with streams (database pools, caches);
+    // the memory of the other nine tenths, divided by their number, is what a stream costs.
+    let warm = users / 10;
     let started = Instant::now();
-    while connected.load(Ordering::Relaxed) < streams && started.elapsed() < Duration::from_secs(60)
-    {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    open(0, warm);
+    all_connected((warm * 2) as u64).await;
+    let rss_warm: u64 = instances.iter().map(Instance::rss_kib).sum();
+    open(warm, users);
+    let streams = (users * 2) as u64;
+    all_connected(streams).await;
     let rss_idle: u64 = instances.iter().map(Instance::rss_kib).sum();
     println!(
-        "{} of {streams} event streams connected in {:.1} s; server memory {:.1} KB per idle stream ({} KiB → {} KiB over both instances)",
+        "{} of {streams} event streams connected in {:.1} s; server memory {:.1} KB per idle stream ({} KiB with {} streams → {} KiB with {streams}, both instances)",
         connected.load(Ordering::Relaxed),
-        started.elapsed().as_secs_f64(),
-        (rss_idle.saturating_sub(rss_before)) as f64 * 1.024 / streams as f64,
-        rss_before,
+        started.elapsed().as_secs_f64() - 4.0,
+        (rss_idle.saturating_sub(rss_warm)) as f64 * 1.024 / (streams - warm as u64 * 2) as f64,
+        rss_warm,
+        warm * 2,
         rss_idle
     );
 

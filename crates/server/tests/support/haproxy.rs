@@ -36,7 +36,7 @@ impl Haproxy {
         let config = format!(
             "global\n    maxconn 9000\n    nbthread 1\n\
              defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
-             timeout server 60s\n    timeout check 2s\n    timeout tunnel 1h\n    option redispatch\n    retries 2\n\
+             timeout server 60s\n    timeout check 2s\n    timeout tunnel 1h\n    option http-no-delay\n    option redispatch\n    retries 2\n\
              frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
              backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
         );
