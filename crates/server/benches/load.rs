@@ -226,8 +226,10 @@ async fn drive(
                         let _ = response.bytes().await;
                         latencies.push(started.elapsed());
                     }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
+                    other => {
+                        if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                            eprintln!("first error: {other:?}");
+                        }
                     }
                 }
             }

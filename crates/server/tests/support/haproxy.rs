@@ -52,9 +52,17 @@ impl Haproxy {
             .spawn()
             .unwrap();
         for _ in 0..100 {
+            // Ours must be the one listening: a free port can be taken by another process
+            // between our check and haproxy's bind, and then haproxy exits.
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("haproxy exited ({status}); port {port} was probably taken meanwhile");
+            }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 // Its first health checks mark the backends up.
                 std::thread::sleep(Duration::from_millis(500));
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("haproxy exited ({status}) after starting");
+                }
                 return Some(Self {
                     child,
                     port,
