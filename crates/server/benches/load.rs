@@ -48,15 +48,16 @@ impl Instance {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        stdout.read_line(&mut line).unwrap();
         let url = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap()
             .to_owned();
+        // Keep reading, so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Self { child, url }
     }
 
@@ -439,8 +440,12 @@ async fn scenario_streams(users: usize, seconds: u64) {
         let response = put_name(&http, &haproxy.url(), &tokens[user][0], &name)
             .send()
             .await;
-        if response.is_ok_and(|r| r.status().is_success()) {
-            sent_after.push((user, name, Instant::now()));
+        match response {
+            Ok(response) if response.status().is_success() => {
+                sent_after.push((user, name, Instant::now()));
+            }
+            other if sent_after.is_empty() && n < 3 => eprintln!("after the kill: {other:?}"),
+            _ => {}
         }
     }
     let deadline = killed + Duration::from_secs(30);

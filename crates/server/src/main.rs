@@ -124,15 +124,24 @@ async fn serve(db: &str, token: String, listen: SocketAddr) -> Result<(), String
     let running = server::start_with(open(db).await?, &token, listen)
         .await
         .map_err(|e| e.to_string())?;
-    println!("listening on http://{}", running.addr);
+    // A server must not die because nobody reads its output (a closed pipe): these lines are
+    // for whoever watches, and are dropped when nobody does.
+    say(&format!("listening on http://{}", running.addr));
     if token.is_empty() {
-        println!("accounts only; add one with `profile-server user add EMAIL` on the same --db");
+        say("accounts only; add one with `profile-server user add EMAIL` on the same --db");
     }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("profile-server: cannot wait for Ctrl+C: {error}");
     }
     running.stop().await;
     Ok(())
+}
+
+/// Prints a line to standard output, ignoring a reader that went away.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _unread = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
 async fn admin(db: &str, command: Command) -> Result<(), String> {
