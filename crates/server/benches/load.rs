@@ -17,11 +17,14 @@ mod haproxy;
 #[path = "../tests/support/sse.rs"]
 mod sse;
 
+#[path = "../tests/support/process.rs"]
+#[allow(dead_code)]
+mod process;
+
 use futures::StreamExt;
 use haproxy::Haproxy;
+use process::Running as Instance;
 use sha2::{Digest, Sha256};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -31,60 +34,6 @@ fn env_number(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// One `profile-server` process.
-struct Instance {
-    child: Child,
-    url: String,
-}
-
-impl Instance {
-    fn start(db: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_profile-server"))
-            .args(["--listen", "127.0.0.1:0", "--db", db])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_owned();
-        // Keep reading, so the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Self { child, url }
-    }
-
-    fn addr(&self) -> std::net::SocketAddr {
-        self.url.trim_start_matches("http://").parse().unwrap()
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// Seeds `users` users, each with `devices` device tokens and a profile, straight into the
@@ -268,10 +217,10 @@ async fn scenario_sqlite(users: usize, seconds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3").display().to_string();
     let tokens = seed(&db, users, 1).await;
-    let instance = Instance::start(&db);
+    let instance = Instance::start(&db, "", "error");
     phases(
         &format!("SQLite, 1 instance, {users} users"),
-        &instance.url,
+        &instance.url(""),
         &tokens,
         seconds,
     )
@@ -283,8 +232,11 @@ async fn scenario_postgres(users: usize, seconds: u64) {
         postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
     let tokens = seed(&db, users, 1).await;
-    let instances = [Instance::start(&db), Instance::start(&db)];
-    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]).expect("haproxy");
+    let instances = [
+        Instance::start(&db, "", "error"),
+        Instance::start(&db, "", "error"),
+    ];
+    let haproxy = Haproxy::start(&[instances[0].addr, instances[1].addr]).expect("haproxy");
     let label = format!("PostgreSQL, 2 instances behind HAProxy, {users} users");
     phases(&label, &haproxy.url(), &tokens, seconds).await;
 }
@@ -340,8 +292,11 @@ async fn scenario_streams(users: usize, seconds: u64) {
         postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
     let tokens = seed(&db, users, 2).await;
-    let mut instances = [Instance::start(&db), Instance::start(&db)];
-    let haproxy = Haproxy::start(&[instances[0].addr(), instances[1].addr()]).expect("haproxy");
+    let mut instances = [
+        Instance::start(&db, "", "error"),
+        Instance::start(&db, "", "error"),
+    ];
+    let haproxy = Haproxy::start(&[instances[0].addr, instances[1].addr]).expect("haproxy");
     let seen: Seen = Arc::default();
     let connected = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));

@@ -3,81 +3,15 @@
 
 mod support;
 
+use support::process::Running;
+
 use support::http;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The server binary on a free port, its logs collected in the background.
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-    logs: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-}
-
-impl Running {
-    fn start(db: impl AsRef<std::ffi::OsStr>, token: &str, log_level: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_profile-server"))
-            .args(["--listen", "127.0.0.1:0", "--token", token])
-            .arg("--db")
-            .arg(db)
-            .env("RUST_LOG", log_level)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
-        let logs = std::sync::Arc::new(std::sync::Mutex::new(line.into_bytes()));
-        for mut source in [
-            Box::new(stdout) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let logs = logs.clone();
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 8192];
-                while let Ok(n) = source.read(&mut buffer) {
-                    if n == 0 {
-                        break;
-                    }
-                    logs.lock().unwrap().extend_from_slice(&buffer[..n]);
-                }
-            });
-        }
-        Self { child, addr, logs }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// Resident memory, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc")
-    }
-
-    fn stop(mut self) -> String {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
-    }
-}
 
 /// The soft limit on open files, from /proc.
 fn open_file_limit() -> usize {

@@ -3,6 +3,7 @@
 
 pub mod haproxy;
 pub mod postgres;
+pub mod process;
 pub mod sse;
 
 /// An HTTP client for tests: a total timeout, so nothing hangs.
