@@ -153,11 +153,11 @@ pub struct Store {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct Row {
-    name: String,
-    photo_url: String,
-    version: i64,
-    updated_at: chrono::DateTime<Utc>,
-    etag: String,
+    pub name: String,
+    pub photo_url: String,
+    pub version: i64,
+    pub updated_at: chrono::DateTime<Utc>,
+    pub etag: String,
 }
 
 const SELECT: &str =
