@@ -9,6 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
+/// Changes a user's channel holds for a stream that has not sent them yet. Small on purpose:
+/// its slots are allocated up front for every user with a stream, and a stream that falls
+/// further behind sends the current state, which is all a client needs.
+const PER_USER: usize = 4;
+
 /// The channels, shared by the whole server.
 #[derive(Default)]
 pub struct Streams {
@@ -33,7 +38,7 @@ impl Streams {
         let changes = self
             .lock()
             .entry(user)
-            .or_insert_with(|| broadcast::channel(16).0)
+            .or_insert_with(|| broadcast::channel(PER_USER).0)
             .subscribe();
         Subscription {
             streams: self.clone(),
