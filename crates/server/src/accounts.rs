@@ -114,7 +114,8 @@ pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
         && real
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes, hex-encoded.
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::Rng::fill(&mut rand::rng(), buffer.as_mut_slice());
     buffer.iter().map(|b| format!("{b:02x}")).collect()
@@ -276,17 +277,10 @@ impl Store {
         self.add_device(UserId(id), device).await
     }
 
-    /// The caller a device token belongs to, if it is valid: issued here, not revoked, its user
-    /// not disabled. The secret's hash is compared in constant time.
-    pub async fn device_for_token(&self, token: &str) -> Result<Option<Caller>, StoreError> {
-        Ok(self
-            .caller_and_profile(token)
-            .await?
-            .map(|(caller, _)| caller))
-    }
-
-    /// [`device_for_token`](Self::device_for_token), and the caller's profile read in the same
-    /// query: the most frequent request, `GET /v1/profile`, then costs one round trip.
+    /// The caller a device token belongs to, if it is valid — issued here, not revoked, its user
+    /// not disabled; the secret's hash compared in constant time — and the caller's profile,
+    /// read in the same query: the most frequent request, `GET /v1/profile`, then costs one
+    /// round trip.
     pub async fn caller_and_profile(
         &self,
         token: &str,

@@ -372,6 +372,10 @@ async fn events(
             pending: current,
             subscription,
             access: state.auth_changed.subscribe(),
+            _revocable: caller
+                .device
+                .as_ref()
+                .map(|_| crate::streams::Revocable::open(&state.revocable)),
             state,
             caller,
         },
@@ -389,6 +393,8 @@ struct EventStream {
     pending: Option<ProfileWire>,
     subscription: crate::streams::Subscription,
     access: tokio::sync::watch::Receiver<u64>,
+    /// Counted while open, when the caller is a signed-in device (not the `--token` shortcut).
+    _revocable: Option<crate::streams::Revocable>,
     state: AppState,
     caller: Caller,
 }

@@ -1,7 +1,7 @@
 //! profile-server: the REST server the app syncs against.
 //!
 //! `router()` is the whole HTTP surface, reused by the binary, the app's embedded mode and the
-//! tests. Every `/v1` route needs the bearer token; bodies are capped at 16 KiB; a profile
+//! tests. Every `/v1` route but signing in needs a bearer token; bodies are capped at 16 KiB; a profile
 //! change and its version bump are one transaction in the store. Never depends on the client's
 //! crates (nor on reqwest or iced): what both sides agree on comes from `profile-protocol`.
 
@@ -33,6 +33,8 @@ pub struct AppState {
     /// Moves whenever a device may have been revoked or a user disabled (here or by another
     /// process on the same database), so open event streams check theirs.
     auth_changed: Arc<watch::Sender<u64>>,
+    /// How many event streams of signed-in devices are open (see `streams::Revocable`).
+    revocable: Arc<watch::Sender<usize>>,
     /// Set when the server shuts down, so long-lived event streams end and shutdown completes.
     closing: Arc<watch::Sender<bool>>,
     logins: Arc<rate_limit::LoginLimits>,
@@ -48,6 +50,7 @@ impl AppState {
             shortcut: (!token.is_empty()).then_some(token),
             streams: Arc::default(),
             auth_changed: Arc::new(watch::Sender::new(0)),
+            revocable: Arc::new(watch::Sender::new(0)),
             closing: Arc::new(watch::Sender::new(false)),
             logins: Arc::new(rate_limit::LoginLimits::default()),
         }
@@ -99,8 +102,5 @@ pub enum StartError {
 
 /// A new bearer token: 256 random bits, hex-encoded.
 pub fn generate_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    accounts::random_hex(32)
 }

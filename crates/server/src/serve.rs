@@ -173,14 +173,27 @@ async fn accept(
 }
 
 /// Polls the database's revocation counter (other processes — `profile-server user disable`,
-/// another instance — change it) and tells open event streams to check their device.
+/// another instance — change it) while signed-in devices have event streams open, and tells
+/// those streams to check their device.
 async fn watch_revocations(state: AppState) {
     let mut closing = state.closing.subscribe();
+    let mut revocable = state.revocable.subscribe();
     let mut last = None;
     loop {
+        // While no signed-in device has a stream open there is nothing to end: no polling (the
+        // desktop app's embedded server, whose one stream uses the shortcut token, never wakes
+        // for this). Streams opened meanwhile were authorised against a counter this loop did
+        // not see, so they check once when it resumes.
+        let mut resumed = false;
+        if *revocable.borrow_and_update() == 0 {
+            tokio::select! {
+                _ = revocable.wait_for(|open| *open > 0) => resumed = true,
+                _ = closing.wait_for(|closing| *closing) => return,
+            }
+        }
         match state.store.auth_epoch().await {
             Ok(epoch) => {
-                if last.is_some_and(|last| last != epoch) {
+                if resumed || last.is_some_and(|last| last != epoch) {
                     state.access_changed();
                 }
                 last = Some(epoch);

@@ -14,6 +14,23 @@ use tokio::sync::{broadcast, watch};
 /// further behind sends the current state, which is all a client needs.
 const PER_USER: usize = 4;
 
+/// Held by each open event stream of a signed-in device — the only streams a revocation can
+/// end — so that the database is watched for revocations only while one is open.
+pub struct Revocable(Arc<watch::Sender<usize>>);
+
+impl Revocable {
+    pub fn open(count: &Arc<watch::Sender<usize>>) -> Self {
+        count.send_modify(|n| *n += 1);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Revocable {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
 /// The channels, shared by the whole server.
 #[derive(Default)]
 pub struct Streams {
