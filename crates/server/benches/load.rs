@@ -202,14 +202,24 @@ async fn drive(
     );
 }
 
-/// GET only, PUT only, then 90/10, each for `seconds` over 32 connections.
+/// GET only, PUT only, then 90/10, each for `seconds` over `LOAD_CONNECTIONS`
+/// (default 16) connections.
 async fn phases(label: &str, url: &str, tokens: &[Vec<String>], seconds: u64) {
+    let connections = env_number("LOAD_CONNECTIONS", 16) as usize;
     for (name, mix) in [
         ("GET", Mix::Get),
         ("PUT", Mix::Put),
         ("90/10 GET/PUT", Mix::Mixed),
     ] {
-        drive(&format!("{label}, {name}"), url, tokens, mix, 32, seconds).await;
+        drive(
+            &format!("{label}, {name}"),
+            url,
+            tokens,
+            mix,
+            connections,
+            seconds,
+        )
+        .await;
     }
 }
 
