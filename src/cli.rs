@@ -1,6 +1,8 @@
-//! The command line: `offline-profile [options] [show|set|sync|status|watch|resolve]`.
-//! Without a subcommand the window opens.
+//! The command line: `offline-profile [options]
+//! [show|set|sync|status|watch|resolve|login|logout|whoami]`. Without a subcommand the window
+//! opens.
 
+use crate::account::{self, Account, Choice};
 use crate::session::{Session, SessionError, Settings, open_or_recover_cache};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
@@ -105,6 +107,28 @@ pub enum Command {
         #[arg(long)]
         use_theirs: bool,
     },
+    /// Sign in to the server named with --api as a new device of your account.
+    Login {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (its first line) instead of asking for it.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign this computer out of the server and forget its token.
+    Logout {
+        /// Sign out even though an edit has not reached the server (it is discarded).
+        #[arg(long)]
+        force: bool,
+        /// Also delete this account's profile from this computer.
+        #[arg(long)]
+        delete_data: bool,
+    },
+    /// Who is signed in, to which server, and where the token is kept.
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Options {
@@ -116,6 +140,7 @@ impl Options {
                 .unwrap_or_else(Settings::default_data_dir),
             api: self.api.clone(),
             token: self.token.clone(),
+            account: None,
             read_strategy: self.read_strategy,
             write_strategy: self.write_strategy,
             sync_interval: Duration::from_secs(self.sync_interval),
@@ -151,8 +176,20 @@ pub async fn run(settings: Settings, command: Command) -> ExitCode {
     }
 }
 
-async fn execute(settings: Settings, command: Command) -> Result<(), Failure> {
+async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure> {
+    let choice = settings.with_account()?;
     match command {
+        Command::Login {
+            email,
+            password_stdin,
+        } => login(settings, email, password_stdin).await,
+        Command::Logout { force, delete_data } => {
+            logout(settings, choice, force, delete_data).await
+        }
+        Command::Whoami { json } => {
+            whoami(choice.as_ref(), json);
+            Ok(())
+        }
         Command::Show { json } => show(&settings, json, false).await,
         Command::Status { json } => show(&settings, json, true).await,
         Command::Set { name, photo_url } => set(settings, name, photo_url).await,
@@ -178,8 +215,159 @@ async fn show(settings: &Settings, json: bool, with_attempt: bool) -> Result<(),
     } else {
         None
     };
-    print_profile(profile.as_ref(), attempt.as_ref(), json);
+    print_profile(profile.as_ref(), attempt.as_ref(), json, settings);
     Ok(())
+}
+
+async fn login(settings: Settings, email: String, password_stdin: bool) -> Result<(), Failure> {
+    let usage = |message: &str| Failure {
+        message: message.to_owned(),
+        code: 2,
+    };
+    let Some(server) = settings.api.clone() else {
+        return Err(usage("login needs the server: --api URL"));
+    };
+    if email.trim().is_empty() {
+        return Err(usage("--email is empty"));
+    }
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        rpassword::prompt_password(format!("Password for {} at {server}: ", email.trim())).map_err(
+            |e| {
+                usage(&format!(
+                    "cannot ask for the password ({e}); pipe it in with --password-stdin"
+                ))
+            },
+        )?
+    };
+    if password.is_empty() {
+        return Err(usage("the password is empty"));
+    }
+    let signed_in = account::sign_in(&settings.data_dir, &server, &email, &password).await?;
+    println!(
+        "signed in as {} at {} (device {}); the token is kept in {}",
+        signed_in.email,
+        signed_in.server,
+        signed_in.device_id,
+        token_place(&settings, &signed_in)
+    );
+    Ok(())
+}
+
+/// Where the token is kept, in words.
+fn token_place(settings: &Settings, signed_in: &Account) -> String {
+    match signed_in.token_store {
+        account::TokenStore::Keyring => "the system keyring".into(),
+        account::TokenStore::File => format!(
+            "{} (readable by you only)",
+            signed_in.dir(&settings.data_dir).join("token").display()
+        ),
+    }
+}
+
+async fn logout(
+    mut settings: Settings,
+    choice: Option<Choice>,
+    force: bool,
+    delete_data: bool,
+) -> Result<(), Failure> {
+    let Some(Choice::Server(signed_in)) = choice else {
+        return Err(Failure::from(
+            "not signed in to a server (this computer's profile needs no signing out)",
+        ));
+    };
+    settings.account = Some(signed_in.clone());
+    let db = open_local(&settings).await?;
+    let unsynced = db.load_profile().await?.is_some_and(|p| !p.synchronized);
+    db.close().await;
+    if unsynced && !force {
+        return Err(Failure::from(format!(
+            "your latest change has not reached {} yet; run `offline-profile sync` first, or \
+             `offline-profile logout --force` to sign out and discard it",
+            signed_in.server
+        )));
+    }
+    let (data_dir, for_token) = (settings.data_dir.clone(), signed_in.clone());
+    let token = tokio::task::spawn_blocking(move || account::load_token(&data_dir, &for_token))
+        .await?
+        .ok();
+    // Tell the server, so this device leaves the account's list; signing out here does not
+    // depend on it.
+    if let (Some(token), false) = (token, settings.offline) {
+        let api =
+            profile_client::api_client::ApiClientService::new(&signed_in.server, Some(token))?;
+        match api.sign_out().await {
+            Ok(()) | Err(profile_client::api_client::ApiError::SignedOut(_)) => {}
+            Err(error) => eprintln!(
+                "offline-profile: the server was not told ({error}); this device stays in the \
+                 account's device list until it is signed out there"
+            ),
+        }
+    }
+    let discard = delete_data || unsynced;
+    let (data_dir, for_removal) = (settings.data_dir.clone(), signed_in.clone());
+    tokio::task::spawn_blocking(move || {
+        account::delete_token(&data_dir, &for_removal)?;
+        if discard {
+            account::delete_data(&data_dir, &for_removal)?;
+        }
+        account::forget_choice(&data_dir)
+    })
+    .await??;
+    println!(
+        "signed out of {} at {}; the token was removed from {}{}",
+        signed_in.email,
+        signed_in.server,
+        match signed_in.token_store {
+            account::TokenStore::Keyring => "the system keyring",
+            account::TokenStore::File => "its file",
+        },
+        if discard {
+            "; this account's data on this computer was deleted"
+        } else {
+            "; this account's profile stays on this computer for when you sign in again"
+        }
+    );
+    Ok(())
+}
+
+/// The account as `whoami --json` and `status --json` show it (never the token).
+fn account_json(choice: Option<&Choice>) -> serde_json::Value {
+    match choice {
+        None => json!({ "mode": null }),
+        Some(Choice::Local) => json!({ "mode": "local" }),
+        Some(Choice::Server(signed_in)) => json!({
+            "mode": "server",
+            "email": signed_in.email,
+            "server": signed_in.server,
+            "device_id": signed_in.device_id,
+            "token_store": signed_in.token_store.to_string(),
+        }),
+    }
+}
+
+fn whoami(choice: Option<&Choice>, json: bool) {
+    if json {
+        println!("{}", account_json(choice));
+        return;
+    }
+    match choice {
+        None => println!("not signed in; the app has not been set up on this computer yet"),
+        Some(Choice::Local) => println!("using this computer only (no account)"),
+        Some(Choice::Server(signed_in)) => println!(
+            "{} at {} (device {}; token in the {})",
+            signed_in.email,
+            signed_in.server,
+            signed_in.device_id,
+            match signed_in.token_store {
+                account::TokenStore::Keyring => "system keyring",
+                account::TokenStore::File => "private token file",
+            }
+        ),
+    }
 }
 
 async fn sync_once(settings: Settings) -> Result<(), Failure> {
@@ -321,6 +509,7 @@ fn activity_word(status: &Status) -> String {
         Activity::Syncing => "syncing".into(),
         Activity::Offline { .. } => "offline".into(),
         Activity::Failed { reason, .. } => format!("error: {reason}"),
+        Activity::SignedOut { reason } => format!("signed out: {reason}"),
     }
 }
 
@@ -376,13 +565,30 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
 }
 
 /// Prints the profile; `attempt` is `Some` for `status` (which also shows the last attempt).
-fn print_profile(profile: Option<&UserProfile>, attempt: Option<&Option<SyncAttempt>>, json: bool) {
+fn print_profile(
+    profile: Option<&UserProfile>,
+    attempt: Option<&Option<SyncAttempt>>,
+    json: bool,
+    settings: &Settings,
+) {
+    // `status` also says whose profile this is and where the token is kept.
+    let choice = match (&settings.account, &settings.api, &settings.token) {
+        (Some(signed_in), _, _) => Some(Choice::Server(signed_in.clone())),
+        (None, None, None) => Some(Choice::Local),
+        _ => None,
+    };
     if json {
         let mut value = profile_json(profile);
         if let Some(attempt) = attempt {
             value["last_sync"] = match attempt {
                 Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
                 None => serde_json::Value::Null,
+            };
+            value["account"] = match (&choice, &settings.token) {
+                (_, Some(_)) => {
+                    json!({ "mode": "token", "server": settings.api, "token_store": "--token" })
+                }
+                (choice, None) => account_json(choice.as_ref()),
             };
         }
         println!("{value}");
@@ -421,6 +627,18 @@ fn print_profile(profile: Option<&UserProfile>, attempt: Option<&Option<SyncAtte
         match attempt {
             Some(a) => println!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
             None => println!("last sync:  never"),
+        }
+        match &settings.account {
+            Some(signed_in) => println!(
+                "account:    {} at {} (token in the {})",
+                signed_in.email, signed_in.server, signed_in.token_store
+            ),
+            None if settings.token.is_some() => println!("account:    --token"),
+            None if settings.api.is_none() => println!("account:    this computer only"),
+            None => println!(
+                "account:    none (not signed in to {})",
+                settings.api.as_deref().unwrap_or("")
+            ),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! The layers below the app are crates, so the compiler keeps them apart: `profile-protocol`
 //! (what client and server agree on), `profile-client` (no UI), `profile-server` (no client).
 
+pub mod account;
 pub mod cli;
 pub mod session;
 pub mod ui;

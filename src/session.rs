@@ -1,6 +1,7 @@
 //! The composition root: turns the command-line settings into a running repository (and, with
 //! no server named, the embedded server). Shared by the window and the CLI.
 
+use crate::account::{self, Account, AccountError, Choice};
 use profile_client::api_client::{ApiClientService, UrlError};
 use profile_client::database::DatabaseService;
 use profile_client::{
@@ -20,6 +21,8 @@ pub struct Settings {
     /// The server's base URL; `None` starts the embedded server.
     pub api: Option<String>,
     pub token: Option<String>,
+    /// The signed-in account whose server, token and cache are used (see [`Settings::with_account`]).
+    pub account: Option<Account>,
     pub read_strategy: ReadStrategy,
     pub write_strategy: WriteStrategy,
     pub sync_interval: Duration,
@@ -32,6 +35,7 @@ impl Settings {
             data_dir: data_dir.into(),
             api: None,
             token: None,
+            account: None,
             read_strategy: ReadStrategy::default(),
             write_strategy: WriteStrategy::default(),
             sync_interval: SyncConfig::default().interval,
@@ -46,8 +50,37 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from(".offline-profile"))
     }
 
+    /// The local cache: the account's own when signed in, so two accounts never share one.
     pub fn cache_path(&self) -> PathBuf {
-        self.data_dir.join("profile.sqlite3")
+        match &self.account {
+            Some(account) => account.dir(&self.data_dir).join("profile.sqlite3"),
+            None => self.data_dir.join("profile.sqlite3"),
+        }
+    }
+
+    /// Uses the signed-in account for this run, unless a token was given (`--token`, for
+    /// scripts) or `--api` names another server. Returns what was chosen on this computer
+    /// (`None` on the first run).
+    pub fn with_account(&mut self) -> Result<Option<Choice>, AccountError> {
+        let choice = account::current(&self.data_dir)?;
+        self.account = None;
+        if self.token.is_some() {
+            return Ok(choice);
+        }
+        if let Some(Choice::Server(signed_in)) = &choice {
+            let same_server = match &self.api {
+                None => true,
+                Some(api) => {
+                    account::normalise_server(api).ok().as_deref()
+                        == Some(signed_in.server.as_str())
+                }
+            };
+            if same_server {
+                self.api = Some(signed_in.server.clone());
+                self.account = Some(signed_in.clone());
+            }
+        }
+        Ok(choice)
     }
 
     pub fn server_db_path(&self) -> PathBuf {
@@ -76,6 +109,8 @@ pub enum SessionError {
     Server(String),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
 }
 
 /// An open repository, and the embedded server when there is one.
@@ -102,7 +137,13 @@ impl Session {
     pub async fn open(settings: Settings) -> Result<Self, SessionError> {
         let (db, recovered) = open_or_recover_cache(&settings).await?;
         let (api, server) = match &settings.api {
-            Some(url) => (ApiClientService::new(url, settings.token.clone())?, None),
+            Some(url) => {
+                let token = match &settings.account {
+                    Some(account) => Some(account_token(&settings, account).await?),
+                    None => settings.token.clone(),
+                };
+                (ApiClientService::new(url, token)?, None)
+            }
             None => {
                 let token = embedded_token(&settings)?;
                 let server = start_embedded(&settings, &token).await?;
@@ -130,6 +171,15 @@ impl Session {
     }
 }
 
+/// The signed-in account's token, from the keyring or its file.
+async fn account_token(settings: &Settings, account: &Account) -> Result<String, SessionError> {
+    let (data_dir, account) = (settings.data_dir.clone(), account.clone());
+    tokio::task::spawn_blocking(move || account::load_token(&data_dir, &account))
+        .await
+        .map_err(|e| SessionError::Server(e.to_string()))?
+        .map_err(SessionError::Account)
+}
+
 /// Opens the local cache only: for commands that never touch the network.
 pub async fn open_cache(settings: &Settings) -> Result<DatabaseService, SessionError> {
     Ok(open_or_recover_cache(settings).await?.0)
@@ -141,8 +191,8 @@ pub async fn open_cache(settings: &Settings) -> Result<DatabaseService, SessionE
 pub async fn open_or_recover_cache(
     settings: &Settings,
 ) -> Result<(DatabaseService, Option<PathBuf>), SessionError> {
-    create_dir(&settings.data_dir)?;
     let path = settings.cache_path();
+    create_dir(path.parent().expect("the cache lives in a folder"))?;
     match DatabaseService::open(&path).await {
         Ok(db) => Ok((db, None)),
         Err(error) if error.is_corrupt() => {

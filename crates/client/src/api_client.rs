@@ -49,6 +49,9 @@ pub enum ApiError {
     Conflict(Box<ServerProfile>),
     #[error("the server has no profile to update (it was emptied or replaced)")]
     NoProfile,
+    /// 401: the token is missing, wrong, or its device was signed out (revoked).
+    #[error("signed out: {0}")]
+    SignedOut(String),
     #[error("the server refused the request ({status}): {reason}")]
     Rejected { status: u16, reason: String },
     #[error("the server failed ({status}): {reason}")]
@@ -70,7 +73,7 @@ impl ApiError {
             | ApiError::ServerFailure { .. }
             | ApiError::Protocol(_) => true,
             ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
-            ApiError::Conflict(_) | ApiError::NoProfile => false,
+            ApiError::Conflict(_) | ApiError::NoProfile | ApiError::SignedOut(_) => false,
         }
     }
 
@@ -235,6 +238,133 @@ impl ApiClientService {
                     ))),
                 }
             }
+            _ => Err(status_error(response).await),
+        }
+    }
+}
+
+/// A device token just issued by `POST /v1/sessions`. Its `Debug` hides the token.
+#[derive(Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub device_id: String,
+}
+
+impl fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("token", &"<redacted>")
+            .field("device_id", &self.device_id)
+            .finish()
+    }
+}
+
+/// Why signing in did not work, worded for the field that caused it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SignInError {
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error("the email or the password is wrong")]
+    WrongCredentials,
+    #[error("too many failed sign-ins; try again in {} s", .0.as_secs().max(1))]
+    TooManyAttempts(Duration),
+    #[error("the server refused: {0}")]
+    Refused(String),
+    #[error(transparent)]
+    Api(ApiError),
+}
+
+/// One of the account's signed-in devices (`GET /v1/devices`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The device this client signed in as.
+    pub current: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct DeviceList {
+    devices: Vec<Device>,
+}
+
+#[derive(serde::Deserialize)]
+struct SignInAnswer {
+    token: String,
+    device_id: String,
+}
+
+/// The accounts part of the API: signing in and out, and the account's devices.
+impl ApiClientService {
+    /// `POST /v1/sessions`: signs this computer in as a new device of the account.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<SignedIn, SignInError> {
+        let body = serde_json::json!({
+            "email": email,
+            "password": password,
+            "device_name": device_name,
+        });
+        let request = self.http.post(self.url("v1/sessions")).json(&body);
+        let response = send(request).await.map_err(SignInError::Api)?;
+        if response.status() == StatusCode::CREATED {
+            let answer: SignInAnswer = response
+                .json()
+                .await
+                .map_err(|e| SignInError::Api(ApiError::Protocol(e.to_string())))?;
+            return Ok(SignedIn {
+                token: answer.token,
+                device_id: answer.device_id,
+            });
+        }
+        Err(match status_error(response).await {
+            ApiError::SignedOut(_) => SignInError::WrongCredentials,
+            ApiError::ServerFailure {
+                status: 429,
+                retry_after,
+                ..
+            } => SignInError::TooManyAttempts(retry_after.unwrap_or(Duration::from_secs(60))),
+            ApiError::Rejected { reason, .. } => SignInError::Refused(reason),
+            other => SignInError::Api(other),
+        })
+    }
+
+    /// `DELETE /v1/sessions/current`: signs this device out on the server.
+    pub async fn sign_out(&self) -> Result<(), ApiError> {
+        let response = send(self.request(reqwest::Method::DELETE, "v1/sessions/current")).await?;
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            _ => Err(status_error(response).await),
+        }
+    }
+
+    /// `GET /v1/devices`: the account's signed-in devices.
+    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
+        let response = send(self.request(reqwest::Method::GET, "v1/devices")).await?;
+        if response.status() != StatusCode::OK {
+            return Err(status_error(response).await);
+        }
+        let list: DeviceList = response
+            .json()
+            .await
+            .map_err(|e| ApiError::Protocol(format!("the device list is not valid ({e})")))?;
+        Ok(list.devices)
+    }
+
+    /// `DELETE /v1/devices/{id}`: signs one of the account's devices out.
+    pub async fn revoke_device(&self, id: &str) -> Result<(), ApiError> {
+        let mut url = self.url("v1/devices/");
+        url.path_segments_mut()
+            .map_err(|()| ApiError::Protocol("the server URL cannot take a path".into()))?
+            .pop_if_empty()
+            .push(id);
+        let response = send(self.authorized(self.http.delete(url))).await?;
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
             _ => Err(status_error(response).await),
         }
     }
@@ -444,6 +574,8 @@ async fn status_error(response: reqwest::Response) -> ApiError {
             reason,
             retry_after,
         }
+    } else if status == StatusCode::UNAUTHORIZED {
+        ApiError::SignedOut(reason)
     } else if status.is_client_error() {
         ApiError::Rejected {
             status: status.as_u16(),

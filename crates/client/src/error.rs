@@ -37,6 +37,11 @@ impl RepositoryError {
         matches!(self, RepositoryError::Api(error) if error.is_offline())
     }
 
+    /// `true` when the server no longer accepts our token.
+    pub fn is_signed_out(&self) -> bool {
+        matches!(self, RepositoryError::Api(ApiError::SignedOut(_)))
+    }
+
     /// How long the server asked us to wait (`Retry-After`), if it did.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {

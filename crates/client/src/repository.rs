@@ -109,6 +109,13 @@ pub struct UserProfileRepository {
     sync_lock: Mutex<()>,
 }
 
+impl UserProfileRepository {
+    /// The API client, for the account's own requests (its devices, signing out).
+    pub fn api(&self) -> &ApiClientService {
+        &self.api
+    }
+}
+
 impl fmt::Debug for UserProfileRepository {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserProfileRepository")

@@ -26,6 +26,12 @@ pub enum Activity {
         reason: String,
         retry_at: Option<DateTime<Utc>>,
     },
+    /// The server no longer accepts this device's token (it was signed out elsewhere, or the
+    /// account was disabled). Edits are still saved here; nothing is sent until the user signs
+    /// in again.
+    SignedOut {
+        reason: String,
+    },
 }
 
 /// Everything the UI shows about where the data stands.
@@ -132,7 +138,7 @@ impl StatusStore {
                 Activity::Offline { retry_at, .. } | Activity::Failed { retry_at, .. } => {
                     replace(retry_at, Some(at))
                 }
-                Activity::Idle | Activity::Syncing => false,
+                Activity::Idle | Activity::Syncing | Activity::SignedOut { .. } => false,
             });
     }
 }

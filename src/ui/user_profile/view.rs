@@ -269,6 +269,7 @@ fn badge(badge: &Badge, frame: usize) -> Element<'static, Message> {
         Badge::WorkingOffline => ("‖", Tone::Neutral),
         Badge::Conflict => ("⚠", Tone::Bad),
         Badge::Error { .. } => ("✕", Tone::Bad),
+        Badge::SignedOut { .. } => ("⊘", Tone::Bad),
     };
     let content = container(
         row![text(icon).size(15), text(badge.label()).size(15)]

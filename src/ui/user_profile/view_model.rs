@@ -120,11 +120,21 @@ pub enum Badge {
     Cached,
     SavedLocally,
     Syncing,
-    Synced { ago: Option<String> },
-    Offline { retry_in: Option<u64> },
+    Synced {
+        ago: Option<String>,
+    },
+    Offline {
+        retry_in: Option<u64>,
+    },
     WorkingOffline,
     Conflict,
-    Error { reason: String },
+    Error {
+        reason: String,
+    },
+    /// The server no longer accepts this device: edits stay here until the user signs in.
+    SignedOut {
+        reason: String,
+    },
 }
 
 impl Badge {
@@ -145,6 +155,7 @@ impl Badge {
             Badge::WorkingOffline => "Working offline".into(),
             Badge::Conflict => "Conflict".into(),
             Badge::Error { .. } => "Error".into(),
+            Badge::SignedOut { .. } => "Signed out".into(),
         }
     }
 
@@ -161,6 +172,7 @@ impl Badge {
             Badge::WorkingOffline => "Working offline",
             Badge::Conflict => "Conflict",
             Badge::Error { .. } => "Error",
+            Badge::SignedOut { .. } => "Signed out",
         }
     }
 
@@ -193,6 +205,10 @@ impl Badge {
                 "The profile was changed here and elsewhere. Choose which version to keep.".into()
             }
             Badge::Error { reason } => format!("The last sync failed: {reason}"),
+            Badge::SignedOut { reason } => format!(
+                "The server no longer accepts this computer ({reason}). Your changes are kept \
+                 here and sent once you sign in again."
+            ),
         }
     }
 }
@@ -553,6 +569,11 @@ impl UserProfileViewModel {
             }
             Activity::Failed { reason, .. } => {
                 return Badge::Error {
+                    reason: reason.clone(),
+                };
+            }
+            Activity::SignedOut { reason } => {
+                return Badge::SignedOut {
                     reason: reason.clone(),
                 };
             }

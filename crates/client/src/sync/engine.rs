@@ -323,7 +323,11 @@ impl Engine<'_> {
                 tracing::warn!(%error, "{what} failed");
                 let reason = error.to_string();
                 let message = format!("{what} failed: {reason}");
-                let activity = if error.is_offline() {
+                let activity = if let RepositoryError::Api(ApiError::SignedOut(reason)) = error {
+                    Activity::SignedOut {
+                        reason: reason.clone(),
+                    }
+                } else if error.is_offline() {
                     Activity::Offline {
                         reason,
                         retry_at: None,

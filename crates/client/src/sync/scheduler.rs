@@ -111,6 +111,12 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                     Next::Periodic(config.interval)
                 }
                 Err(RepositoryError::WorkingOffline) => Next::WaitForRequest,
+                // Retrying cannot help until the user signs in again (which opens a new
+                // repository); a save or "Sync now" still tries once more.
+                Err(error) if error.is_signed_out() => {
+                    tracing::warn!(%error, "the server no longer accepts this device; signed out");
+                    Next::WaitForRequest
+                }
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     let delay =

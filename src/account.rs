@@ -1,0 +1,388 @@
+//! Accounts on this computer: whether the app is used on this computer only (the embedded
+//! server) or signed in to a server, where the device token is kept — the OS keyring (Secret
+//! Service on Linux) when one answers, else a file only the owner can read — and the folder that
+//! holds each (server, account)'s own cache, so two accounts' data never mix.
+//!
+//! `account.json` in the data folder records the choice; the token is never written there, nor
+//! in the cache, the logs or any command's output.
+
+use profile_client::api_client::{ApiClientService, SignInError, SignedIn, UrlError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The keyring's service name for every token of this app.
+const KEYRING_SERVICE: &str = "offline-profile";
+/// `OFFLINE_PROFILE_TOKEN_STORE=keyring|file|auto` (default `auto`): where new tokens go.
+pub const TOKEN_STORE_ENV: &str = "OFFLINE_PROFILE_TOKEN_STORE";
+
+/// How the app is used on this computer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "kebab-case")]
+pub enum Choice {
+    /// "Use on this computer only": the embedded server.
+    Local,
+    /// Signed in to a server.
+    Server(Account),
+}
+
+/// One account on one server, as this computer knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The server's base URL, normalised (`https://host/`).
+    pub server: String,
+    /// The email signed in with, as typed (trimmed).
+    pub email: String,
+    /// This computer's device id on the server.
+    pub device_id: String,
+    /// Where the device token is kept.
+    pub token_store: TokenStore,
+}
+
+/// Where a device token is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenStore {
+    /// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on
+    /// Windows).
+    Keyring,
+    /// A file in the account's folder, readable by the owner only.
+    File,
+}
+
+impl fmt::Display for TokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenStore::Keyring => "keyring",
+            TokenStore::File => "file",
+        })
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AccountError {
+    #[error("cannot use {path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("{path} is damaged ({reason}); sign in again")]
+    Damaged { path: PathBuf, reason: String },
+    #[error("the token for {email} on {server} is missing from the {store}; sign in again")]
+    TokenMissing {
+        email: String,
+        server: String,
+        store: TokenStore,
+    },
+    #[error("the system keyring failed: {0}")]
+    Keyring(String),
+    #[error("{TOKEN_STORE_ENV} must be keyring, file or auto, not \"{0}\"")]
+    BadStoreSetting(String),
+}
+
+impl Account {
+    /// The account's own folder name: readable, and unique per (server, email).
+    pub fn key(&self) -> String {
+        account_key(&self.server, &self.email)
+    }
+
+    /// The folder with this account's cache (and its token file, when there is one).
+    pub fn dir(&self, data_dir: &Path) -> PathBuf {
+        data_dir.join("accounts").join(self.key())
+    }
+
+    fn keyring_user(&self) -> String {
+        format!("{} on {}", self.email.to_lowercase(), self.server)
+    }
+
+    fn token_file(&self, data_dir: &Path) -> PathBuf {
+        self.dir(data_dir).join("token")
+    }
+}
+
+/// `ada-example.com--profiles.example.com-1a2b3c4d`: who and where, plus a hash of the exact
+/// pair so that two servers differing only in scheme or path never share a folder.
+fn account_key(server: &str, email: &str) -> String {
+    let email = email.trim().to_lowercase();
+    let readable = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(40)
+            .collect()
+    };
+    let host = server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .trim_end_matches('/');
+    // FNV-1a: stable across builds and platforms (std's hasher is not).
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in server.bytes().chain([0]).chain(email.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!(
+        "{}--{}-{:08x}",
+        readable(&email),
+        readable(host),
+        hash >> 32
+    )
+}
+
+/// The server URL as the API client normalises it (and checks it: https, or http to this
+/// computer only).
+pub fn normalise_server(server: &str) -> Result<String, UrlError> {
+    Ok(ApiClientService::new(server, None)?.base_url().to_string())
+}
+
+fn choice_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("account.json")
+}
+
+/// What was chosen on this computer; `None` on the very first run. A data folder used before
+/// accounts existed (a cache but no choice) is "this computer only", as it was.
+pub fn current(data_dir: &Path) -> Result<Option<Choice>, AccountError> {
+    let path = choice_path(data_dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AccountError::Damaged {
+                path,
+                reason: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(data_dir
+            .join("profile.sqlite3")
+            .exists()
+            .then_some(Choice::Local)),
+        Err(e) => Err(io_error(&path, e)),
+    }
+}
+
+/// Records the choice (written whole, then renamed into place).
+pub fn choose(data_dir: &Path, choice: &Choice) -> Result<(), AccountError> {
+    let text = serde_json::to_vec_pretty(choice).expect("a choice serialises");
+    write_private(&choice_path(data_dir), &text)
+}
+
+/// Forgets the choice: the next start asks again.
+pub fn forget_choice(data_dir: &Path) -> Result<(), AccountError> {
+    remove_if_present(&choice_path(data_dir))
+}
+
+/// Where new tokens go: `OFFLINE_PROFILE_TOKEN_STORE`, default `auto` (the keyring when one
+/// answers).
+fn wanted_store() -> Result<Option<TokenStore>, AccountError> {
+    match std::env::var(TOKEN_STORE_ENV).as_deref() {
+        Err(_) | Ok("") | Ok("auto") => Ok(None),
+        Ok("keyring") => Ok(Some(TokenStore::Keyring)),
+        Ok("file") => Ok(Some(TokenStore::File)),
+        Ok(other) => Err(AccountError::BadStoreSetting(other.to_owned())),
+    }
+}
+
+/// Signs in to `server` and keeps the token: in the keyring when one answers (or when asked
+/// for), else in the account's private file. Records the account as the current choice.
+pub async fn sign_in(
+    data_dir: &Path,
+    server: &str,
+    email: &str,
+    password: &str,
+) -> Result<Account, SignInFailure> {
+    let server = normalise_server(server).map_err(|e| SignInFailure::SignIn(e.into()))?;
+    let email = email.trim().to_owned();
+    let api = ApiClientService::new(&server, None).map_err(|e| SignInFailure::SignIn(e.into()))?;
+    let signed_in: SignedIn = api
+        .sign_in(&email, password, &device_name())
+        .await
+        .map_err(SignInFailure::SignIn)?;
+    let mut account = Account {
+        server,
+        email,
+        device_id: signed_in.device_id,
+        token_store: TokenStore::File,
+    };
+    let data_dir = data_dir.to_path_buf();
+    let token = signed_in.token;
+    let account = tokio::task::spawn_blocking(move || {
+        account.token_store = keep_token(&data_dir, &account, &token)?;
+        choose(&data_dir, &Choice::Server(account.clone()))?;
+        Ok::<_, AccountError>(account)
+    })
+    .await
+    .map_err(|e| SignInFailure::Local(AccountError::Keyring(e.to_string())))?
+    .map_err(SignInFailure::Local)?;
+    tracing::info!(server = %account.server, store = %account.token_store, "signed in");
+    Ok(account)
+}
+
+/// Signing in failed: at the server, or while keeping the token here.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SignInFailure {
+    #[error(transparent)]
+    SignIn(SignInError),
+    #[error(transparent)]
+    Local(AccountError),
+}
+
+/// This computer's name for the devices list: "offline-profile on HOST".
+pub fn device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "this computer".into());
+    format!("offline-profile on {host}")
+}
+
+/// Keeps `token` for `account` and says where. Blocking (the keyring talks over D-Bus).
+fn keep_token(data_dir: &Path, account: &Account, token: &str) -> Result<TokenStore, AccountError> {
+    let keyring_first = match wanted_store()? {
+        Some(TokenStore::File) => false,
+        Some(TokenStore::Keyring) => {
+            return keyring_set(account, token).map(|()| TokenStore::Keyring);
+        }
+        None => true,
+    };
+    if keyring_first {
+        match keyring_set(account, token) {
+            Ok(()) => {
+                // A token file left from an earlier sign-in is stale now.
+                remove_if_present(&account.token_file(data_dir))?;
+                return Ok(TokenStore::Keyring);
+            }
+            Err(error) => {
+                tracing::info!(%error, "no system keyring answers; keeping the token in a private file");
+            }
+        }
+    }
+    write_private(&account.token_file(data_dir), token.as_bytes())?;
+    Ok(TokenStore::File)
+}
+
+/// The account's device token. Blocking.
+pub fn load_token(data_dir: &Path, account: &Account) -> Result<String, AccountError> {
+    let missing = || AccountError::TokenMissing {
+        email: account.email.clone(),
+        server: account.server.clone(),
+        store: account.token_store,
+    };
+    match account.token_store {
+        TokenStore::Keyring => match keyring_entry(account)?.get_password() {
+            Ok(token) => Ok(token),
+            Err(keyring::Error::NoEntry) => Err(missing()),
+            Err(error) => Err(AccountError::Keyring(error.to_string())),
+        },
+        TokenStore::File => {
+            let path = account.token_file(data_dir);
+            match std::fs::read_to_string(&path) {
+                Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
+                Ok(_) => Err(missing()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing()),
+                Err(e) => Err(io_error(&path, e)),
+            }
+        }
+    }
+}
+
+/// Deletes the account's token wherever it is kept. Blocking.
+pub fn delete_token(data_dir: &Path, account: &Account) -> Result<(), AccountError> {
+    if account.token_store == TokenStore::Keyring {
+        match keyring_entry(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            Err(error) => return Err(AccountError::Keyring(error.to_string())),
+        }
+    }
+    remove_if_present(&account.token_file(data_dir))
+}
+
+/// Deletes the account's local data (its cache and photos), and its folder.
+pub fn delete_data(data_dir: &Path, account: &Account) -> Result<(), AccountError> {
+    let dir = account.dir(data_dir);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error(&dir, e)),
+    }
+}
+
+fn keyring_entry(account: &Account) -> Result<keyring::Entry, AccountError> {
+    keyring::Entry::new(KEYRING_SERVICE, &account.keyring_user())
+        .map_err(|e| AccountError::Keyring(e.to_string()))
+}
+
+/// Stores the token in the keyring and reads it back (a keyring that takes a secret but cannot
+/// return it is no keyring).
+fn keyring_set(account: &Account, token: &str) -> Result<(), AccountError> {
+    let entry = keyring_entry(account)?;
+    entry
+        .set_password(token)
+        .map_err(|e| AccountError::Keyring(e.to_string()))?;
+    match entry.get_password() {
+        Ok(read) if read == token => Ok(()),
+        Ok(_) => Err(AccountError::Keyring("it returned another token".into())),
+        Err(e) => Err(AccountError::Keyring(e.to_string())),
+    }
+}
+
+/// Writes `bytes` to a private temporary file, syncs it and renames it over `path`: never
+/// readable by others, never half-written.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AccountError> {
+    let dir = path.parent().expect("files live in folders");
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| io_error(dir, e))?;
+    let temporary = path.with_extension("tmp");
+    let failed = |e| io_error(path, e);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
+            .map_err(failed)?;
+    }
+    file.write_all(bytes).map_err(failed)?;
+    file.sync_all().map_err(failed)?;
+    std::fs::rename(&temporary, path).map_err(failed)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), AccountError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> AccountError {
+    AccountError::Io {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_folders_differ_per_server_and_email_and_ignore_email_case() {
+        let a = account_key("https://a.example/", "ada@example.com");
+        assert_eq!(a, account_key("https://a.example/", " Ada@Example.com "));
+        assert_ne!(a, account_key("http://a.example/", "ada@example.com"));
+        assert_ne!(a, account_key("https://a.example/", "bob@example.com"));
+        assert_ne!(a, account_key("https://a.example/v2/", "ada@example.com"));
+        assert!(a.starts_with("ada-example.com--a.example"), "{a}");
+        assert!(!a.contains('/'), "{a}");
+    }
+}
