@@ -1,5 +1,7 @@
 //! The iced user interface: the application shell and the profile screen (view model + view).
 
+pub mod account_views;
 pub mod app;
 pub mod fonts;
+pub mod sign_in;
 pub mod user_profile;
