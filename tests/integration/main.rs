@@ -1,6 +1,7 @@
 //! Integration tests: real SQLite files in temporary folders, the real server on 127.0.0.1:0,
 //! real HTTP. One binary, so the heavy dependencies are linked once.
 
+mod accounts;
 mod avatar;
 mod cli;
 mod crash;

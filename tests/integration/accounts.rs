@@ -1,0 +1,528 @@
+//! Accounts on the desktop, through the real binary as a user runs it: signing in and out,
+//! where the token is kept (a real GNOME keyring on its own D-Bus, or the private file), one
+//! cache per (server, account), safe sign-out, and a revoked device.
+
+use crate::support::{TestServer, spawn_server};
+use profile_client::api_client::{ApiClientService, Fetched};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// This computer, as one user's environment: a data folder and, optionally, a session bus with
+/// a keyring on it.
+struct Desktop {
+    data: TempDir,
+    bus: Option<String>,
+}
+
+impl Desktop {
+    /// No keyring answers: the session bus named does not exist.
+    fn without_keyring() -> Self {
+        Self {
+            data: tempfile::tempdir().unwrap(),
+            bus: None,
+        }
+    }
+
+    fn with_keyring(keyring: &Keyring) -> Self {
+        Self {
+            data: tempfile::tempdir().unwrap(),
+            bus: Some(keyring.address.clone()),
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_offline-profile"));
+        command
+            .arg("--data-dir")
+            .arg(self.dir())
+            .args(args)
+            .env_remove("OFFLINE_PROFILE_TOKEN")
+            .env_remove("OFFLINE_PROFILE_TOKEN_STORE")
+            // Everything the app logs, so the test can prove the token is never in it.
+            .env("RUST_LOG", "trace")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                self.bus.clone().unwrap_or_else(|| {
+                    format!("unix:path={}/no-bus-here", self.dir().display())
+                }),
+            );
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the binary runs")
+    }
+
+    fn login(&self, server: &str, email: &str, password: &str) -> Output {
+        let mut child = self
+            .command(&["--api", server, "login", "--email", email, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "{args:?} failed: {}", text(&output));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    /// Every byte of every file in the data folder.
+    fn all_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut folders = vec![self.dir().to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.file_name().is_some_and(|name| name != "token") {
+                    bytes.extend(std::fs::read(path).unwrap_or_default());
+                }
+            }
+        }
+        bytes
+    }
+
+    fn token_files(&self) -> Vec<PathBuf> {
+        let accounts = self.dir().join("accounts");
+        let Ok(entries) = std::fs::read_dir(accounts) else {
+            return Vec::new();
+        };
+        entries
+            .map(|entry| entry.unwrap().path().join("token"))
+            .filter(|path| path.exists())
+            .collect()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A real GNOME keyring (Secret Service) on a D-Bus session bus of its own, both ended by PID
+/// when dropped. `None` (with a loud notice) where the programs are missing; under `CI=true`
+/// that is a failure.
+pub struct Keyring {
+    pub address: String,
+    dir: TempDir,
+    bus: Child,
+    daemon: Child,
+}
+
+impl Keyring {
+    pub fn start() -> Option<Self> {
+        let present = |program: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {program}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        let missing: Vec<_> = ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]
+            .into_iter()
+            .filter(|program| !present(program))
+            .collect();
+        if !missing.is_empty() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI needs {missing:?} (apt-get install dbus gnome-keyring libsecret-tools)"
+            );
+            eprintln!(
+                "\n*** SKIPPED: the keyring half of this test; {missing:?} missing \
+                 (apt-get install dbus gnome-keyring libsecret-tools) ***\n"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let address = format!("unix:path={}/bus", dir.path().display());
+        let bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let runtime = dir.path().join("run");
+        std::fs::create_dir(&runtime).unwrap();
+        std::fs::set_permissions(
+            &runtime,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        let environment = |command: &mut Command| {
+            command
+                .env("DBUS_SESSION_BUS_ADDRESS", &address)
+                .env("XDG_DATA_HOME", dir.path().join("data"))
+                .env("XDG_RUNTIME_DIR", &runtime)
+                .env_remove("DISPLAY");
+        };
+        // Wait for the bus before the daemon registers on it.
+        for _ in 0..100 {
+            if dir.path().join("bus").exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut daemon = Command::new("gnome-keyring-daemon");
+        daemon.args(["--unlock", "--components=secrets", "--foreground"]);
+        environment(&mut daemon);
+        let mut daemon = daemon
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The login keyring's password, then end of input.
+        daemon
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"test-keyring")
+            .unwrap();
+        let keyring = Keyring {
+            address: address.clone(),
+            dir,
+            bus,
+            daemon,
+        };
+        // Ready once a secret can be stored.
+        for _ in 0..200 {
+            let mut store = keyring.secret_tool(&[
+                "store",
+                "--label=probe",
+                "service",
+                "offline-profile-test-probe",
+                "username",
+                "probe",
+            ]);
+            let mut child = store.stdin(Stdio::piped()).spawn().unwrap();
+            child.stdin.take().unwrap().write_all(b"probe").unwrap();
+            if child.wait_with_output().unwrap().status.success() {
+                return Some(keyring);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the keyring did not start");
+    }
+
+    fn secret_tool(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("secret-tool");
+        command
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// The secret the keyring holds for `username` of this app, if any.
+    fn lookup(&self, username: &str) -> Option<String> {
+        let output = self
+            .secret_tool(&["lookup", "service", "offline-profile", "username", username])
+            .output()
+            .unwrap();
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8(output.stdout).unwrap())
+            .filter(|secret| !secret.is_empty())
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        for child in [&mut self.daemon, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A user on `server` with `PASSWORD`, and a token of their own to look at their profile.
+async fn user(server: &TestServer, email: &str) -> ApiClientService {
+    let id = server.store().add_user(email, PASSWORD).await.unwrap();
+    let issued = server.store().add_device(id, "test checker").await.unwrap();
+    ApiClientService::new(&server.url(), Some(issued.token)).unwrap()
+}
+
+async fn server_name(api: &ApiClientService) -> Option<String> {
+    match api.get_profile(None).await.unwrap() {
+        Fetched::Profile(profile) => Some(profile.fields.name),
+        _ => None,
+    }
+}
+
+/// The token the server issued, read back from where the app keeps it.
+fn token_of(desktop: &Desktop, keyring: Option<&Keyring>, email: &str, server: &str) -> String {
+    match keyring {
+        Some(keyring) => keyring
+            .lookup(&format!("{email} on {server}/"))
+            .expect("the token is in the keyring"),
+        None => {
+            let files = desktop.token_files();
+            assert_eq!(files.len(), 1, "one token file: {files:?}");
+            std::fs::read_to_string(&files[0]).unwrap().trim().to_owned()
+        }
+    }
+}
+
+/// Signs in, uses the account, and signs out; checks where the token went and that it shows up
+/// nowhere else (data folder, logs at trace, any command's output).
+async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
+    let server = spawn_server().await;
+    let ada = user(&server, "ada@example.com").await;
+    let url = server.url();
+
+    // A wrong password: refused, nothing kept.
+    let wrong = desktop.login(&url, "ada@example.com", "not the password");
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong).contains("the email or the password is wrong"),
+        "{}",
+        text(&wrong)
+    );
+    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], serde_json::Value::Null);
+
+    let login = desktop.login(&url, "ada@example.com", PASSWORD);
+    assert!(login.status.success(), "{}", text(&login));
+    let expected_store = if keyring.is_some() { "keyring" } else { "file" };
+    let whoami = desktop.json(&["whoami", "--json"]);
+    assert_eq!(whoami["mode"], "server");
+    assert_eq!(whoami["email"], "ada@example.com");
+    assert_eq!(whoami["server"], format!("{url}/"));
+    assert_eq!(whoami["token_store"], expected_store, "{whoami}");
+    let token = token_of(desktop, keyring, "ada@example.com", &url);
+    assert!(token.len() > 40, "a device token: {} chars", token.len());
+    match keyring {
+        Some(_) => assert!(desktop.token_files().is_empty(), "no token file beside the keyring"),
+        None => {
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &std::fs::metadata(&desktop.token_files()[0]).unwrap().permissions(),
+            );
+            assert_eq!(mode & 0o777, 0o600, "the token file is the owner's only");
+        }
+    }
+
+    // Use it: the edit reaches Ada's profile on the server.
+    let set = desktop.ok(&["set", "--name", "Ada Lovelace"]);
+    assert!(set.contains("pushed to the server"), "{set}");
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada Lovelace"));
+    let status = desktop.json(&["status", "--json"]);
+    assert_eq!(status["state"], "synced");
+    assert_eq!(status["account"]["email"], "ada@example.com");
+    assert_eq!(status["account"]["token_store"], expected_store);
+
+    // The token is nowhere but its store: not in the data folder (cache, account.json), not in
+    // any output at RUST_LOG=trace.
+    let mut outputs = text(&login);
+    for args in [
+        &["whoami"][..],
+        &["whoami", "--json"],
+        &["status"],
+        &["status", "--json"],
+        &["sync"],
+        &["show", "--json"],
+    ] {
+        outputs.push_str(&text(&desktop.run(args)));
+    }
+    assert!(outputs.contains("TRACE") || outputs.contains("DEBUG") || outputs.contains("INFO"));
+    let secret = token.split_once('.').map_or(token.as_str(), |(_, s)| s);
+    assert!(!outputs.contains(secret), "the token appeared in the output");
+    let bytes = desktop.all_bytes();
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the token appeared in the data folder"
+    );
+
+    // Sign out: the server forgets the device, the token is gone, the data stays.
+    let logout = desktop.ok(&["logout"]);
+    assert!(logout.contains("signed out of ada@example.com"), "{logout}");
+    assert!(
+        ApiClientService::new(&url, Some(token.clone()))
+            .unwrap()
+            .get_profile(None)
+            .await
+            .is_err(),
+        "the signed-out device's token is refused"
+    );
+    match keyring {
+        Some(keyring) => assert_eq!(
+            keyring.lookup(&format!("ada@example.com on {url}/")),
+            None,
+            "the keyring entry was deleted"
+        ),
+        None => assert!(desktop.token_files().is_empty(), "the token file was deleted"),
+    }
+    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], serde_json::Value::Null);
+    // Signing in again finds the profile kept here.
+    assert!(desktop.login(&url, "ada@example.com", PASSWORD).status.success());
+    assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada Lovelace");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keyring_the_token_is_kept_in_a_private_file_and_nowhere_else() {
+    let desktop = Desktop::without_keyring();
+    the_account_lifecycle(&desktop, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_keyring_running_the_token_is_kept_there_and_nowhere_else() {
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let desktop = Desktop::with_keyring(&keyring);
+    the_account_lifecycle(&desktop, Some(&keyring)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profile_under_another()
+{
+    let first = spawn_server().await;
+    let second = spawn_server().await;
+    let ada = user(&first, "ada@example.com").await;
+    let bob = user(&first, "bob@example.com").await;
+    // The same email on another server is another account.
+    let ada_elsewhere = user(&second, "ada@example.com").await;
+    let desktop = Desktop::without_keyring();
+
+    assert!(desktop.login(&first.url(), "ada@example.com", PASSWORD).status.success());
+    desktop.ok(&["set", "--name", "Ada"]);
+    // Ada's next edit waits here, unsent.
+    desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
+    assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
+
+    // Bob on the same computer sees none of it, and his edit goes to his profile only.
+    assert!(desktop.login(&first.url(), "bob@example.com", PASSWORD).status.success());
+    let bobs = desktop.json(&["show", "--json"]);
+    assert_eq!(bobs["state"], "empty", "Bob sees no one's profile: {bobs}");
+    desktop.run(&["sync"]);
+    assert_ne!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
+    desktop.ok(&["set", "--name", "Bob"]);
+    assert_eq!(server_name(&bob).await.as_deref(), Some("Bob"));
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"), "Ada's pending edit was not sent as Bob");
+
+    // Ada on the other server: her profile there, not the first server's.
+    assert!(desktop.login(&second.url(), "ada@example.com", PASSWORD).status.success());
+    assert_eq!(desktop.json(&["show", "--json"])["state"], "empty");
+    desktop.ok(&["set", "--name", "Ada at the second server"]);
+    assert_eq!(server_name(&ada_elsewhere).await.as_deref(), Some("Ada at the second server"));
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
+
+    // Back to Ada on the first server: her own pending edit is there, and now it is sent.
+    assert!(desktop.login(&first.url(), "ada@example.com", PASSWORD).status.success());
+    assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
+    desktop.ok(&["sync"]);
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada, unsent"));
+    assert_eq!(server_name(&bob).await.as_deref(), Some("Bob"));
+    assert_eq!(server_name(&ada_elsewhere).await.as_deref(), Some("Ada at the second server"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_with_an_unsynced_edit_is_refused_unless_forced_which_discards_it() {
+    let server = spawn_server().await;
+    let ada = user(&server, "ada@example.com").await;
+    let desktop = Desktop::without_keyring();
+    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    desktop.ok(&["set", "--name", "Ada"]);
+    desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
+
+    let refused = desktop.run(&["logout"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("has not reached"), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], "server", "still signed in");
+    assert_eq!(desktop.token_files().len(), 1, "the token is kept");
+    assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
+
+    let forced = desktop.ok(&["logout", "--force"]);
+    assert!(forced.contains("deleted"), "{forced}");
+    assert!(desktop.token_files().is_empty());
+    assert!(!desktop.dir().join("accounts").read_dir().unwrap().any(|_| true), "the account's data is gone");
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"), "the discarded edit was never sent");
+
+    // Signing in again starts from the server's copy.
+    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    desktop.ok(&["sync"]);
+    assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_signing_in_again() {
+    let server = spawn_server().await;
+    let ada = user(&server, "ada@example.com").await;
+    let desktop = Desktop::without_keyring();
+    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    desktop.ok(&["set", "--name", "Ada"]);
+    let device = desktop.json(&["whoami", "--json"])["device_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Another device of Ada's signs this one out.
+    ada.revoke_device(&device).await.unwrap();
+
+    let set = desktop.ok(&["set", "--name", "Ada, after the revocation"]);
+    assert!(set.contains("saved locally"), "{set}");
+    assert!(set.contains("signed out"), "the push says why it did not go: {set}");
+    let status = desktop.json(&["status", "--json"]);
+    assert_eq!(status["state"], "pending");
+    assert_eq!(status["name"], "Ada, after the revocation");
+    assert!(
+        status["last_sync"]["message"].as_str().unwrap().contains("signed out"),
+        "{status}"
+    );
+    let sync = desktop.run(&["sync"]);
+    assert!(!sync.status.success());
+    assert!(text(&sync).contains("signed out"), "{}", text(&sync));
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
+
+    // Signing in again: the kept edit goes through.
+    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
+    desktop.ok(&["sync"]);
+    assert_eq!(desktop.json(&["show", "--json"])["state"], "synced");
+    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada, after the revocation"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_says_what_is_wrong() {
+    let server = spawn_server().await;
+    user(&server, "ada@example.com").await;
+    let desktop = Desktop::without_keyring();
+    let insecure = desktop.login("http://profiles.example.com", "ada@example.com", PASSWORD);
+    assert!(text(&insecure).contains("https://"), "{}", text(&insecure));
+    let dead = crate::support::dead_url().await;
+    let unreachable = desktop.login(&dead, "ada@example.com", PASSWORD);
+    assert!(text(&unreachable).contains("cannot be reached"), "{}", text(&unreachable));
+    let no_api = desktop.run(&["login", "--email", "ada@example.com", "--password-stdin"]);
+    assert_eq!(no_api.status.code(), Some(2));
+    assert!(text(&no_api).contains("--api"), "{}", text(&no_api));
+    for _ in 0..5 {
+        desktop.login(&server.url(), "ada@example.com", "wrong password");
+    }
+    let limited = desktop.login(&server.url(), "ada@example.com", PASSWORD);
+    assert!(!limited.status.success());
+    assert!(text(&limited).contains("try again in"), "{}", text(&limited));
+}
