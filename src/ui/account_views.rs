@@ -13,7 +13,9 @@ pub enum Who {
     Local,
     Account(Account),
     /// `--api`/`--token` from the command line.
-    Given { server: String },
+    Given {
+        server: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +64,11 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
             ],
         ),
         Who::Account(account) if signed_out => (
-            format!("{} at {} — signed out", account.email, host(&account.server)),
+            format!(
+                "{} at {} — signed out",
+                account.email,
+                host(&account.server)
+            ),
             vec![
                 button(text("Sign in again").size(14))
                     .on_press(Message::SignIn)
@@ -70,7 +76,11 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
             ],
         ),
         Who::Account(account) => (
-            format!("Signed in as {} at {}", account.email, host(&account.server)),
+            format!(
+                "Signed in as {} at {}",
+                account.email,
+                host(&account.server)
+            ),
             vec![
                 button(text("Devices").size(14))
                     .on_press(Message::ShowDevices)
@@ -82,18 +92,21 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
                     .into(),
             ],
         ),
-        Who::Given { server } => (format!("Connected to {} with a given token", host(server)), vec![]),
+        Who::Given { server } => (
+            format!("Connected to {} with a given token", host(server)),
+            vec![],
+        ),
     };
-    let mut line = row![text(words).size(14).style(text::secondary), space::horizontal()]
-        .spacing(4)
-        .align_y(Alignment::Center);
+    let mut line = row![
+        text(words).size(14).style(text::secondary),
+        space::horizontal()
+    ]
+    .spacing(4)
+    .align_y(Alignment::Center);
     for action in actions {
         line = line.push(action);
     }
-    container(line)
-        .padding([4, 24])
-        .width(Length::Fill)
-        .into()
+    container(line).padding([4, 24]).width(Length::Fill).into()
 }
 
 /// `https://profiles.example.com/` → `profiles.example.com`.
@@ -226,8 +239,13 @@ pub fn sign_out_question<'a>(
                 .spacing(10),
             );
     }
-    container(container(content.max_width(520)).padding(16).style(container::rounded_box))
-        .padding([0, 24])
-        .center_x(Length::Fill)
-        .into()
+    container(
+        container(content)
+            .padding(16)
+            .max_width(560)
+            .style(container::rounded_box),
+    )
+    .padding([0, 24])
+    .center_x(Length::Fill)
+    .into()
 }

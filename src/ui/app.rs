@@ -78,15 +78,13 @@ impl App {
                 Task::none(),
             ),
             // Nothing chosen yet and no server named on the command line: ask.
-            Ok(None) if settings.api.is_none() && settings.token.is_none() => {
-                (
-                    App::Welcome {
-                        settings,
-                        sign_in: false,
-                    },
-                    Task::none(),
-                )
-            }
+            Ok(None) if settings.api.is_none() && settings.token.is_none() => (
+                App::Welcome {
+                    settings,
+                    sign_in: false,
+                },
+                Task::none(),
+            ),
             Ok(_) => {
                 let task = open(settings.clone());
                 (App::Opening(settings), task)
@@ -313,6 +311,14 @@ impl App {
         Task::none()
     }
 
+    /// The open profile's repository, once the profile screen shows.
+    pub fn repository(&self) -> Option<&Arc<profile_client::UserProfileRepository>> {
+        match self {
+            App::Ready(ready) => Some(&ready.session.repository),
+            _ => None,
+        }
+    }
+
     fn settings(&self) -> &Settings {
         match self {
             App::Opening(settings)
@@ -329,9 +335,7 @@ impl App {
             App::Opening(_) => container(text("Opening your profile…"))
                 .center(Length::Fill)
                 .into(),
-            App::SigningOut(_) => container(text("Signing out…"))
-                .center(Length::Fill)
-                .into(),
+            App::SigningOut(_) => container(text("Signing out…")).center(Length::Fill).into(),
             App::Welcome { sign_in, .. } => {
                 sign_in::welcome(*sign_in, Message::UseThisComputer, Message::ShowSignIn)
             }
@@ -392,7 +396,9 @@ impl App {
 impl Ready {
     /// An edit has not reached the server.
     fn unsynced(&self) -> bool {
-        self.screen.profile().is_some_and(|profile| !profile.synchronized)
+        self.screen
+            .profile()
+            .is_some_and(|profile| !profile.synchronized)
     }
 
     fn view(&self) -> Element<'_, Message> {

@@ -117,7 +117,9 @@ impl SignInForm {
             .password
             .is_empty()
             .then(|| "Enter your password.".into());
-        if self.server_error.is_some() || self.email_error.is_some() || self.password_error.is_some()
+        if self.server_error.is_some()
+            || self.email_error.is_some()
+            || self.password_error.is_some()
         {
             return Task::none();
         }
@@ -149,7 +151,8 @@ impl SignInForm {
                 ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) if error.is_offline() => {
-                self.server_error = Some(format!("The server cannot be reached ({}).", cause(&error)));
+                self.server_error =
+                    Some(format!("The server cannot be reached ({}).", cause(&error)));
             }
             SignInFailure::SignIn(SignInError::Api(error)) => {
                 self.server_error = Some(format!(
@@ -209,7 +212,11 @@ fn wait_words(seconds: u64) -> String {
 
 /// The first-run screen: this computer only, or a server. The highlighted choice (`sign_in`
 /// or not) is the one Enter takes.
-pub fn welcome<'a, M: Clone + 'a>(sign_in_highlighted: bool, use_here: M, sign_in: M) -> Element<'a, M> {
+pub fn welcome<'a, M: Clone + 'a>(
+    sign_in_highlighted: bool,
+    use_here: M,
+    sign_in: M,
+) -> Element<'a, M> {
     let style = |highlighted: bool| {
         if highlighted {
             button::primary
@@ -305,8 +312,12 @@ pub fn view(form: &SignInForm) -> Element<'_, Message> {
     if let Some(error) = &form.form_error {
         content = content.push(text(error.clone()).style(text::danger));
     }
-    let submit = button(text(if form.busy { "Signing in…" } else { "Sign in" }))
-        .on_press_maybe((!form.busy).then_some(Message::Submit));
+    let submit = button(text(if form.busy {
+        "Signing in…"
+    } else {
+        "Sign in"
+    }))
+    .on_press_maybe((!form.busy).then_some(Message::Submit));
     content = content.push(
         row![
             button(text("Back"))
@@ -329,8 +340,14 @@ mod tests {
 
     #[test]
     fn a_bare_host_means_https_and_waits_are_in_words() {
-        assert_eq!(with_scheme("profiles.example.com"), "https://profiles.example.com");
-        assert_eq!(with_scheme("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            with_scheme("profiles.example.com"),
+            "https://profiles.example.com"
+        );
+        assert_eq!(
+            with_scheme("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
         assert_eq!(wait_words(1), "1 second");
         assert_eq!(wait_words(42), "42 seconds");
         assert_eq!(wait_words(600), "10 minutes");

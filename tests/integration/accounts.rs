@@ -51,9 +51,9 @@ impl Desktop {
             .env("RUST_LOG", "trace")
             .env(
                 "DBUS_SESSION_BUS_ADDRESS",
-                self.bus.clone().unwrap_or_else(|| {
-                    format!("unix:path={}/no-bus-here", self.dir().display())
-                }),
+                self.bus
+                    .clone()
+                    .unwrap_or_else(|| format!("unix:path={}/no-bus-here", self.dir().display())),
             );
         command
     }
@@ -64,7 +64,14 @@ impl Desktop {
 
     fn login(&self, server: &str, email: &str, password: &str) -> Output {
         let mut child = self
-            .command(&["--api", server, "login", "--email", email, "--password-stdin"])
+            .command(&[
+                "--api",
+                server,
+                "login",
+                "--email",
+                email,
+                "--password-stdin",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -76,7 +83,11 @@ impl Desktop {
 
     fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(output.status.success(), "{args:?} failed: {}", text(&output));
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}",
+            text(&output)
+        );
         String::from_utf8(output.stdout).unwrap()
     }
 
@@ -283,7 +294,10 @@ fn token_of(desktop: &Desktop, keyring: Option<&Keyring>, email: &str, server: &
         None => {
             let files = desktop.token_files();
             assert_eq!(files.len(), 1, "one token file: {files:?}");
-            std::fs::read_to_string(&files[0]).unwrap().trim().to_owned()
+            std::fs::read_to_string(&files[0])
+                .unwrap()
+                .trim()
+                .to_owned()
         }
     }
 }
@@ -303,7 +317,10 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
         "{}",
         text(&wrong)
     );
-    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], serde_json::Value::Null);
+    assert_eq!(
+        desktop.json(&["whoami", "--json"])["mode"],
+        serde_json::Value::Null
+    );
 
     let login = desktop.login(&url, "ada@example.com", PASSWORD);
     assert!(login.status.success(), "{}", text(&login));
@@ -316,10 +333,15 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
     let token = token_of(desktop, keyring, "ada@example.com", &url);
     assert!(token.len() > 40, "a device token: {} chars", token.len());
     match keyring {
-        Some(_) => assert!(desktop.token_files().is_empty(), "no token file beside the keyring"),
+        Some(_) => assert!(
+            desktop.token_files().is_empty(),
+            "no token file beside the keyring"
+        ),
         None => {
             let mode = std::os::unix::fs::PermissionsExt::mode(
-                &std::fs::metadata(&desktop.token_files()[0]).unwrap().permissions(),
+                &std::fs::metadata(&desktop.token_files()[0])
+                    .unwrap()
+                    .permissions(),
             );
             assert_eq!(mode & 0o777, 0o600, "the token file is the owner's only");
         }
@@ -349,7 +371,10 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
     }
     assert!(outputs.contains("TRACE") || outputs.contains("DEBUG") || outputs.contains("INFO"));
     let secret = token.split_once('.').map_or(token.as_str(), |(_, s)| s);
-    assert!(!outputs.contains(secret), "the token appeared in the output");
+    assert!(
+        !outputs.contains(secret),
+        "the token appeared in the output"
+    );
     let bytes = desktop.all_bytes();
     assert!(
         !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
@@ -373,11 +398,22 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
             None,
             "the keyring entry was deleted"
         ),
-        None => assert!(desktop.token_files().is_empty(), "the token file was deleted"),
+        None => assert!(
+            desktop.token_files().is_empty(),
+            "the token file was deleted"
+        ),
     }
-    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], serde_json::Value::Null);
+    assert_eq!(
+        desktop.json(&["whoami", "--json"])["mode"],
+        serde_json::Value::Null
+    );
     // Signing in again finds the profile kept here.
-    assert!(desktop.login(&url, "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&url, "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada Lovelace");
 }
 
@@ -397,8 +433,7 @@ async fn with_a_keyring_running_the_token_is_kept_there_and_nowhere_else() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profile_under_another()
-{
+async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profile_under_another() {
     let first = spawn_server().await;
     let second = spawn_server().await;
     let ada = user(&first, "ada@example.com").await;
@@ -407,36 +442,66 @@ async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profil
     let ada_elsewhere = user(&second, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
 
-    assert!(desktop.login(&first.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&first.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     desktop.ok(&["set", "--name", "Ada"]);
     // Ada's next edit waits here, unsent.
     desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
     assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
 
     // Bob on the same computer sees none of it, and his edit goes to his profile only.
-    assert!(desktop.login(&first.url(), "bob@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&first.url(), "bob@example.com", PASSWORD)
+            .status
+            .success()
+    );
     let bobs = desktop.json(&["show", "--json"]);
     assert_eq!(bobs["state"], "empty", "Bob sees no one's profile: {bobs}");
     desktop.run(&["sync"]);
     assert_ne!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
     desktop.ok(&["set", "--name", "Bob"]);
     assert_eq!(server_name(&bob).await.as_deref(), Some("Bob"));
-    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"), "Ada's pending edit was not sent as Bob");
+    assert_eq!(
+        server_name(&ada).await.as_deref(),
+        Some("Ada"),
+        "Ada's pending edit was not sent as Bob"
+    );
 
     // Ada on the other server: her profile there, not the first server's.
-    assert!(desktop.login(&second.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&second.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     assert_eq!(desktop.json(&["show", "--json"])["state"], "empty");
     desktop.ok(&["set", "--name", "Ada at the second server"]);
-    assert_eq!(server_name(&ada_elsewhere).await.as_deref(), Some("Ada at the second server"));
+    assert_eq!(
+        server_name(&ada_elsewhere).await.as_deref(),
+        Some("Ada at the second server")
+    );
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
 
     // Back to Ada on the first server: her own pending edit is there, and now it is sent.
-    assert!(desktop.login(&first.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&first.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
     desktop.ok(&["sync"]);
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada, unsent"));
     assert_eq!(server_name(&bob).await.as_deref(), Some("Bob"));
-    assert_eq!(server_name(&ada_elsewhere).await.as_deref(), Some("Ada at the second server"));
+    assert_eq!(
+        server_name(&ada_elsewhere).await.as_deref(),
+        Some("Ada at the second server")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,26 +509,56 @@ async fn signing_out_with_an_unsynced_edit_is_refused_unless_forced_which_discar
     let server = spawn_server().await;
     let ada = user(&server, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
-    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&server.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     desktop.ok(&["set", "--name", "Ada"]);
     desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
 
     let refused = desktop.run(&["logout"]);
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("has not reached"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("has not reached"),
+        "{}",
+        text(&refused)
+    );
     assert!(text(&refused).contains("--force"), "{}", text(&refused));
-    assert_eq!(desktop.json(&["whoami", "--json"])["mode"], "server", "still signed in");
+    assert_eq!(
+        desktop.json(&["whoami", "--json"])["mode"],
+        "server",
+        "still signed in"
+    );
     assert_eq!(desktop.token_files().len(), 1, "the token is kept");
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
 
     let forced = desktop.ok(&["logout", "--force"]);
     assert!(forced.contains("deleted"), "{forced}");
     assert!(desktop.token_files().is_empty());
-    assert!(!desktop.dir().join("accounts").read_dir().unwrap().any(|_| true), "the account's data is gone");
-    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"), "the discarded edit was never sent");
+    assert!(
+        !desktop
+            .dir()
+            .join("accounts")
+            .read_dir()
+            .unwrap()
+            .any(|_| true),
+        "the account's data is gone"
+    );
+    assert_eq!(
+        server_name(&ada).await.as_deref(),
+        Some("Ada"),
+        "the discarded edit was never sent"
+    );
 
     // Signing in again starts from the server's copy.
-    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&server.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     desktop.ok(&["sync"]);
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada");
 }
@@ -473,7 +568,12 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
     let server = spawn_server().await;
     let ada = user(&server, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
-    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&server.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     desktop.ok(&["set", "--name", "Ada"]);
     let device = desktop.json(&["whoami", "--json"])["device_id"]
         .as_str()
@@ -485,12 +585,18 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
 
     let set = desktop.ok(&["set", "--name", "Ada, after the revocation"]);
     assert!(set.contains("saved locally"), "{set}");
-    assert!(set.contains("signed out"), "the push says why it did not go: {set}");
+    assert!(
+        set.contains("signed out"),
+        "the push says why it did not go: {set}"
+    );
     let status = desktop.json(&["status", "--json"]);
     assert_eq!(status["state"], "pending");
     assert_eq!(status["name"], "Ada, after the revocation");
     assert!(
-        status["last_sync"]["message"].as_str().unwrap().contains("signed out"),
+        status["last_sync"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signed out"),
         "{status}"
     );
     let sync = desktop.run(&["sync"]);
@@ -499,11 +605,19 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
 
     // Signing in again: the kept edit goes through.
-    assert!(desktop.login(&server.url(), "ada@example.com", PASSWORD).status.success());
+    assert!(
+        desktop
+            .login(&server.url(), "ada@example.com", PASSWORD)
+            .status
+            .success()
+    );
     assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
     desktop.ok(&["sync"]);
     assert_eq!(desktop.json(&["show", "--json"])["state"], "synced");
-    assert_eq!(server_name(&ada).await.as_deref(), Some("Ada, after the revocation"));
+    assert_eq!(
+        server_name(&ada).await.as_deref(),
+        Some("Ada, after the revocation")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -515,7 +629,11 @@ async fn login_says_what_is_wrong() {
     assert!(text(&insecure).contains("https://"), "{}", text(&insecure));
     let dead = crate::support::dead_url().await;
     let unreachable = desktop.login(&dead, "ada@example.com", PASSWORD);
-    assert!(text(&unreachable).contains("cannot be reached"), "{}", text(&unreachable));
+    assert!(
+        text(&unreachable).contains("cannot be reached"),
+        "{}",
+        text(&unreachable)
+    );
     let no_api = desktop.run(&["login", "--email", "ada@example.com", "--password-stdin"]);
     assert_eq!(no_api.status.code(), Some(2));
     assert!(text(&no_api).contains("--api"), "{}", text(&no_api));
@@ -524,5 +642,9 @@ async fn login_says_what_is_wrong() {
     }
     let limited = desktop.login(&server.url(), "ada@example.com", PASSWORD);
     assert!(!limited.status.success());
-    assert!(text(&limited).contains("try again in"), "{}", text(&limited));
+    assert!(
+        text(&limited).contains("try again in"),
+        "{}",
+        text(&limited)
+    );
 }

@@ -16,5 +16,6 @@ mod server;
 mod session;
 mod support;
 mod sync;
+mod ui_accounts;
 mod ui_states;
 mod view_model;

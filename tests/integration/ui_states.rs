@@ -18,10 +18,16 @@ fn snapshot(view_model: &UserProfileViewModel, name: &str) {
 }
 
 fn snapshot_with(view_model: &UserProfileViewModel, name: &str, theme: &iced::Theme) {
+    snapshot_element(view(view_model), name, theme);
+}
+
+/// Checks any rendered element against `tests/snapshots/<name>-<renderer>.png`; a missing
+/// snapshot fails unless `UPDATE_SNAPSHOTS` is set.
+pub fn snapshot_element<M>(element: iced::Element<'_, M>, name: &str, theme: &iced::Theme) {
     let mut ui = iced_test::Simulator::with_size(
         offline_profile::ui::fonts::settings(),
         (680.0, 480.0),
-        view(view_model),
+        element,
     );
     let snapshot = ui.snapshot(theme).unwrap();
     let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
