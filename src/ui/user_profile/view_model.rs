@@ -401,7 +401,11 @@ impl UserProfileViewModel {
             Err(error) => {
                 self.loading = Loading::Done;
                 tracing::warn!(%error, "reading the profile failed");
-                if !error.is_offline() && !matches!(error, RepositoryError::WorkingOffline) {
+                // Offline, working offline and signed out are on the badge already.
+                if !error.is_offline()
+                    && !error.is_signed_out()
+                    && !matches!(error, RepositoryError::WorkingOffline)
+                {
                     self.error = Some(format!("Could not read the profile: {error}"));
                 }
             }
