@@ -451,7 +451,7 @@ async fn a_canary_token_never_appears_in_logs_errors_or_the_database() {
         .unwrap();
     assert!(!other.status.success());
     assert!(
-        String::from_utf8_lossy(&other.stderr).contains("401"),
+        String::from_utf8_lossy(&other.stderr).contains("signed out: the bearer token is wrong"),
         "{other:?}"
     );
     outputs.push(other);
