@@ -198,10 +198,11 @@ impl Keyring {
         let mut daemon = Command::new("gnome-keyring-daemon");
         daemon.args(["--unlock", "--components=secrets", "--foreground"]);
         environment(&mut daemon);
+        let daemon_log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
         let mut daemon = daemon
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(daemon_log)
             .spawn()
             .unwrap();
         // The login keyring's password, then end of input.
@@ -217,8 +218,9 @@ impl Keyring {
             bus,
             daemon,
         };
-        // Ready once a secret can be stored.
-        for _ in 0..200 {
+        // Ready once a secret can be stored (bounded: 60 s, for a machine under load).
+        let mut last = String::new();
+        for _ in 0..600 {
             let mut store = keyring.secret_tool(&[
                 "store",
                 "--label=probe",
@@ -229,12 +231,17 @@ impl Keyring {
             ]);
             let mut child = store.stdin(Stdio::piped()).spawn().unwrap();
             child.stdin.take().unwrap().write_all(b"probe").unwrap();
-            if child.wait_with_output().unwrap().status.success() {
+            let output = child.wait_with_output().unwrap();
+            if output.status.success() {
                 return Some(keyring);
             }
-            std::thread::sleep(Duration::from_millis(50));
+            last = String::from_utf8_lossy(&output.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("the keyring did not start");
+        panic!(
+            "the keyring did not start; secret-tool said {last:?}; the daemon said {:?}",
+            std::fs::read_to_string(keyring.dir.path().join("daemon.log")).unwrap_or_default()
+        );
     }
 
     fn secret_tool(&self, args: &[&str]) -> Command {
