@@ -45,6 +45,10 @@ pub enum ApiError {
     Unreachable(String),
     #[error("the server did not answer in time")]
     Timeout,
+    /// TLS refused the server's certificate: not a network problem, and retrying at the
+    /// offline pace will not fix it.
+    #[error("the server's certificate is not trusted by this computer ({0})")]
+    Untrusted(String),
     #[error("the server holds another version ({})", .0.version)]
     Conflict(Box<ServerProfile>),
     #[error("the server has no profile to update (it was emptied or replaced)")]
@@ -71,9 +75,46 @@ impl ApiError {
             ApiError::Unreachable(_)
             | ApiError::Timeout
             | ApiError::ServerFailure { .. }
+            | ApiError::Untrusted(_)
             | ApiError::Protocol(_) => true,
             ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
             ApiError::Conflict(_) | ApiError::NoProfile | ApiError::SignedOut(_) => false,
+        }
+    }
+
+    /// What happened, in words people understand, for the window and the CLI; the technical
+    /// chain (this error's `Display`) stays for the tooltip, the log and `status --json`.
+    /// `server` is the server's base URL.
+    pub fn plain_words(&self, server: &str) -> String {
+        let host = server
+            .split_once("://")
+            .map_or(server, |(_, rest)| rest)
+            .trim_end_matches('/');
+        match self {
+            ApiError::Unreachable(chain) => {
+                let innermost = chain.rsplit(": ").next().unwrap_or(chain);
+                let cause = innermost
+                    .split_once(" (os error")
+                    .map_or(innermost, |(words, _)| words)
+                    .to_lowercase();
+                format!("The server at {host} isn't answering ({cause}).")
+            }
+            ApiError::Timeout => format!("The server at {host} didn't answer in time."),
+            ApiError::Untrusted(detail) => format!(
+                "The server at {host} presented a certificate this computer doesn't trust \
+                 ({detail}), so nothing was sent. Check the address, or ask whoever runs the \
+                 server."
+            ),
+            ApiError::SignedOut(_) => {
+                format!("The server at {host} no longer accepts this computer; sign in again.")
+            }
+            ApiError::ServerFailure { status, reason, .. } => {
+                format!("The server at {host} had a problem ({status}: {reason}).")
+            }
+            ApiError::Rejected { reason, .. } => {
+                format!("The server at {host} refused the change: {reason}.")
+            }
+            other => format!("Something went wrong with the server at {host}: {other}."),
         }
     }
 
@@ -608,6 +649,8 @@ fn transport_error(error: reqwest::Error) -> ApiError {
     }
     if is_decode {
         ApiError::Protocol(text)
+    } else if text.contains("certificate") || text.contains("UnknownIssuer") {
+        ApiError::Untrusted(text.rsplit(": ").next().unwrap_or(&text).to_owned())
     } else {
         ApiError::Unreachable(text)
     }

@@ -10,6 +10,7 @@ pub mod avatar;
 pub mod database;
 pub mod domain;
 mod error;
+pub mod network;
 pub mod power;
 pub mod repository;
 pub mod status;

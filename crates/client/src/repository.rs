@@ -106,6 +106,10 @@ pub struct UserProfileRepository {
     strategies: Strategies,
     status: StatusStore,
     wake: Notify,
+    /// Notified when the operating system says a network came up.
+    network: Notify,
+    /// Repeated failures, logged quietly.
+    failures: std::sync::Mutex<crate::sync::FailureLog>,
     sync_lock: Mutex<()>,
 }
 
@@ -146,6 +150,8 @@ impl UserProfileRepository {
             strategies,
             status,
             wake: Notify::new(),
+            network: Notify::new(),
+            failures: std::sync::Mutex::default(),
             sync_lock: Mutex::new(()),
         }))
     }
@@ -155,6 +161,7 @@ impl UserProfileRepository {
             db: &self.db,
             api: &self.api,
             status: &self.status,
+            failures: &self.failures,
         }
     }
 
@@ -239,6 +246,7 @@ impl UserProfileRepository {
                 let profile = self.db.save_local_edit(&fields, Utc::now()).await?;
                 tracing::info!(revision = profile.revision, "saved locally");
                 self.status.set_profile(Some(profile.clone()));
+                self.tell_other_processes();
                 self.request_sync();
                 Ok(profile)
             }
@@ -265,6 +273,82 @@ impl UserProfileRepository {
     /// Resolves when a sync was requested (by a save, "Sync now" or leaving offline mode).
     pub async fn sync_requested(&self) {
         self.wake.notified().await;
+    }
+
+    /// The operating system says a network came up: sync now, and reconnect the event stream
+    /// now. Whether we are online is still decided by the requests that follow.
+    pub fn network_up(&self) {
+        tracing::debug!("a network came up; trying at once");
+        self.network.notify_waiters();
+        self.request_sync();
+    }
+
+    /// Resolves at the next [`network_up`](Self::network_up).
+    pub async fn network_came_up(&self) {
+        self.network.notified().await;
+    }
+
+    /// The file other processes on the same cache watch: written after every local save.
+    fn change_marker(&self) -> std::path::PathBuf {
+        let mut name = self.db.path().as_os_str().to_owned();
+        name.push(".changed");
+        std::path::PathBuf::from(name)
+    }
+
+    /// Tells every other process with this cache open (a window, `watch`) that the profile
+    /// changed here, so it shows the change and syncs it at once.
+    fn tell_other_processes(&self) {
+        let marker = self.change_marker();
+        let stamp = format!("{} {}\n", std::process::id(), Utc::now().timestamp_micros());
+        if let Err(error) = std::fs::write(&marker, stamp) {
+            tracing::warn!(%error, marker = %marker.display(), "cannot tell other processes about the save");
+        }
+    }
+
+    /// Watches for saves made by other processes on this cache (without polling: a file-system
+    /// notification on the change marker) and takes each in at once: the status shows it and a
+    /// sync is requested. Runs until dropped; does nothing where watching is not possible.
+    pub async fn watch_other_processes(&self) {
+        use notify::Watcher;
+        let marker = self.change_marker();
+        let Some(folder) = marker.parent().map(std::path::Path::to_path_buf) else {
+            return futures::future::pending().await;
+        };
+        let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let watched = marker.clone();
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Ok(event) = event
+                && (event.kind.is_modify() || event.kind.is_create())
+                && event.paths.iter().any(|path| *path == watched)
+            {
+                let _ = sender.send(());
+            }
+        })
+        .and_then(|mut watcher| {
+            watcher.watch(&folder, notify::RecursiveMode::NonRecursive)?;
+            Ok(watcher)
+        });
+        let _watcher = match watcher {
+            Ok(watcher) => watcher,
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch for saves by other processes");
+                return futures::future::pending().await;
+            }
+        };
+        let me = std::process::id().to_string();
+        while changes.recv().await.is_some() {
+            let Ok(stamp) = std::fs::read_to_string(&marker) else {
+                continue;
+            };
+            if stamp.split_whitespace().next() == Some(me.as_str()) {
+                continue; // our own save
+            }
+            tracing::info!("the profile was saved by another process; taking it in");
+            if let Err(error) = self.engine().publish_from_db().await {
+                tracing::warn!(%error, "cannot read the profile another process saved");
+            }
+            self.request_sync();
+        }
     }
 
     /// Turns "Work offline" on or off; turning it off syncs at once.
@@ -390,6 +474,7 @@ impl UserProfileRepository {
             return Err(RepositoryError::EditedWhileResolving);
         }
         tracing::info!(?resolution, "conflict resolved");
+        self.tell_other_processes();
         self.request_sync();
         profile.ok_or(RepositoryError::Vanished)
     }

@@ -43,6 +43,9 @@ pub struct Status {
     pub server_answered: bool,
     pub work_offline: bool,
     pub last_attempt: Option<SyncAttempt>,
+    /// When the last attempt failed: what happened and what the app will do, in plain words
+    /// (the attempt's message keeps the technical reason).
+    pub last_failure: Option<String>,
     /// Something the user must be told once (e.g. a damaged cache was replaced).
     pub notice: Option<String>,
 }
@@ -81,10 +84,16 @@ impl StatusStore {
     }
 
     /// Records how an attempt ended: the activity it leaves behind and the attempt itself.
-    pub fn attempt_finished(&self, activity: Activity, attempt: SyncAttempt) {
+    pub fn attempt_finished(
+        &self,
+        activity: Activity,
+        attempt: SyncAttempt,
+        failure: Option<String>,
+    ) {
         self.sender.send_modify(|status| {
             status.activity = activity;
             status.last_attempt = Some(attempt);
+            status.last_failure = failure;
         });
     }
 

@@ -55,7 +55,19 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         content = content.push(text(error.to_owned()).style(text::danger));
     }
     if let Some(last) = view_model.last_attempt() {
-        content = content.push(text(last).size(13).style(text::secondary));
+        let line = text(last).size(13).style(text::secondary);
+        content = content.push(match view_model.last_attempt_detail() {
+            Some(detail) => tooltip(
+                line,
+                container(text(detail.to_owned()).size(13))
+                    .padding(8)
+                    .max_width(520)
+                    .style(container::rounded_box),
+                tooltip::Position::Top,
+            )
+            .into(),
+            None => Element::from(line),
+        });
     }
 
     scrollable(

@@ -594,6 +594,15 @@ impl UserProfileViewModel {
         }
     }
 
+    /// The technical reason of the last failed attempt, for the footer's tooltip.
+    pub fn last_attempt_detail(&self) -> Option<&str> {
+        self.status
+            .last_attempt
+            .as_ref()
+            .filter(|attempt| !attempt.ok)
+            .map(|attempt| attempt.message.as_str())
+    }
+
     /// The window title: the name and where it stands.
     pub fn title(&self) -> String {
         let badge = self.badge();
@@ -603,13 +612,14 @@ impl UserProfileViewModel {
         }
     }
 
-    /// The outcome of the last sync attempt, for the footer.
+    /// The outcome of the last sync attempt, for the footer: in plain words when it failed
+    /// (the technical reason is in [`last_attempt_detail`](Self::last_attempt_detail)).
     pub fn last_attempt(&self) -> Option<String> {
         self.status.last_attempt.as_ref().map(|attempt| {
-            let outcome = if attempt.ok {
-                "succeeded".to_owned()
-            } else {
-                attempt.message.clone()
+            let outcome = match (&self.status.last_failure, attempt.ok) {
+                (_, true) => "succeeded".to_owned(),
+                (Some(words), false) => words.clone(),
+                (None, false) => attempt.message.clone(),
             };
             format!(
                 "Last sync attempt {}: {outcome}",

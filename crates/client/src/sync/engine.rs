@@ -75,6 +75,7 @@ pub(crate) struct Engine<'a> {
     pub db: &'a DatabaseService,
     pub api: &'a ApiClientService,
     pub status: &'a StatusStore,
+    pub failures: &'a std::sync::Mutex<super::FailureLog>,
 }
 
 /// A sync makes progress each round (a push, a merge, a rebase); only a user who keeps typing
@@ -314,14 +315,23 @@ impl Engine<'_> {
     /// status. Failures are logged here, so no error is swallowed.
     pub async fn record_attempt(&self, what: &str, result: &Result<SyncOutcome, RepositoryError>) {
         let (ok, message, activity) = match result {
-            Ok(outcome) => (
-                true,
-                format!("{what}: {}", outcome.as_str()),
-                Activity::Idle,
-            ),
+            Ok(outcome) => {
+                self.failures
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .succeeded();
+                (
+                    true,
+                    format!("{what}: {}", outcome.as_str()),
+                    Activity::Idle,
+                )
+            }
             Err(error) => {
-                tracing::warn!(%error, "{what} failed");
                 let reason = error.to_string();
+                self.failures
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .failed(what, &reason);
                 let message = format!("{what} failed: {reason}");
                 let activity = if let RepositoryError::Api(ApiError::SignedOut(reason)) = error {
                     Activity::SignedOut {
@@ -349,7 +359,34 @@ impl Engine<'_> {
         if let Err(error) = self.db.record_sync_attempt(&attempt).await {
             tracing::error!(%error, "cannot record the sync attempt");
         }
-        self.status.attempt_finished(activity, attempt);
+        let failure = result.as_ref().err().map(|error| self.plain_words(error));
+        self.status.attempt_finished(activity, attempt, failure);
+    }
+
+    /// A failure in plain words, and what happens to the user's change.
+    fn plain_words(&self, error: &RepositoryError) -> String {
+        let what = match error {
+            RepositoryError::Api(api) => api.plain_words(self.api.base_url().as_str()),
+            other => {
+                let text = other.to_string();
+                let mut chars = text.chars();
+                chars.next().map_or(text.clone(), |first| {
+                    format!("{}{}.", first.to_uppercase(), chars.as_str())
+                })
+            }
+        };
+        let pending = self
+            .status
+            .current()
+            .profile
+            .is_some_and(|profile| !profile.synchronized && profile.conflict.is_none());
+        if !pending {
+            what
+        } else if error.is_offline() {
+            format!("{what} Your change is saved here and will be sent when it is back.")
+        } else {
+            format!("{what} Your change is saved here.")
+        }
     }
 
     pub async fn publish_from_db(&self) -> Result<Option<UserProfile>, RepositoryError> {

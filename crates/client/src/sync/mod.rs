@@ -3,8 +3,10 @@
 //! on server pushes).
 
 mod engine;
+mod quiet_log;
 mod scheduler;
 
 pub(crate) use engine::Engine;
 pub use engine::{Pulled, SyncOutcome};
-pub use scheduler::{SyncConfig, Trigger, run};
+pub use quiet_log::FailureLog;
+pub use scheduler::{Pace, SyncConfig, Trigger, run};

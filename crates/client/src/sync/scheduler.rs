@@ -1,10 +1,16 @@
 //! The scheduler: decides when the repository syncs (the engine beside it decides how).
 //!
-//! It syncs at start, right after every save (the repository wakes it), when the user asks, on
-//! a periodic timer, and — while the server cannot be reached or something failed — again after
-//! a capped exponential backoff with full jitter, honouring `Retry-After`. Whenever the last
-//! attempt failed a retry is scheduled, so pending edits never stall. It never touches data
-//! itself; the repository does.
+//! It syncs at start, right after every save (the repository wakes it), when the user asks, when
+//! the operating system says a network came up, on a periodic timer, and — while the server
+//! cannot be reached or something failed — again after a backoff. Whenever the last attempt
+//! failed a retry is scheduled, so pending edits never stall.
+//!
+//! The backoff grows while nothing changes: with an edit waiting and the server unreachable,
+//! retries stay at most `fast_cap` apart for the first `fast_for` after the server was lost (a
+//! restarting server is noticed within seconds); after that the wait grows with the time away,
+//! up to `failure_cap`. A save, "Sync now" or a network coming up starts again from the fast
+//! end. The event-stream listener follows the same schedule. It never touches data itself; the
+//! repository does.
 
 use crate::domain::SyncState;
 use crate::error::RepositoryError;
@@ -13,7 +19,7 @@ use crate::repository::UserProfileRepository;
 use futures::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -21,11 +27,13 @@ pub struct SyncConfig {
     pub interval: Duration,
     /// The first retry delay's ceiling; it doubles per failed attempt.
     pub backoff_base: Duration,
-    /// The ceiling while the server cannot be reached and an edit is pending: small, so a
-    /// returning server is noticed within seconds.
+    /// The ceiling while the server has been unreachable for less than `fast_for` and an edit
+    /// is pending: small, so a returning server is noticed within seconds.
     pub offline_cap: Duration,
-    /// The ceiling after other failures (the server answered with an error), and while the
-    /// server cannot be reached but nothing is pending.
+    /// How long after the server was lost retries stay fast.
+    pub fast_for: Duration,
+    /// The ceiling after other failures (the server answered with an error), and the longest
+    /// wait while the server stays unreachable.
     pub failure_cap: Duration,
     /// Where to read the battery state; periodic syncs are skipped on a low battery.
     pub power: PowerSupply,
@@ -37,31 +45,94 @@ impl Default for SyncConfig {
             interval: Duration::from_secs(300),
             backoff_base: Duration::from_millis(500),
             offline_cap: Duration::from_secs(2),
+            fast_for: Duration::from_secs(30),
             failure_cap: Duration::from_secs(60),
             power: PowerSupply::default(),
         }
     }
 }
 
+/// How a failed attempt failed, for the schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// The server cannot be reached and an edit is waiting: fast at first, then growing.
+    Waiting,
+    /// The server cannot be reached, nothing is waiting: no hurry.
+    Idle,
+    /// The server answered with an error.
+    Refused,
+}
+
 impl SyncConfig {
-    /// The delay before retry number `attempt` (1-based): uniformly random in
-    /// `[0, min(cap, base * 2^(attempt-1))]` ("full jitter"), but never shorter than what the
-    /// server asked for.
-    pub fn backoff(&self, attempt: u32, urgent: bool, retry_after: Option<Duration>) -> Duration {
-        let cap = if urgent {
-            self.offline_cap
-        } else {
-            self.failure_cap
+    /// The delay before retry number `attempt` (1-based) of a run of failures that started
+    /// `away_for` ago, never shorter than what the server asked for (`retry_after`).
+    ///
+    /// - `Waiting`, for the first `fast_for`: uniformly random in
+    ///   `[0, min(offline_cap, base * 2^(attempt-1))]` ("full jitter").
+    /// - `Waiting` after that, and `Idle`: uniformly random in `[c/2, c]` where `c` is the time
+    ///   away clamped to `[offline_cap, failure_cap]`: the longer away, the rarer the attempts.
+    /// - `Refused`: full jitter below `min(failure_cap, base * 2^(attempt-1))`.
+    pub fn backoff(
+        &self,
+        attempt: u32,
+        away_for: Duration,
+        pace: Pace,
+        retry_after: Option<Duration>,
+    ) -> Duration {
+        let doubling = |cap: Duration| {
+            self.backoff_base
+                .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+                .min(cap)
         };
-        let ceiling = self
-            .backoff_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
-            .min(cap);
-        let jittered =
-            Duration::from_secs_f64(rand::rng().random_range(0.0..=ceiling.as_secs_f64()));
+        let mut rng = rand::rng();
+        let delay = match pace {
+            Pace::Waiting if away_for < self.fast_for => Duration::from_secs_f64(
+                rng.random_range(0.0..=doubling(self.offline_cap).as_secs_f64()),
+            ),
+            Pace::Waiting | Pace::Idle => {
+                let ceiling = away_for.clamp(self.offline_cap, self.failure_cap);
+                Duration::from_secs_f64(
+                    rng.random_range(ceiling.as_secs_f64() / 2.0..=ceiling.as_secs_f64()),
+                )
+            }
+            Pace::Refused => Duration::from_secs_f64(
+                rng.random_range(0.0..=doubling(self.failure_cap).as_secs_f64()),
+            ),
+        };
         // A floor keeps a refused connection from turning into a busy loop.
-        let jittered = jittered.max(Duration::from_millis(50));
-        retry_after.map_or(jittered, |wait| jittered.max(wait))
+        let delay = delay.max(Duration::from_millis(50));
+        retry_after.map_or(delay, |wait| delay.max(wait))
+    }
+}
+
+/// A run of failures: how many, and since when.
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+    since: Option<Instant>,
+}
+
+impl Backoff {
+    /// Something changed (a save, "Sync now", a network came up, a success): start again.
+    fn reset(&mut self) {
+        *self = Backoff::default();
+    }
+
+    /// One more failure; the wait before the next attempt.
+    fn next(
+        &mut self,
+        config: &SyncConfig,
+        repository: &UserProfileRepository,
+        error: &RepositoryError,
+    ) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let since = *self.since.get_or_insert_with(Instant::now);
+        config.backoff(
+            self.failures,
+            since.elapsed(),
+            pace(repository, error),
+            error.retry_after(),
+        )
     }
 }
 
@@ -70,7 +141,8 @@ impl SyncConfig {
 pub enum Trigger {
     /// Start-up.
     Start,
-    /// A save, "Sync now", leaving offline mode, a reconnected event stream or a pushed change.
+    /// A save, "Sync now", leaving offline mode, a reconnected event stream, a pushed change or
+    /// a network that came up.
     Requested,
     /// The periodic timer.
     Periodic,
@@ -82,23 +154,28 @@ pub enum Trigger {
 enum Next {
     Periodic(Duration),
     Retry(Duration),
-    /// Working offline: only a request (turning it off) wakes us.
+    /// Working offline or signed out: only a request wakes us.
     WaitForRequest,
 }
 
-/// Runs the synchronizer — the sync loop and the listener for server pushes — until the task is
-/// dropped or aborted.
+/// Runs the synchronizer — the sync loop, the listener for server pushes and the watcher of
+/// the operating system's network changes — until the task is dropped or aborted.
 pub async fn run(repository: Arc<UserProfileRepository>, config: SyncConfig) {
     tokio::join!(
         sync_loop(&repository, &config),
-        listen(&repository, &config)
+        listen(&repository, &config),
+        crate::network::watch(&repository),
+        repository.watch_other_processes(),
     );
 }
 
 async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
-    let mut failures: u32 = 0;
+    let mut backoff = Backoff::default();
     let mut trigger = Trigger::Start;
     loop {
+        if trigger == Trigger::Requested {
+            backoff.reset();
+        }
         let next = if trigger == Trigger::Periodic && config.power.is_low() {
             tracing::info!("battery low: periodic sync skipped");
             Next::Periodic(config.interval)
@@ -106,24 +183,20 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
             tracing::debug!(?trigger, "sync");
             match repository.sync().await {
                 Ok(outcome) => {
-                    failures = 0;
+                    backoff.reset();
                     tracing::debug!(?outcome, "sync finished");
                     Next::Periodic(config.interval)
                 }
                 Err(RepositoryError::WorkingOffline) => Next::WaitForRequest,
                 // Retrying cannot help until the user signs in again (which opens a new
                 // repository); a save or "Sync now" still tries once more.
-                Err(error) if error.is_signed_out() => {
-                    tracing::warn!(%error, "the server no longer accepts this device; signed out");
-                    Next::WaitForRequest
-                }
+                Err(error) if error.is_signed_out() => Next::WaitForRequest,
                 Err(error) => {
-                    failures = failures.saturating_add(1);
-                    let delay =
-                        config.backoff(failures, urgent(repository, &error), error.retry_after());
-                    tracing::info!(
+                    let delay = backoff.next(config, repository, &error);
+                    // The failure itself is logged (quietly) where the attempt is recorded.
+                    tracing::debug!(
                         %error,
-                        attempt = failures,
+                        attempt = backoff.failures,
                         delay_ms = delay.as_millis() as u64,
                         "sync will be retried"
                     );
@@ -153,25 +226,30 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
     }
 }
 
-/// Retry soon (the small offline cap) only when the server is unreachable and an edit is
-/// waiting to be sent; with nothing pending there is no hurry, and the app stays quiet.
-fn urgent(repository: &UserProfileRepository, error: &RepositoryError) -> bool {
-    error.is_offline() && repository.status().state() == SyncState::Pending
+/// The schedule for `error`: an unreachable server with an edit waiting is urgent at first;
+/// with nothing pending there is no hurry, and the app stays quiet.
+fn pace(repository: &UserProfileRepository, error: &RepositoryError) -> Pace {
+    match (error.is_offline(), repository.status().state()) {
+        (true, SyncState::Pending) => Pace::Waiting,
+        (true, _) => Pace::Idle,
+        (false, _) => Pace::Refused,
+    }
 }
 
 /// Listens to the server's event stream while online, applying each pushed change, and
-/// reconnects with backoff. A (re)connection after a break asks for a sync, so a returning
-/// server is noticed at once and nothing said while we were away is missed.
+/// reconnects on the sync loop's schedule — at once when a network comes up. A (re)connection
+/// after a break asks for a sync, so a returning server is noticed at once and nothing said
+/// while we were away is missed.
 async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
-    let mut failures: u32 = 0;
+    let mut backoff = Backoff::default();
     loop {
         repository.until_online().await;
         let delay = match repository.server_events().await {
             Ok(events) => {
-                if failures > 0 {
+                if backoff.failures > 0 {
                     repository.request_sync();
                 }
-                failures = 1;
+                backoff.reset();
                 let mut events = std::pin::pin!(events);
                 loop {
                     tokio::select! {
@@ -190,18 +268,22 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                         () = repository.until_working_offline() => break,
                     }
                 }
-                config.backoff(1, true, None)
+                // Reconnect soon; a failure to reconnect then counts as the first of a run.
+                backoff.failures = 1;
+                backoff.since = Some(Instant::now());
+                config.backoff(1, Duration::ZERO, Pace::Waiting, None)
             }
             Err(RepositoryError::WorkingOffline) => continue,
             Err(error) => {
-                failures = failures.saturating_add(1);
-                tracing::debug!(%error, attempt = failures, "event stream unavailable");
-                config.backoff(failures, urgent(repository, &error), error.retry_after())
+                let delay = backoff.next(config, repository, &error);
+                tracing::debug!(%error, attempt = backoff.failures, "event stream unavailable");
+                delay
             }
         };
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             () = repository.until_working_offline() => {}
+            () = repository.network_came_up() => backoff.reset(),
         }
     }
 }
@@ -211,23 +293,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_is_jittered_below_a_doubling_capped_ceiling() {
+    fn retries_stay_fast_for_the_first_half_minute_then_grow_to_the_cap() {
         let config = SyncConfig::default();
-        for attempt in 1..=12 {
-            let ceiling = config
-                .backoff_base
-                .saturating_mul(1 << (attempt - 1))
-                .min(config.offline_cap);
+        for attempt in 1..=30 {
+            for away in [0, 5, 15, 29] {
+                let delay = config.backoff(attempt, Duration::from_secs(away), Pace::Waiting, None);
+                assert!(delay <= config.offline_cap, "{delay:?} at {away} s");
+            }
+        }
+        // After a minute away: between half the cap and the cap, so at most two attempts a
+        // minute from then on.
+        for away in [60, 120, 3600, 3 * 3600] {
             for _ in 0..200 {
-                let delay = config.backoff(attempt, true, None);
+                let delay = config.backoff(40, Duration::from_secs(away), Pace::Waiting, None);
                 assert!(
-                    delay <= ceiling.max(Duration::from_millis(50)),
-                    "{delay:?} > {ceiling:?}"
+                    delay >= config.failure_cap / 2 && delay <= config.failure_cap,
+                    "{delay:?}"
                 );
             }
         }
-        // Jitter really spreads the retries (not all at the ceiling).
-        let delays: Vec<_> = (0..100).map(|_| config.backoff(8, false, None)).collect();
+        // In between, the wait grows with the time away.
+        let at = |away| config.backoff(10, Duration::from_secs(away), Pace::Waiting, None);
+        assert!(at(40) >= Duration::from_secs(20) && at(40) <= Duration::from_secs(40));
+        // Nothing pending: never fast.
+        assert!(config.backoff(1, Duration::ZERO, Pace::Idle, None) >= config.offline_cap / 2);
+    }
+
+    #[test]
+    fn refusals_back_off_with_full_jitter_below_the_cap() {
+        let config = SyncConfig::default();
+        let delays: Vec<_> = (0..100)
+            .map(|_| config.backoff(8, Duration::from_secs(100), Pace::Refused, None))
+            .collect();
         assert!(delays.iter().any(|d| *d < config.failure_cap / 2));
         assert!(delays.iter().all(|d| *d <= config.failure_cap));
     }
@@ -235,10 +332,9 @@ mod tests {
     #[test]
     fn backoff_honours_retry_after() {
         let config = SyncConfig::default();
-        for _ in 0..100 {
-            assert!(
-                config.backoff(1, false, Some(Duration::from_secs(7))) >= Duration::from_secs(7)
-            );
+        for pace in [Pace::Waiting, Pace::Idle, Pace::Refused] {
+            let delay = config.backoff(1, Duration::ZERO, pace, Some(Duration::from_secs(7)));
+            assert!(delay >= Duration::from_secs(7));
         }
     }
 }

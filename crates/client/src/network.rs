@@ -1,0 +1,136 @@
+//! Network changes, as the operating system announces them: on Linux, the kernel's routing
+//! netlink messages (links, addresses and routes), read through `netlink-sys`. A link coming
+//! up, an address added or a route added wakes the synchronizer at once; nothing here decides
+//! that we are online — the requests that follow do (a link can be up with the server away).
+//! Where no such signal exists, the schedule alone applies.
+
+use crate::repository::UserProfileRepository;
+
+/// Calls [`UserProfileRepository::network_up`] on every network change that may have brought
+/// the server back. Runs until dropped.
+pub async fn watch(repository: &UserProfileRepository) {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = linux::watch(repository).await {
+        tracing::info!(%error, "network changes cannot be watched; retrying on the schedule only");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = repository;
+    futures::future::pending::<()>().await;
+}
+
+/// Whether a routing netlink message says something came up (a link up, an address or a route
+/// added). `message` is one `nlmsghdr` and its payload, in the machine's byte order.
+pub fn announces_up(message: &[u8]) -> bool {
+    const RTM_NEWLINK: u16 = 16;
+    const RTM_NEWADDR: u16 = 20;
+    const RTM_NEWROUTE: u16 = 24;
+    const IFF_UP: u32 = 0x1;
+    const HEADER: usize = 16;
+    let Some(kind) = message.get(4..6) else {
+        return false;
+    };
+    match u16::from_ne_bytes([kind[0], kind[1]]) {
+        // struct ifinfomsg { u8 family; u8 pad; u16 type; i32 index; u32 flags; u32 change }
+        RTM_NEWLINK => message
+            .get(HEADER + 8..HEADER + 12)
+            .map(|flags| u32::from_ne_bytes([flags[0], flags[1], flags[2], flags[3]]))
+            .is_some_and(|flags| flags & IFF_UP != 0),
+        RTM_NEWADDR | RTM_NEWROUTE => true,
+        _ => false,
+    }
+}
+
+/// Splits a netlink datagram into its messages.
+pub fn messages(datagram: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = datagram;
+    std::iter::from_fn(move || {
+        let length = rest
+            .get(0..4)
+            .map(|l| u32::from_ne_bytes([l[0], l[1], l[2], l[3]]))? as usize;
+        if length < 16 || length > rest.len() {
+            return None;
+        }
+        let (message, after) = rest.split_at(length);
+        // Messages are aligned to 4 bytes.
+        rest = after.get((length.next_multiple_of(4) - length).min(after.len())..)?;
+        Some(message)
+    })
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::{announces_up, messages};
+    use crate::repository::UserProfileRepository;
+    use netlink_sys::{AsyncSocket, AsyncSocketExt, SocketAddr, TokioSocket, protocols};
+
+    const RTMGRP_LINK: u32 = 0x1;
+    const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+    const RTMGRP_IPV4_ROUTE: u32 = 0x40;
+    const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+    const RTMGRP_IPV6_ROUTE: u32 = 0x400;
+
+    pub async fn watch(repository: &UserProfileRepository) -> std::io::Result<()> {
+        let mut socket = TokioSocket::new(protocols::NETLINK_ROUTE)?;
+        let groups = RTMGRP_LINK
+            | RTMGRP_IPV4_IFADDR
+            | RTMGRP_IPV4_ROUTE
+            | RTMGRP_IPV6_IFADDR
+            | RTMGRP_IPV6_ROUTE;
+        socket.socket_mut().bind(&SocketAddr::new(0, groups))?;
+        tracing::debug!("watching the network for changes (netlink)");
+        loop {
+            let (datagram, _from) = socket.recv_from_full().await?;
+            if messages(&datagram).any(announces_up) {
+                repository.network_up();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+        bytes.extend_from_slice(&kind.to_ne_bytes());
+        bytes.extend_from_slice(&[0; 10]);
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    fn link(flags: u32) -> Vec<u8> {
+        let mut payload = vec![0u8; 8];
+        payload.extend_from_slice(&flags.to_ne_bytes());
+        payload.extend_from_slice(&[0; 4]);
+        message(16, &payload)
+    }
+
+    #[test]
+    fn links_up_and_new_addresses_and_routes_count_but_going_down_does_not() {
+        assert!(announces_up(&link(0x1 | 0x40)));
+        assert!(!announces_up(&link(0x8)), "lo going down");
+        assert!(announces_up(&message(20, &[0; 8])), "address added");
+        assert!(announces_up(&message(24, &[0; 12])), "route added");
+        assert!(!announces_up(&message(21, &[0; 8])), "address removed");
+        assert!(!announces_up(&message(25, &[0; 12])), "route removed");
+        assert!(!announces_up(&[1, 2, 3]), "too short");
+    }
+
+    #[test]
+    fn a_datagram_splits_into_its_aligned_messages() {
+        let mut datagram = message(21, &[0; 6]);
+        datagram.extend_from_slice(&[0; 2]); // padding to 4 bytes
+        datagram.extend(link(0x1));
+        let found: Vec<_> = messages(&datagram).collect();
+        assert_eq!(found.len(), 2);
+        assert!(!announces_up(found[0]));
+        assert!(announces_up(found[1]));
+        assert_eq!(
+            messages(&[0xff, 0, 0, 0]).count(),
+            0,
+            "a length past the end"
+        );
+    }
+}
