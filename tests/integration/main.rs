@@ -10,6 +10,7 @@ mod hardening;
 mod identity;
 mod layering;
 mod model;
+mod network;
 mod repository;
 mod scale;
 mod server;

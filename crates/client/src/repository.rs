@@ -319,7 +319,7 @@ impl UserProfileRepository {
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if let Ok(event) = event
                 && (event.kind.is_modify() || event.kind.is_create())
-                && event.paths.iter().any(|path| *path == watched)
+                && event.paths.contains(&watched)
             {
                 let _ = sender.send(());
             }

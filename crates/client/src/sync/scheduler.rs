@@ -118,15 +118,18 @@ impl Backoff {
         *self = Backoff::default();
     }
 
-    /// One more failure; the wait before the next attempt.
+    /// One more failure, of an attempt that `started` then; the wait before the next attempt.
+    /// The run counts from the start of its first attempt (which may have waited out a
+    /// timeout), so "the first 30 s" are 30 s of the server being away.
     fn next(
         &mut self,
         config: &SyncConfig,
         repository: &UserProfileRepository,
         error: &RepositoryError,
+        started: Instant,
     ) -> Duration {
         self.failures = self.failures.saturating_add(1);
-        let since = *self.since.get_or_insert_with(Instant::now);
+        let since = *self.since.get_or_insert(started);
         config.backoff(
             self.failures,
             since.elapsed(),
@@ -181,6 +184,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
             Next::Periodic(config.interval)
         } else {
             tracing::debug!(?trigger, "sync");
+            let started = Instant::now();
             match repository.sync().await {
                 Ok(outcome) => {
                     backoff.reset();
@@ -192,7 +196,7 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                 // repository); a save or "Sync now" still tries once more.
                 Err(error) if error.is_signed_out() => Next::WaitForRequest,
                 Err(error) => {
-                    let delay = backoff.next(config, repository, &error);
+                    let delay = backoff.next(config, repository, &error, started);
                     // The failure itself is logged (quietly) where the attempt is recorded.
                     tracing::debug!(
                         %error,
@@ -244,6 +248,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut backoff = Backoff::default();
     loop {
         repository.until_online().await;
+        let started = Instant::now();
         let delay = match repository.server_events().await {
             Ok(events) => {
                 if backoff.failures > 0 {
@@ -275,7 +280,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
             }
             Err(RepositoryError::WorkingOffline) => continue,
             Err(error) => {
-                let delay = backoff.next(config, repository, &error);
+                let delay = backoff.next(config, repository, &error, started);
                 tracing::debug!(%error, attempt = backoff.failures, "event stream unavailable");
                 delay
             }
