@@ -10,6 +10,7 @@ mod hardening;
 mod identity;
 mod layering;
 mod model;
+mod netns;
 mod network;
 mod repository;
 mod scale;

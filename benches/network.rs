@@ -1,0 +1,279 @@
+//! Quiet while offline, instant when the network returns — measured with the real server and
+//! the real app (`watch`) inside a network namespace of our own (`unshare -n`; needs root),
+//! whose loopback link is taken down and brought up with `ip link`.
+//!
+//! `cargo bench --bench network` prints:
+//! - attempts and log lines per minute after the first minute offline (an edit pending);
+//! - link up → synced: median, p95, p99 over `NET_CYCLES` (default 20) outages of 3–8 s;
+//! - server restart after 10 s offline → synced, over `NET_RESTARTS` (default 10);
+//! - idle wakeups of the app with nothing pending (context switches over 60 s).
+//!
+//! `NET_OFFLINE_MINUTES` (default 3) sets the long outage.
+
+#[path = "../tests/integration/netns.rs"]
+mod netns;
+
+use netns::{Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "network-bench-token";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Bench {
+    namespace: Namespace,
+    dir: tempfile::TempDir,
+    api: String,
+    port: u16,
+}
+
+impl Bench {
+    fn server(&self) -> Running {
+        Running(
+            self.namespace
+                .command(profile_server_binary().to_str().unwrap())
+                .args([
+                    "--listen",
+                    &format!("127.0.0.1:{}", self.port),
+                    "--token",
+                    TOKEN,
+                ])
+                .arg("--db")
+                .arg(self.dir.path().join("server.sqlite3"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn app(&self, args: &[&str]) -> Command {
+        let mut command = self
+            .namespace
+            .command(env!("CARGO_BIN_EXE_offline-profile"));
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path().join("app"))
+            .args(["--api", &self.api, "--token", TOKEN])
+            .args(args);
+        command
+    }
+
+    fn edit(&self, name: &str) {
+        let saved = self
+            .app(&["--offline", "set", "--name", name])
+            .output()
+            .unwrap();
+        assert!(saved.status.success(), "{saved:?}");
+    }
+}
+
+/// Log lines (from the app's stderr) that ended in `[from, to)`, split into attempts (the
+/// scheduler's debug line for each failed attempt) and lines a user would see at `info`.
+fn count_lines(
+    log: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> (usize, usize) {
+    let mut attempts = 0;
+    let mut lines = 0;
+    for line in log.lines() {
+        let Some(at) = line
+            .split_whitespace()
+            .next()
+            .and_then(|stamp| chrono::DateTime::parse_from_rfc3339(stamp).ok())
+        else {
+            continue;
+        };
+        if at < from || at >= to {
+            continue;
+        }
+        if line.contains("sync will be retried") {
+            attempts += 1;
+        } else if !line.contains("DEBUG") && !line.contains("TRACE") {
+            lines += 1;
+        }
+    }
+    (attempts, lines)
+}
+
+/// Context switches of every thread of `pid` so far.
+fn wakeups(pid: u32) -> u64 {
+    let mut total = 0;
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        for line in status.lines() {
+            if line.starts_with("voluntary_ctxt_switches")
+                || line.starts_with("nonvoluntary_ctxt_switches")
+            {
+                total += line
+                    .split_whitespace()
+                    .last()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+/// The pid of the app inside `nsenter` (its only child).
+fn app_pid(nsenter: u32) -> u32 {
+    let children = std::fs::read_to_string(format!("/proc/{nsenter}/task/{nsenter}/children"))
+        .unwrap_or_default();
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or(nsenter)
+}
+
+fn main() {
+    let Some(namespace) = Namespace::create() else {
+        return;
+    };
+    let port = free_port();
+    let bench = Bench {
+        namespace,
+        dir: tempfile::tempdir().unwrap(),
+        api: format!("http://127.0.0.1:{port}"),
+        port,
+    };
+    let mut server = bench.server();
+    let started = Instant::now();
+    bench.edit("Ada");
+    while !bench.app(&["sync"]).output().unwrap().status.success() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server starts"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log_path = bench.dir.path().join("watch.log");
+    let mut watch = Running(
+        bench
+            .app(&["watch", "--json"])
+            .env("RUST_LOG", "info,profile_client::sync::scheduler=debug")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = watch_lines(&mut watch.0);
+    let synced = |name: &'static str| {
+        move |v: &serde_json::Value| v["state"] == "synced" && v["name"] == name
+    };
+    wait_for(&lines, Duration::from_secs(30), "synced", synced("Ada"));
+
+    // Idle, nothing pending: how often the app wakes.
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = app_pid(watch.0.id());
+    let before = wakeups(pid);
+    let idle = Duration::from_secs(env_number("NET_IDLE_SECONDS", 60));
+    std::thread::sleep(idle);
+    let idle_wakeups = wakeups(pid) - before;
+    println!(
+        "idle, nothing pending, online: {idle_wakeups} context switches in {} s ({:.2}/s) across all of the app's threads",
+        idle.as_secs(),
+        idle_wakeups as f64 / idle.as_secs_f64()
+    );
+
+    // A long outage with an edit pending.
+    let minutes = env_number("NET_OFFLINE_MINUTES", 3);
+    bench.namespace.ip_link("down");
+    let down_at = chrono::Utc::now();
+    bench.edit("Ada, offline for minutes");
+    std::thread::sleep(Duration::from_secs(60 * minutes));
+    let up_at = chrono::Utc::now();
+    bench.namespace.ip_link("up");
+    let up = Instant::now();
+    let at = wait_for(
+        &lines,
+        Duration::from_secs(120),
+        "synced",
+        synced("Ada, offline for minutes"),
+    );
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    for minute in 1..minutes {
+        let from = down_at + chrono::Duration::minutes(minute as i64);
+        let to = (from + chrono::Duration::minutes(1)).min(up_at);
+        let (attempts, lines) = count_lines(&log, from, to);
+        println!(
+            "offline, edit pending, minute {}: {attempts} attempts, {lines} log lines at info",
+            minute + 1
+        );
+    }
+    let (attempts, lines_first) =
+        count_lines(&log, down_at, down_at + chrono::Duration::minutes(1));
+    println!(
+        "offline, edit pending, minute 1: {attempts} attempts, {lines_first} log lines at info"
+    );
+    println!(
+        "after {minutes} min offline: link up → synced in {}",
+        ms(at - up)
+    );
+
+    // Short outages: link up → synced.
+    let cycles = env_number("NET_CYCLES", 20);
+    let mut samples = Vec::new();
+    for cycle in 0..cycles {
+        bench.namespace.ip_link("down");
+        let name: &'static str = Box::leak(format!("Ada, outage {cycle}").into_boxed_str());
+        bench.edit(name);
+        std::thread::sleep(Duration::from_millis(3000 + (cycle * 997) % 5000));
+        bench.namespace.ip_link("up");
+        let up = Instant::now();
+        let at = wait_for(&lines, Duration::from_secs(120), "synced", synced(name));
+        samples.push(at - up);
+    }
+    samples.sort();
+    println!(
+        "link up → synced ({cycles} outages of 3–8 s): median {}, p95 {}, p99 {}, max {}",
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
+        ms(percentile(&samples, 0.99)),
+        ms(*samples.last().unwrap())
+    );
+
+    // The server restarts after 10 s away (the link stays up).
+    let restarts = env_number("NET_RESTARTS", 10);
+    let mut samples = Vec::new();
+    for restart in 0..restarts {
+        drop(server);
+        let name: &'static str = Box::leak(format!("Ada, restart {restart}").into_boxed_str());
+        bench.edit(name);
+        std::thread::sleep(Duration::from_secs(10));
+        server = bench.server();
+        let started = Instant::now();
+        let at = wait_for(&lines, Duration::from_secs(120), "synced", synced(name));
+        samples.push(at - started);
+    }
+    samples.sort();
+    println!(
+        "server restarted after 10 s away → synced ({restarts} restarts): median {}, p95 {}, p99 {}, max {}",
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
+        ms(percentile(&samples, 0.99)),
+        ms(*samples.last().unwrap())
+    );
+    drop(watch);
+    drop(server);
+}

@@ -1,0 +1,141 @@
+//! Helpers for running the real server and app inside a network namespace of our own (used
+//! by the network tests and the network benchmark): the namespace, processes ended by PID,
+//! and the app's `watch --json` lines with the time each arrived.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A network namespace of our own, held open by a `sleep` inside it; commands run in it with
+/// `nsenter`. Ended by PID when dropped.
+pub struct Namespace {
+    holder: Child,
+}
+
+impl Namespace {
+    /// `None` (with a printed notice) where namespaces cannot be created; under `CI=true` that
+    /// is a failure.
+    pub fn create() -> Option<Self> {
+        let holder = Command::new("unshare")
+            .args(["-n", "sleep", "600"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        let refused = |why: String| {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI must be able to create a network namespace: {why}"
+            );
+            eprintln!(
+                "\n*** SKIPPED: the network-namespace test needs root (unshare -n): {why} ***\n"
+            );
+            None
+        };
+        let mut holder = match holder {
+            Ok(holder) => holder,
+            Err(error) => return refused(error.to_string()),
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        if let Ok(Some(status)) = holder.try_wait() {
+            let mut why = String::new();
+            let _ = std::io::Read::read_to_string(holder.stderr.as_mut().unwrap(), &mut why);
+            return refused(format!("{status}: {}", why.trim()));
+        }
+        let namespace = Namespace { holder };
+        namespace.ip_link("up");
+        Some(namespace)
+    }
+
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new("nsenter");
+        command
+            .arg("-t")
+            .arg(self.holder.id().to_string())
+            .args(["-n", "--", program]);
+        command
+    }
+
+    pub fn ip_link(&self, state: &str) {
+        let status = self
+            .command("ip")
+            .args(["link", "set", "lo", state])
+            .status()
+            .unwrap();
+        assert!(status.success(), "ip link set lo {state}");
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = self.holder.kill();
+        let _ = self.holder.wait();
+    }
+}
+
+/// A child process ended by PID when dropped.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `profile-server` binary beside the app's (another package's, so built here if `cargo
+/// test` did not build it already).
+pub fn profile_server_binary() -> std::path::PathBuf {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_offline-profile"))
+        .with_file_name("profile-server");
+    if !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "-p", "profile-server", "--bin", "profile-server"]);
+        if binary.parent().is_some_and(|dir| dir.ends_with("release")) {
+            build.arg("--release");
+        }
+        let built = build.status().unwrap();
+        assert!(built.success(), "building profile-server");
+    }
+    binary
+}
+
+pub fn free_port() -> u16 {
+    // Any port: the namespace has no other listeners.
+    20_000 + (std::process::id() % 20_000) as u16
+}
+
+/// The app's state as `watch --json` prints it, with when each line arrived.
+pub fn watch_lines(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant, serde_json::Value)> {
+    let (sender, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(value) = serde_json::from_str(&line)
+                && sender.send((Instant::now(), value)).is_err()
+            {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+pub fn wait_for(
+    lines: &std::sync::mpsc::Receiver<(Instant, serde_json::Value)>,
+    within: Duration,
+    what: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> Instant {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok((at, value)) if done(&value) => return at,
+            Ok(_) => {}
+            Err(_) => panic!("no {what} within {within:?}"),
+        }
+    }
+}
