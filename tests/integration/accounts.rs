@@ -81,6 +81,12 @@ impl Desktop {
         child.wait_with_output().unwrap()
     }
 
+    /// Signs in with the right password; it must work.
+    fn signs_in(&self, server: &str, email: &str) {
+        let output = self.login(server, email, PASSWORD);
+        assert!(output.status.success(), "login failed: {}", text(&output));
+    }
+
     fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
         assert!(
@@ -415,12 +421,7 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
         serde_json::Value::Null
     );
     // Signing in again finds the profile kept here.
-    assert!(
-        desktop
-            .login(&url, "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&url, "ada@example.com");
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada Lovelace");
 }
 
@@ -449,24 +450,14 @@ async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profil
     let ada_elsewhere = user(&second, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
 
-    assert!(
-        desktop
-            .login(&first.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&first.url(), "ada@example.com");
     desktop.ok(&["set", "--name", "Ada"]);
     // Ada's next edit waits here, unsent.
     desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
     assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
 
     // Bob on the same computer sees none of it, and his edit goes to his profile only.
-    assert!(
-        desktop
-            .login(&first.url(), "bob@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&first.url(), "bob@example.com");
     let bobs = desktop.json(&["show", "--json"]);
     assert_eq!(bobs["state"], "empty", "Bob sees no one's profile: {bobs}");
     desktop.run(&["sync"]);
@@ -480,12 +471,7 @@ async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profil
     );
 
     // Ada on the other server: her profile there, not the first server's.
-    assert!(
-        desktop
-            .login(&second.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&second.url(), "ada@example.com");
     assert_eq!(desktop.json(&["show", "--json"])["state"], "empty");
     desktop.ok(&["set", "--name", "Ada at the second server"]);
     assert_eq!(
@@ -495,12 +481,7 @@ async fn switching_accounts_or_servers_never_shows_or_pushes_one_accounts_profil
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
 
     // Back to Ada on the first server: her own pending edit is there, and now it is sent.
-    assert!(
-        desktop
-            .login(&first.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&first.url(), "ada@example.com");
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada, unsent");
     desktop.ok(&["sync"]);
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada, unsent"));
@@ -516,12 +497,7 @@ async fn signing_out_with_an_unsynced_edit_is_refused_unless_forced_which_discar
     let server = spawn_server().await;
     let ada = user(&server, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
-    assert!(
-        desktop
-            .login(&server.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&server.url(), "ada@example.com");
     desktop.ok(&["set", "--name", "Ada"]);
     desktop.ok(&["--offline", "set", "--name", "Ada, unsent"]);
 
@@ -560,12 +536,7 @@ async fn signing_out_with_an_unsynced_edit_is_refused_unless_forced_which_discar
     );
 
     // Signing in again starts from the server's copy.
-    assert!(
-        desktop
-            .login(&server.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&server.url(), "ada@example.com");
     desktop.ok(&["sync"]);
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada");
 }
@@ -575,12 +546,7 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
     let server = spawn_server().await;
     let ada = user(&server, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
-    assert!(
-        desktop
-            .login(&server.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&server.url(), "ada@example.com");
     desktop.ok(&["set", "--name", "Ada"]);
     let device = desktop.json(&["whoami", "--json"])["device_id"]
         .as_str()
@@ -612,12 +578,7 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
     assert_eq!(server_name(&ada).await.as_deref(), Some("Ada"));
 
     // Signing in again: the kept edit goes through.
-    assert!(
-        desktop
-            .login(&server.url(), "ada@example.com", PASSWORD)
-            .status
-            .success()
-    );
+    desktop.signs_in(&server.url(), "ada@example.com");
     assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
     desktop.ok(&["sync"]);
     assert_eq!(desktop.json(&["show", "--json"])["state"], "synced");

@@ -61,6 +61,15 @@ async fn sign_in(app: &mut App, server: &str, email: &str, password: &str) {
     send(app, Message::SignIn(Form::Submit)).await;
 }
 
+/// The window on a fresh data folder, signed in as Ada through the form.
+async fn signed_in_app(server: &crate::support::TestServer, dir: &std::path::Path) -> App {
+    let (mut app, _) = App::new(settings(dir));
+    send(&mut app, Message::ShowSignIn).await;
+    sign_in(&mut app, &server.url(), "ada@example.com", PASSWORD).await;
+    assert!(app.repository().is_some(), "signed in");
+    app
+}
+
 async fn user(server: &crate::support::TestServer, email: &str) -> (i64, ApiClientService) {
     let id = server.store().add_user(email, PASSWORD).await.unwrap();
     let issued = server.store().add_device(id, "Ada's phone").await.unwrap();
@@ -159,9 +168,7 @@ async fn signed_in_the_window_names_the_account_lists_its_devices_and_signs_one_
     let server = spawn_server().await;
     let (_, phone) = user(&server, "ada@example.com").await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut app, _) = App::new(settings(dir.path()));
-    send(&mut app, Message::ShowSignIn).await;
-    sign_in(&mut app, &server.url(), "ada@example.com", PASSWORD).await;
+    let mut app = signed_in_app(&server, dir.path()).await;
     assert!(app.repository().is_some(), "the profile screen shows");
     let host = account_views::host(&server.url()).to_owned();
     assert!(shows(
@@ -238,9 +245,7 @@ async fn signing_out_asks_first_when_an_edit_has_not_reached_the_server() {
     let server = spawn_server().await;
     let (_, ada) = user(&server, "ada@example.com").await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut app, _) = App::new(settings(dir.path()));
-    send(&mut app, Message::ShowSignIn).await;
-    sign_in(&mut app, &server.url(), "ada@example.com", PASSWORD).await;
+    let mut app = signed_in_app(&server, dir.path()).await;
     let repository = app.repository().unwrap().clone();
 
     // An edit that stays here.
@@ -320,9 +325,7 @@ async fn a_revoked_device_shows_signed_out_keeps_the_edit_and_syncs_it_after_sig
     let server = spawn_server().await;
     let (_, other_device) = user(&server, "ada@example.com").await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut app, _) = App::new(settings(dir.path()));
-    send(&mut app, Message::ShowSignIn).await;
-    sign_in(&mut app, &server.url(), "ada@example.com", PASSWORD).await;
+    let mut app = signed_in_app(&server, dir.path()).await;
     let repository = app.repository().unwrap().clone();
     let this = repository
         .api()
