@@ -71,6 +71,20 @@ fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_a
         v["state"] == "synced" && v["activity"] == "idle"
     });
 
+    // The app's own first sync has finished (so no attempt is in flight when the link goes
+    // down, which would wait out its timeout first).
+    let started = Instant::now();
+    while !std::fs::read_to_string(dir.path().join("watch.log"))
+        .unwrap_or_default()
+        .contains("sync finished")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the first sync finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
     // The link goes down; an edit is made (by another process: it wakes `watch` at once).
     namespace.ip_link("down");
     let down = Instant::now();

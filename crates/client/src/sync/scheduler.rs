@@ -185,7 +185,19 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
         } else {
             tracing::debug!(?trigger, "sync");
             let started = Instant::now();
-            match repository.sync().await {
+            // An attempt stuck on a network that just came back (waiting out a connect or
+            // request timeout) is dropped and made again at once; an interrupted sync is safe,
+            // as after a crash.
+            let attempt = tokio::select! {
+                result = repository.sync() => Some(result),
+                () = repository.network_came_up() => None,
+            };
+            let Some(attempt) = attempt else {
+                tracing::debug!("a network came up during an attempt; trying again now");
+                trigger = Trigger::Requested;
+                continue;
+            };
+            match attempt {
                 Ok(outcome) => {
                     backoff.reset();
                     tracing::debug!(?outcome, "sync finished");
@@ -271,6 +283,8 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                             None => break,
                         },
                         () = repository.until_working_offline() => break,
+                        // The connection may have died with the old network: connect anew.
+                        () = repository.network_came_up() => break,
                     }
                 }
                 // Reconnect soon; a failure to reconnect then counts as the first of a run.
