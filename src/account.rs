@@ -6,7 +6,7 @@
 //! `account.json` in the data folder records the choice; the token is never written there, nor
 //! in the cache, the logs or any command's output.
 
-use profile_client::api_client::{ApiClientService, SignInError, SignedIn, UrlError};
+use profile_client::api_client::{ApiClientService, ApiError, SignInError, SignedIn, UrlError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::Write;
@@ -114,10 +114,7 @@ fn account_key(server: &str, email: &str) -> String {
             .take(40)
             .collect()
     };
-    let host = server
-        .split_once("://")
-        .map_or(server, |(_, rest)| rest)
-        .trim_end_matches('/');
+    let host = profile_client::api_client::host(server);
     // FNV-1a: stable across builds and platforms (std's hasher is not).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in server.bytes().chain([0]).chain(email.bytes()) {
@@ -206,16 +203,65 @@ pub async fn sign_in(
     };
     let data_dir = data_dir.to_path_buf();
     let token = signed_in.token;
-    let account = tokio::task::spawn_blocking(move || {
+    let account = blocking(move || {
         account.token_store = keep_token(&data_dir, &account, &token)?;
         choose(&data_dir, &Choice::Server(account.clone()))?;
-        Ok::<_, AccountError>(account)
+        Ok(account)
     })
     .await
-    .map_err(|e| SignInFailure::Local(AccountError::Keyring(e.to_string())))?
     .map_err(SignInFailure::Local)?;
     tracing::info!(server = %account.server, store = %account.token_store, "signed in");
     Ok(account)
+}
+
+/// Runs keyring and file work off the async runtime (the keyring talks over D-Bus).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AccountError> + Send + 'static,
+) -> Result<T, AccountError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AccountError::Keyring(e.to_string()))?
+}
+
+/// The account's device token, from the keyring or its file.
+pub async fn token(data_dir: &Path, account: &Account) -> Result<String, AccountError> {
+    let (data_dir, account) = (data_dir.to_path_buf(), account.clone());
+    blocking(move || load_token(&data_dir, &account)).await
+}
+
+/// Signs this computer out of `account`, for the window and the CLI alike: tells the server
+/// (unless `offline`), deletes the token and, with `delete_data`, the account's data here, and
+/// forgets the choice so the next start asks again. Signing out here does not depend on the
+/// server: when it could not be told, its error comes back (the device then stays in the
+/// account's list until it is signed out there).
+pub async fn sign_out(
+    data_dir: &Path,
+    account: &Account,
+    offline: bool,
+    delete_data: bool,
+) -> Result<Option<ApiError>, AccountError> {
+    let not_told = match (offline, token(data_dir, account).await) {
+        (false, Ok(token)) => match ApiClientService::new(&account.server, Some(token)) {
+            Ok(api) => match api.sign_out().await {
+                // Already refused: the server has signed this device out itself.
+                Ok(()) | Err(ApiError::SignedOut(_)) => None,
+                Err(error) => Some(error),
+            },
+            Err(error) => Some(ApiError::Protocol(error.to_string())),
+        },
+        // Offline, or no token left to sign out with.
+        _ => None,
+    };
+    let (data_dir, account) = (data_dir.to_path_buf(), account.clone());
+    blocking(move || {
+        delete_token(&data_dir, &account)?;
+        if delete_data {
+            self::delete_data(&data_dir, &account)?;
+        }
+        forget_choice(&data_dir)
+    })
+    .await?;
+    Ok(not_told)
 }
 
 /// Signing in failed: at the server, or while keeping the token here.
@@ -345,15 +391,25 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AccountError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&temporary).map_err(failed)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
-            .map_err(failed)?;
-    }
+    // The mode above applies only to a new file; one left from an interrupted write is
+    // made private too.
+    restrict_to_owner(&temporary).map_err(failed)?;
     file.write_all(bytes).map_err(failed)?;
     file.sync_all().map_err(failed)?;
     std::fs::rename(&temporary, path).map_err(failed)
+}
+
+/// Makes `path` readable and writable by its owner only (mode 0600 where the platform has
+/// modes).
+pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn remove_if_present(path: &Path) -> Result<(), AccountError> {

@@ -290,33 +290,15 @@ async fn logout(
             signed_in.server
         )));
     }
-    let (data_dir, for_token) = (settings.data_dir.clone(), signed_in.clone());
-    let token = tokio::task::spawn_blocking(move || account::load_token(&data_dir, &for_token))
-        .await?
-        .ok();
-    // Tell the server, so this device leaves the account's list; signing out here does not
-    // depend on it.
-    if let (Some(token), false) = (token, settings.offline) {
-        let api =
-            profile_client::api_client::ApiClientService::new(&signed_in.server, Some(token))?;
-        match api.sign_out().await {
-            Ok(()) | Err(profile_client::api_client::ApiError::SignedOut(_)) => {}
-            Err(error) => eprintln!(
-                "offline-profile: the server was not told ({error}); this device stays in the \
-                 account's device list until it is signed out there"
-            ),
-        }
-    }
     let discard = delete_data || unsynced;
-    let (data_dir, for_removal) = (settings.data_dir.clone(), signed_in.clone());
-    tokio::task::spawn_blocking(move || {
-        account::delete_token(&data_dir, &for_removal)?;
-        if discard {
-            account::delete_data(&data_dir, &for_removal)?;
-        }
-        account::forget_choice(&data_dir)
-    })
-    .await??;
+    let not_told =
+        account::sign_out(&settings.data_dir, &signed_in, settings.offline, discard).await?;
+    if let Some(error) = not_told {
+        eprintln!(
+            "offline-profile: the server was not told ({error}); this device stays in the \
+             account's device list until it is signed out there"
+        );
+    }
     println!(
         "signed out of {} at {}; the token was removed from {}{}",
         signed_in.email,

@@ -9,7 +9,6 @@ use profile_client::{
 };
 use profile_server::{self as server, RunningServer};
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,7 +138,7 @@ impl Session {
         let (api, server) = match &settings.api {
             Some(url) => {
                 let token = match &settings.account {
-                    Some(account) => Some(account_token(&settings, account).await?),
+                    Some(account) => Some(account::token(&settings.data_dir, account).await?),
                     None => settings.token.clone(),
                 };
                 (ApiClientService::new(url, token)?, None)
@@ -169,15 +168,6 @@ impl Session {
             server,
         })
     }
-}
-
-/// The signed-in account's token, from the keyring or its file.
-async fn account_token(settings: &Settings, account: &Account) -> Result<String, SessionError> {
-    let (data_dir, account) = (settings.data_dir.clone(), account.clone());
-    tokio::task::spawn_blocking(move || account::load_token(&data_dir, &account))
-        .await
-        .map_err(|e| SessionError::Server(e.to_string()))?
-        .map_err(SessionError::Account)
 }
 
 /// Opens the local cache only: for commands that never touch the network.
@@ -283,7 +273,7 @@ pub fn embedded_token(settings: &Settings) -> Result<String, SessionError> {
     };
     match std::fs::read_to_string(&path) {
         Ok(token) if !token.trim().is_empty() => {
-            restrict_to_owner(&path).map_err(failed)?;
+            account::restrict_to_owner(&path).map_err(failed)?;
             return Ok(token.trim().to_owned());
         }
         Ok(_) => {}
@@ -291,28 +281,6 @@ pub fn embedded_token(settings: &Settings) -> Result<String, SessionError> {
         Err(e) => return Err(failed(e)),
     }
     let token = server::generate_token();
-    // Written to a private temporary file and renamed, so the token is never readable by others
-    // and never half-written.
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary).map_err(failed)?;
-    restrict_to_owner(&temporary).map_err(failed)?;
-    file.write_all(token.as_bytes()).map_err(failed)?;
-    file.sync_all().map_err(failed)?;
-    std::fs::rename(&temporary, &path).map_err(failed)?;
+    account::write_private(&path, token.as_bytes())?;
     Ok(token)
-}
-
-fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }

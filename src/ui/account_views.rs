@@ -4,7 +4,7 @@
 use crate::account::{Account, TokenStore};
 use iced::widget::{button, checkbox, column, container, row, scrollable, space, text};
 use iced::{Alignment, Element, Length};
-use profile_client::api_client::Device;
+use profile_client::api_client::{Device, host};
 
 /// Whose profile the window shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,14 +107,6 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
         line = line.push(action);
     }
     container(line).padding([4, 24]).width(Length::Fill).into()
-}
-
-/// `https://profiles.example.com/` → `profiles.example.com`.
-pub fn host(server: &str) -> &str {
-    server
-        .split_once("://")
-        .map_or(server, |(_, rest)| rest)
-        .trim_end_matches('/')
 }
 
 /// The account's devices, each with a button that signs it out.

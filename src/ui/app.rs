@@ -282,12 +282,12 @@ impl App {
                 };
                 // An edit that did not reach the server goes with the data.
                 let delete_data = delete_data || ready.unsynced();
-                let session = ready.session.clone();
-                let settings = session.settings.clone();
-                // Dropping the screen stops the synchronizer before anything is deleted.
+                let settings = ready.session.settings.clone();
+                // Dropping the screen (and with it the session) stops the synchronizer before
+                // anything is deleted.
                 *self = App::SigningOut(settings.clone());
                 return Task::perform(
-                    sign_out(session, settings, signed_in, delete_data),
+                    sign_out(settings, signed_in, delete_data),
                     Message::SignedOut,
                 );
             }
@@ -428,32 +428,19 @@ fn load_devices(api: profile_client::api_client::ApiClientService) -> Task<Messa
     )
 }
 
-/// Signs this computer out: tells the server (if it can be reached), removes the token, and,
-/// when asked, the account's data here; the next start asks again.
+/// Signs this computer out (see [`account::sign_out`]); the next start asks again.
 async fn sign_out(
-    session: Arc<Session>,
     settings: Settings,
     signed_in: account::Account,
     delete_data: bool,
 ) -> Result<(), String> {
-    match session.repository.api().sign_out().await {
-        Ok(()) | Err(profile_client::api_client::ApiError::SignedOut(_)) => {}
-        Err(error) => {
-            tracing::warn!(%error, "the server was not told about the sign-out; the device stays listed there")
-        }
+    let not_told = account::sign_out(&settings.data_dir, &signed_in, false, delete_data)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(error) = not_told {
+        tracing::warn!(%error, "the server was not told about the sign-out; the device stays listed there");
     }
-    drop(session);
-    let data_dir = settings.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        account::delete_token(&data_dir, &signed_in)?;
-        if delete_data {
-            account::delete_data(&data_dir, &signed_in)?;
-        }
-        account::forget_choice(&data_dir)
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())
+    Ok(())
 }
 
 fn open(settings: Settings) -> Task<Message> {

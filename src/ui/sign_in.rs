@@ -4,7 +4,7 @@
 use crate::account::{self, Account, SignInFailure};
 use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
-use profile_client::api_client::{ApiError, SignInError};
+use profile_client::api_client::SignInError;
 use std::path::PathBuf;
 
 pub const SERVER_INPUT: &str = "sign-in-server";
@@ -151,8 +151,12 @@ impl SignInForm {
                 ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) if error.is_offline() => {
-                self.server_error =
-                    Some(format!("The server cannot be reached ({}).", cause(&error)));
+                self.server_error = Some(format!(
+                    "The server cannot be reached ({}).",
+                    error
+                        .unreachable_cause()
+                        .unwrap_or_else(|| error.to_string())
+                ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) => {
                 self.server_error = Some(format!(
@@ -185,20 +189,6 @@ fn server_error(server: &str, reason: &str) -> String {
             .into()
     } else {
         format!("This is not a server address: {reason}.")
-    }
-}
-
-/// The innermost reason of an unreachable server ("connection refused").
-fn cause(error: &ApiError) -> String {
-    match error {
-        ApiError::Unreachable(chain) => {
-            let innermost = chain.rsplit(": ").next().unwrap_or(chain);
-            innermost
-                .split_once(" (os error")
-                .map_or(innermost, |(words, _)| words)
-                .to_lowercase()
-        }
-        other => other.to_string(),
     }
 }
 
@@ -351,13 +341,5 @@ mod tests {
         assert_eq!(wait_words(1), "1 second");
         assert_eq!(wait_words(42), "42 seconds");
         assert_eq!(wait_words(600), "10 minutes");
-    }
-
-    #[test]
-    fn the_cause_of_an_unreachable_server_is_its_innermost_reason() {
-        let error = ApiError::Unreachable(
-            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
-        );
-        assert_eq!(cause(&error), "connection refused");
     }
 }

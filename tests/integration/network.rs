@@ -4,7 +4,7 @@
 //! process wakes a running `watch` at once, and an untrusted certificate is an error.
 
 use crate::netns;
-use crate::support::spawn_server;
+use crate::support::seeded_server;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -149,12 +149,7 @@ fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_by_another_process_wakes_a_running_watch_at_once() {
-    let server = spawn_server().await;
-    server
-        .store()
-        .seed(&profile_client::domain::Fields::new("Ada", ""))
-        .await
-        .unwrap();
+    let server = seeded_server("Ada").await;
     let dir = tempfile::tempdir().unwrap();
     let app = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_offline-profile"));

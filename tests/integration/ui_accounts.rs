@@ -170,7 +170,7 @@ async fn signed_in_the_window_names_the_account_lists_its_devices_and_signs_one_
     let dir = tempfile::tempdir().unwrap();
     let mut app = signed_in_app(&server, dir.path()).await;
     assert!(app.repository().is_some(), "the profile screen shows");
-    let host = account_views::host(&server.url()).to_owned();
+    let host = profile_client::api_client::host(&server.url()).to_owned();
     assert!(shows(
         &app,
         &format!("Signed in as ada@example.com at {host}")

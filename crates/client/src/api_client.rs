@@ -86,17 +86,10 @@ impl ApiError {
     /// chain (this error's `Display`) stays for the tooltip, the log and `status --json`.
     /// `server` is the server's base URL.
     pub fn plain_words(&self, server: &str) -> String {
-        let host = server
-            .split_once("://")
-            .map_or(server, |(_, rest)| rest)
-            .trim_end_matches('/');
+        let host = host(server);
         match self {
-            ApiError::Unreachable(chain) => {
-                let innermost = chain.rsplit(": ").next().unwrap_or(chain);
-                let cause = innermost
-                    .split_once(" (os error")
-                    .map_or(innermost, |(words, _)| words)
-                    .to_lowercase();
+            ApiError::Unreachable(_) => {
+                let cause = self.unreachable_cause().unwrap_or_default();
                 format!("The server at {host} isn't answering ({cause}).")
             }
             ApiError::Timeout => format!("The server at {host} didn't answer in time."),
@@ -116,6 +109,21 @@ impl ApiError {
             }
             other => format!("Something went wrong with the server at {host}: {other}."),
         }
+    }
+
+    /// Why the server could not be reached, in a few words ("connection refused"): the
+    /// innermost reason of the chain, without the OS error number. `None` for other errors.
+    pub fn unreachable_cause(&self) -> Option<String> {
+        let ApiError::Unreachable(chain) = self else {
+            return None;
+        };
+        let innermost = chain.rsplit(": ").next().unwrap_or(chain);
+        Some(
+            innermost
+                .split_once(" (os error")
+                .map_or(innermost, |(words, _)| words)
+                .to_lowercase(),
+        )
     }
 
     /// `true` when the server could not be talked to at all (the app is offline).
@@ -139,6 +147,15 @@ pub enum DownloadError {
     TooLarge { max_bytes: usize },
     #[error(transparent)]
     Api(#[from] ApiError),
+}
+
+/// The host (and port, and path) of a server URL, for people: `https://profiles.example.com/`
+/// → `profiles.example.com`.
+pub fn host(server: &str) -> &str {
+    server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .trim_end_matches('/')
 }
 
 /// A rejected server URL.
@@ -659,6 +676,23 @@ fn transport_error(error: reqwest::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cause_of_an_unreachable_server_is_its_innermost_reason() {
+        let error = ApiError::Unreachable(
+            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        );
+        assert_eq!(
+            error.unreachable_cause().as_deref(),
+            Some("connection refused")
+        );
+        assert_eq!(ApiError::Timeout.unreachable_cause(), None);
+        assert_eq!(
+            host("https://profiles.example.com/"),
+            "profiles.example.com"
+        );
+        assert_eq!(host("http://127.0.0.1:8080"), "127.0.0.1:8080");
+    }
 
     #[test]
     fn the_event_parser_handles_split_chunks_and_keep_alives() {

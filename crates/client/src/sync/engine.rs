@@ -8,7 +8,9 @@
 
 use crate::api_client::{ApiClientService, ApiError, Fetched, Precondition};
 use crate::database::DatabaseService;
-use crate::domain::{Fields, MergeOutcome, ServerProfile, SyncAttempt, UserProfile, merge};
+use crate::domain::{
+    Fields, MergeOutcome, ServerProfile, SyncAttempt, SyncState, UserProfile, merge,
+};
 use crate::error::RepositoryError;
 use crate::status::{Activity, StatusStore};
 use chrono::Utc;
@@ -375,12 +377,7 @@ impl Engine<'_> {
                 })
             }
         };
-        let pending = self
-            .status
-            .current()
-            .profile
-            .is_some_and(|profile| !profile.synchronized && profile.conflict.is_none());
-        if !pending {
+        if self.status.current().state() != SyncState::Pending {
             what
         } else if error.is_offline() {
             format!("{what} Your change is saved here and will be sent when it is back.")
