@@ -173,9 +173,14 @@ impl Keyring {
         }
         let dir = tempfile::tempdir().unwrap();
         let address = format!("unix:path={}/bus", dir.path().display());
+        // A session bus that starts no service on demand: with the system's service files, a
+        // request made before our daemon registers would start a second, locked keyring that
+        // takes the Secret Service name ("another secret service is running").
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, bus_config(&address)).unwrap();
         let bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile"])
-            .arg(format!("--address={address}"))
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -273,6 +278,24 @@ impl Keyring {
             .then(|| String::from_utf8(output.stdout).unwrap())
             .filter(|secret| !secret.is_empty())
     }
+}
+
+/// A session bus configuration listening on `address`, without service files (no activation).
+fn bus_config(address: &str) -> String {
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+    )
 }
 
 impl Drop for Keyring {
