@@ -2,7 +2,7 @@
 //! where the token is kept (a real GNOME keyring on its own D-Bus, or the private file), one
 //! cache per (server, account), safe sign-out, and a revoked device.
 
-use crate::support::{TestServer, spawn_server};
+use crate::support::{Bus, TestServer, programs_present, spawn_server};
 use profile_client::api_client::{ApiClientService, Fetched};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -144,47 +144,23 @@ fn text(output: &Output) -> String {
 pub struct Keyring {
     pub address: String,
     dir: TempDir,
-    bus: Child,
     daemon: Child,
+    // Ended after the daemon (fields drop in order).
+    _bus: Bus,
 }
 
 impl Keyring {
     pub fn start() -> Option<Self> {
-        let present = |program: &str| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {program}")])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        let missing: Vec<_> = ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]
-            .into_iter()
-            .filter(|program| !present(program))
-            .collect();
-        if !missing.is_empty() {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI needs {missing:?} (apt-get install dbus gnome-keyring libsecret-tools)"
-            );
-            eprintln!(
-                "\n*** SKIPPED: the keyring half of this test; {missing:?} missing \
-                 (apt-get install dbus gnome-keyring libsecret-tools) ***\n"
-            );
+        if !programs_present(
+            &["dbus-daemon", "gnome-keyring-daemon", "secret-tool"],
+            "the keyring half of this test",
+            "apt-get install dbus-daemon gnome-keyring libsecret-tools",
+        ) {
             return None;
         }
+        let bus = Bus::start();
+        let address = bus.address.clone();
         let dir = tempfile::tempdir().unwrap();
-        let address = format!("unix:path={}/bus", dir.path().display());
-        // A session bus that starts no service on demand: with the system's service files, a
-        // request made before our daemon registers would start a second, locked keyring that
-        // takes the Secret Service name ("another secret service is running").
-        let config = dir.path().join("bus.conf");
-        std::fs::write(&config, bus_config(&address)).unwrap();
-        let bus = Command::new("dbus-daemon")
-            .args(["--nofork", "--nopidfile"])
-            .arg(format!("--config-file={}", config.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
         let runtime = dir.path().join("run");
         std::fs::create_dir(&runtime).unwrap();
         std::fs::set_permissions(
@@ -199,13 +175,6 @@ impl Keyring {
                 .env("XDG_RUNTIME_DIR", &runtime)
                 .env_remove("DISPLAY");
         };
-        // Wait for the bus before the daemon registers on it.
-        for _ in 0..100 {
-            if dir.path().join("bus").exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         let mut daemon = Command::new("gnome-keyring-daemon");
         daemon.args(["--unlock", "--components=secrets", "--foreground"]);
         environment(&mut daemon);
@@ -226,8 +195,8 @@ impl Keyring {
         let keyring = Keyring {
             address: address.clone(),
             dir,
-            bus,
             daemon,
+            _bus: bus,
         };
         // Ready once a secret can be stored (bounded: 60 s, for a machine under load).
         let mut last = String::new();
@@ -280,30 +249,10 @@ impl Keyring {
     }
 }
 
-/// A session bus configuration listening on `address`, without service files (no activation).
-fn bus_config(address: &str) -> String {
-    format!(
-        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>{address}</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#
-    )
-}
-
 impl Drop for Keyring {
     fn drop(&mut self) {
-        for child in [&mut self.daemon, &mut self.bus] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
     }
 }
 

@@ -12,6 +12,7 @@ mod layering;
 mod model;
 mod netns;
 mod network;
+mod network_manager;
 mod repository;
 mod scale;
 mod server;

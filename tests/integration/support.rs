@@ -568,3 +568,90 @@ impl HoldingServer {
         self.release.add_permits(1);
     }
 }
+
+/// Whether every one of `programs` is installed. Where one is missing, `what` is skipped with
+/// a loud notice naming `install`; under `CI=true` that is a failure.
+pub fn programs_present(programs: &[&str], what: &str, install: &str) -> bool {
+    let missing: Vec<_> = programs
+        .iter()
+        .filter(|program| {
+            !std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {program}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI needs {missing:?} ({install})"
+    );
+    eprintln!("\n*** SKIPPED: {what}; {missing:?} missing ({install}) ***\n");
+    false
+}
+
+/// A D-Bus bus of the test's own, ended by PID when dropped. It starts no service on demand
+/// (no service files): with the system's, a request made before a test's own service has
+/// registered would start the machine's copy of it instead.
+pub struct Bus {
+    pub address: String,
+    _dir: TempDir,
+    daemon: std::process::Child,
+}
+
+impl Bus {
+    /// Needs `dbus-daemon` (see [`programs_present`]).
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("bus");
+        let address = format!("unix:path={}", socket.display());
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+            ),
+        )
+        .unwrap();
+        let daemon = std::process::Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let bus = Bus {
+            address,
+            _dir: dir,
+            daemon,
+        };
+        // Bounded: 10 s, for a machine under load.
+        for _ in 0..500 {
+            if socket.exists() {
+                return bus;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("dbus-daemon did not open {}", socket.display());
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}

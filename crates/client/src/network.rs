@@ -1,8 +1,11 @@
-//! Network changes, as the operating system announces them: on Linux, the kernel's routing
-//! netlink messages (links, addresses and routes), read through `netlink-sys`. A link coming
-//! up, an address added or a route added wakes the synchronizer at once; nothing here decides
-//! that we are online — the requests that follow do (a link can be up with the server away).
-//! Where no such signal exists, the schedule alone applies.
+//! Network changes, as the operating system announces them. On Linux: the kernel's routing
+//! netlink messages (links, addresses and routes), read through `netlink-sys`, and, where it
+//! runs, NetworkManager's connectivity state over D-Bus (it reports "connected" only once its
+//! own check reaches the internet — after a captive portal's sign-in, say — which netlink never
+//! sees). A link coming up, an address or a route added, or NetworkManager reaching a connected
+//! state wakes the synchronizer at once; nothing here decides that we are online — the requests
+//! that follow do (a link can be up with the server away). Where no such signal exists, the
+//! schedule alone applies.
 
 use crate::repository::UserProfileRepository;
 
@@ -10,8 +13,19 @@ use crate::repository::UserProfileRepository;
 /// the server back. Runs until dropped.
 pub async fn watch(repository: &UserProfileRepository) {
     #[cfg(target_os = "linux")]
-    if let Err(error) = linux::watch(repository).await {
-        tracing::info!(%error, "network changes cannot be watched; retrying on the schedule only");
+    {
+        let on_up = || repository.network_up();
+        let netlink = async {
+            if let Err(error) = linux::watch(&on_up).await {
+                tracing::info!(%error, "network changes cannot be watched; retrying on the schedule only");
+            }
+        };
+        let network_manager = async {
+            if let Err(error) = network_manager::watch(&on_up).await {
+                tracing::debug!(%error, "NetworkManager's state is not watched");
+            }
+        };
+        tokio::join!(netlink, network_manager);
     }
     #[cfg(not(target_os = "linux"))]
     let _ = repository;
@@ -60,7 +74,6 @@ pub fn messages(datagram: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::{announces_up, messages};
-    use crate::repository::UserProfileRepository;
     use netlink_sys::{AsyncSocket, AsyncSocketExt, SocketAddr, TokioSocket, protocols};
 
     const RTMGRP_LINK: u32 = 0x1;
@@ -69,7 +82,7 @@ mod linux {
     const RTMGRP_IPV6_IFADDR: u32 = 0x100;
     const RTMGRP_IPV6_ROUTE: u32 = 0x400;
 
-    pub async fn watch(repository: &UserProfileRepository) -> std::io::Result<()> {
+    pub async fn watch(on_up: &impl Fn()) -> std::io::Result<()> {
         let mut socket = TokioSocket::new(protocols::NETLINK_ROUTE)?;
         let groups = RTMGRP_LINK
             | RTMGRP_IPV4_IFADDR
@@ -81,9 +94,79 @@ mod linux {
         loop {
             let (datagram, _from) = socket.recv_from_full().await?;
             if messages(&datagram).any(announces_up) {
-                repository.network_up();
+                tracing::debug!("the kernel announced a network change");
+                on_up();
             }
         }
+    }
+}
+
+/// NetworkManager's connectivity state (`org.freedesktop.NetworkManager`, property `State`,
+/// signal `StateChanged`), on the system bus where NetworkManager runs.
+#[cfg(target_os = "linux")]
+pub mod network_manager {
+    use futures::StreamExt;
+    use zbus::{Connection, MatchRule, MessageStream, fdo::PropertiesProxy, message::Type};
+
+    pub const NAME: &str = "org.freedesktop.NetworkManager";
+    pub const PATH: &str = "/org/freedesktop/NetworkManager";
+    /// `NM_STATE_CONNECTED_LOCAL`: the lowest state in which a server on the local network may
+    /// answer (then `CONNECTED_SITE` 60 and `CONNECTED_GLOBAL` 70).
+    pub const CONNECTED_LOCAL: u32 = 50;
+    pub const CONNECTED_GLOBAL: u32 = 70;
+    /// `NM_STATE_DISCONNECTED`.
+    pub const DISCONNECTED: u32 = 20;
+
+    /// Whether going from `before` (unknown: `None`) to `now` may have brought the server
+    /// back: a connected state, better than the one before.
+    pub fn announces_up(before: Option<u32>, now: u32) -> bool {
+        now >= CONNECTED_LOCAL && before.is_none_or(|before| now > before)
+    }
+
+    /// Watches NetworkManager on the system bus (`DBUS_SYSTEM_BUS_ADDRESS` or the standard
+    /// socket). Fails at once where there is no system bus; where NetworkManager is not
+    /// running (yet), waits for its signals all the same.
+    pub async fn watch(on_up: &impl Fn()) -> zbus::Result<()> {
+        watch_on(&Connection::system().await?, on_up).await
+    }
+
+    /// Calls `on_up` each time NetworkManager, on `connection`'s bus, [`announces_up`].
+    pub async fn watch_on(connection: &Connection, on_up: &impl Fn()) -> zbus::Result<()> {
+        let rule = MatchRule::builder()
+            .msg_type(Type::Signal)
+            .sender(NAME)?
+            .path(PATH)?
+            .interface(NAME)?
+            .member("StateChanged")?
+            .build();
+        // Subscribed before the state is read, so no change falls between the two.
+        let mut changes = MessageStream::for_match_rule(rule, connection, None).await?;
+        let mut state = state(connection).await.ok();
+        tracing::debug!(?state, "watching NetworkManager's state");
+        while let Some(message) = changes.next().await {
+            let Ok(now) = message?.body().deserialize::<u32>() else {
+                continue;
+            };
+            if announces_up(state, now) {
+                tracing::debug!(state = now, "NetworkManager reports a connection");
+                on_up();
+            }
+            state = Some(now);
+        }
+        Ok(())
+    }
+
+    /// NetworkManager's current state; an error where it is not running.
+    async fn state(connection: &Connection) -> zbus::Result<u32> {
+        let properties = PropertiesProxy::builder(connection)
+            .destination(NAME)?
+            .path(PATH)?
+            .build()
+            .await?;
+        let value = properties
+            .get(zbus::names::InterfaceName::from_static_str(NAME)?, "State")
+            .await?;
+        Ok(u32::try_from(value)?)
     }
 }
 
@@ -132,5 +215,22 @@ mod tests {
             0,
             "a length past the end"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn network_manager_counts_a_connected_state_better_than_the_one_before() {
+        use network_manager::announces_up;
+        assert!(announces_up(Some(20), 70), "disconnected → global");
+        assert!(announces_up(Some(40), 50), "connecting → local");
+        assert!(
+            announces_up(Some(60), 70),
+            "site → global (a captive portal passed)"
+        );
+        assert!(announces_up(None, 70), "NetworkManager started, connected");
+        assert!(!announces_up(Some(70), 70), "unchanged");
+        assert!(!announces_up(Some(70), 60), "global → site");
+        assert!(!announces_up(Some(70), 20), "disconnected");
+        assert!(!announces_up(None, 40), "connecting");
     }
 }
