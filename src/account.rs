@@ -203,15 +203,42 @@ pub async fn sign_in(
     };
     let data_dir = data_dir.to_path_buf();
     let token = signed_in.token;
-    let account = blocking(move || {
+    let (account, previous) = blocking(move || {
+        let previous = previous_token(&data_dir, &account);
         account.token_store = keep_token(&data_dir, &account, &token)?;
         choose(&data_dir, &Choice::Server(account.clone()))?;
-        Ok(account)
+        Ok((account, previous))
     })
     .await
     .map_err(SignInFailure::Local)?;
     tracing::info!(server = %account.server, store = %account.token_store, "signed in");
+    // Signing in again on this computer replaces its device in the account's list rather than
+    // adding another: the token it replaces is signed out (an already refused one is simply
+    // dropped; if the server cannot be told now, that device stays listed until removed there).
+    if let Some(previous) = previous
+        && let Ok(api) = ApiClientService::new(&account.server, Some(previous))
+        && let Err(error) = api.sign_out().await
+        && !matches!(error, ApiError::SignedOut(_))
+    {
+        tracing::info!(%error, "the device this sign-in replaces could not be signed out");
+    }
     Ok(account)
+}
+
+/// The token this computer already keeps for `account` (the same server and email), from the
+/// store a new one would go to. Blocking.
+fn previous_token(data_dir: &Path, account: &Account) -> Option<String> {
+    let stores = match wanted_store() {
+        Ok(Some(store)) => vec![store],
+        _ => vec![TokenStore::Keyring, TokenStore::File],
+    };
+    stores.into_iter().find_map(|token_store| {
+        let account = Account {
+            token_store,
+            ..account.clone()
+        };
+        load_token(data_dir, &account).ok()
+    })
 }
 
 /// Runs keyring and file work off the async runtime (the keyring talks over D-Bus).

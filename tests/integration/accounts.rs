@@ -514,6 +514,52 @@ async fn signing_out_with_an_unsynced_edit_is_refused_unless_forced_which_discar
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_replaces_this_computers_device_instead_of_adding_one() {
+    let server = spawn_server().await;
+    let url = server.url();
+    let ada = user(&server, "ada@example.com").await;
+    let desktop = Desktop::without_keyring();
+    let device = || {
+        desktop.json(&["whoami", "--json"])["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    desktop.signs_in(&url, "ada@example.com");
+    let (first, first_token) = (device(), token_of(&desktop, None, "ada@example.com", &url));
+
+    desktop.signs_in(&url, "ada@example.com");
+    let second = device();
+    assert_ne!(first, second, "a new device token");
+    let listed: Vec<String> = ada
+        .devices()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|device| device.id)
+        .collect();
+    assert_eq!(
+        listed.len(),
+        2,
+        "the checker's device and this computer's, once: {listed:?}"
+    );
+    assert!(listed.contains(&second), "{listed:?}");
+    assert!(
+        ApiClientService::new(&url, Some(first_token))
+            .unwrap()
+            .get_profile(None)
+            .await
+            .is_err(),
+        "the replaced token is refused"
+    );
+    desktop.ok(&["set", "--name", "Ada, signed in twice"]);
+    assert_eq!(
+        server_name(&ada).await.as_deref(),
+        Some("Ada, signed in twice")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_signing_in_again() {
     let server = spawn_server().await;
     let ada = user(&server, "ada@example.com").await;
