@@ -6,14 +6,16 @@
 //! - attempts and log lines per minute after the first minute offline (an edit pending);
 //! - link up → synced: median, p95, p99 over `NET_CYCLES` (default 20) outages of 3–8 s;
 //! - server restart after 10 s offline → synced, over `NET_RESTARTS` (default 10);
-//! - idle wakeups of the app with nothing pending (context switches over 60 s).
+//! - idle wakeups of the app with nothing pending (context switches over 60 s), side by side
+//!   with a second app that also watches NetworkManager on a D-Bus bus (a private one, given
+//!   as `DBUS_SYSTEM_BUS_ADDRESS`; skipped without `dbus-daemon`).
 //!
 //! `NET_OFFLINE_MINUTES` (default 3) sets the long outage.
 
 #[path = "../tests/integration/netns.rs"]
 mod netns;
 
-use netns::{Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
+use netns::{Bus, Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,12 +64,17 @@ impl Bench {
     }
 
     fn app(&self, args: &[&str]) -> Command {
+        self.app_in("app", args)
+    }
+
+    /// The app on the data folder `folder` (in the bench's temporary folder).
+    fn app_in(&self, folder: &str, args: &[&str]) -> Command {
         let mut command = self
             .namespace
             .command(env!("CARGO_BIN_EXE_offline-profile"));
         command
             .arg("--data-dir")
-            .arg(self.dir.path().join("app"))
+            .arg(self.dir.path().join(folder))
             .args(["--api", &self.api, "--token", TOKEN])
             .args(args);
         command
@@ -183,10 +190,29 @@ fn main() {
     };
     wait_for(&lines, Duration::from_secs(30), "synced", synced("Ada"));
 
-    // Idle, nothing pending: how often the app wakes.
+    // Idle, nothing pending: how often the app wakes — and, side by side, a second app on its
+    // own data folder that also has a D-Bus system bus to watch NetworkManager on.
+    let bus = Command::new("sh")
+        .args(["-c", "command -v dbus-daemon"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then(Bus::start);
+    let mut on_bus = bus.as_ref().map(|bus| {
+        let mut command = bench.app_in("app-on-bus", &["watch", "--json"]);
+        command
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut running = Running(command.spawn().unwrap());
+        let lines = watch_lines(&mut running.0);
+        wait_for(&lines, Duration::from_secs(30), "synced", synced("Ada"));
+        running
+    });
     std::thread::sleep(Duration::from_secs(2));
     let pid = app_pid(watch.0.id());
+    let pid_on_bus = on_bus.as_ref().map(|running| app_pid(running.0.id()));
     let before = wakeups(pid);
+    let before_on_bus = pid_on_bus.map(wakeups);
     let idle = Duration::from_secs(env_number("NET_IDLE_SECONDS", 60));
     std::thread::sleep(idle);
     let idle_wakeups = wakeups(pid) - before;
@@ -195,6 +221,16 @@ fn main() {
         idle.as_secs(),
         idle_wakeups as f64 / idle.as_secs_f64()
     );
+    match (pid_on_bus, before_on_bus) {
+        (Some(pid), Some(before)) => println!(
+            "idle, nothing pending, online, watching NetworkManager on a D-Bus bus: {} context switches in {} s (same run)",
+            wakeups(pid) - before,
+            idle.as_secs()
+        ),
+        _ => println!("idle with a D-Bus bus: skipped (no dbus-daemon)"),
+    }
+    on_bus.take();
+    drop(bus);
 
     // A long outage with an edit pending.
     let minutes = env_number("NET_OFFLINE_MINUTES", 3);

@@ -2,7 +2,8 @@
 //! where the token is kept (a real GNOME keyring on its own D-Bus, or the private file), one
 //! cache per (server, account), safe sign-out, and a revoked device.
 
-use crate::support::{Bus, TestServer, programs_present, spawn_server};
+use crate::netns::Bus;
+use crate::support::{TestServer, programs_present, spawn_server};
 use profile_client::api_client::{ApiClientService, Fetched};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Helpers for running the real server and app inside a network namespace of our own (used
 //! by the network tests and the network benchmark): the namespace, processes ended by PID,
-//! and the app's `watch --json` lines with the time each arrived.
+//! the app's `watch --json` lines with the time each arrived, and a D-Bus bus of our own.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -137,5 +137,69 @@ pub fn wait_for(
             Ok(_) => {}
             Err(_) => panic!("no {what} within {within:?}"),
         }
+    }
+}
+
+/// A D-Bus bus of the test's own, ended by PID when dropped. It starts no service on demand
+/// (no service files): with the system's, a request made before a test's own service has
+/// registered would start the machine's copy of it instead.
+pub struct Bus {
+    pub address: String,
+    _dir: tempfile::TempDir,
+    daemon: Child,
+}
+
+impl Bus {
+    /// Needs `dbus-daemon`.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("bus");
+        let address = format!("unix:path={}", socket.display());
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+            ),
+        )
+        .unwrap();
+        let daemon = Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let bus = Bus {
+            address,
+            _dir: dir,
+            daemon,
+        };
+        // Bounded: 10 s, for a machine under load.
+        for _ in 0..500 {
+            if socket.exists() {
+                return bus;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("dbus-daemon did not open {}", socket.display());
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
     }
 }

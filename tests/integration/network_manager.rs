@@ -3,8 +3,10 @@
 //! D-Bus bus of the test's own and sends `StateChanged` as NetworkManager does; the app finds
 //! the bus through `DBUS_SYSTEM_BUS_ADDRESS`, as it finds the system bus.
 
-use crate::netns::{Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
-use crate::support::{Bus, TOKEN, programs_present};
+use crate::netns::{
+    Bus, Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines,
+};
+use crate::support::{TOKEN, programs_present};
 use profile_client::network::network_manager::{
     CONNECTED_GLOBAL, DISCONNECTED, NAME, PATH, watch_on,
 };
