@@ -354,7 +354,24 @@ fn whoami(choice: Option<&Choice>, json: bool) {
 
 async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let session = open(settings).await?;
-    let outcome = session.repository.sync().await?;
+    let outcome = match session.repository.sync().await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let pending = session
+                .repository
+                .cached()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|profile| !profile.synchronized);
+            let kept = if pending {
+                "Your change is kept here; sync again once the server answers."
+            } else {
+                "Nothing here was changed."
+            };
+            return Err(Failure::from(in_words(&session, &error, kept)));
+        }
+    };
     let profile = session.repository.cached().await?;
     match (outcome, profile) {
         (SyncOutcome::Synced, Some(profile)) if profile.synchronized => {
@@ -454,7 +471,27 @@ async fn push_once(session: &Session) {
         }
         Ok(SyncOutcome::Empty) => println!("not pushed: nothing to push"),
         Ok(SyncOutcome::Pending) => println!("not pushed yet: the profile kept changing"),
-        Err(error) => println!("not pushed yet: {error}"),
+        Err(error) => println!(
+            "not pushed yet: {}",
+            in_words(
+                session,
+                &error,
+                "Your change is kept here; `offline-profile sync` sends it, and so does a running \
+                 window or `watch` once the server answers."
+            )
+        ),
+    }
+}
+
+/// A failed sync as the window says it ("The server at … isn't answering (connection
+/// refused)."), then what happens to the change, then the technical reason.
+fn in_words(session: &Session, error: &RepositoryError, kept: &str) -> String {
+    match error {
+        RepositoryError::Api(api) => format!(
+            "{} {kept}\n  details: {error}",
+            api.plain_words(session.repository.api().base_url().as_str()),
+        ),
+        other => other.to_string(),
     }
 }
 
