@@ -121,9 +121,8 @@ fn count_lines(
 /// Context switches of every thread of `pid` so far.
 fn wakeups(pid: u32) -> u64 {
     let mut total = 0;
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap_or_else(|error| panic!("the app (pid {pid}) is not running: {error}"));
     for task in tasks.flatten() {
         let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
         for line in status.lines() {
@@ -206,11 +205,12 @@ fn main() {
         let mut running = Running(command.spawn().unwrap());
         let lines = watch_lines(&mut running.0);
         wait_for(&lines, Duration::from_secs(30), "synced", synced("Ada"));
-        running
+        // Its lines are still read (a closed pipe would end it at its next line).
+        (running, lines)
     });
     std::thread::sleep(Duration::from_secs(2));
     let pid = app_pid(watch.0.id());
-    let pid_on_bus = on_bus.as_ref().map(|running| app_pid(running.0.id()));
+    let pid_on_bus = on_bus.as_ref().map(|(running, _)| app_pid(running.0.id()));
     let before = wakeups(pid);
     let before_on_bus = pid_on_bus.map(wakeups);
     let idle = Duration::from_secs(env_number("NET_IDLE_SECONDS", 60));
