@@ -74,8 +74,6 @@ pub enum AccountError {
     },
     #[error("the system keyring failed: {0}")]
     Keyring(String),
-    #[error("{TOKEN_STORE_ENV} must be keyring, file or auto, not \"{0}\"")]
-    BadStoreSetting(String),
 }
 
 impl Account {
@@ -169,21 +167,12 @@ pub fn forget_choice(data_dir: &Path) -> Result<(), AccountError> {
     remove_if_present(&choice_path(data_dir))
 }
 
-/// Where new tokens go: `OFFLINE_PROFILE_TOKEN_STORE`, default `auto` (the keyring when one
-/// answers).
-fn wanted_store() -> Result<Option<TokenStore>, AccountError> {
-    match std::env::var(TOKEN_STORE_ENV).as_deref() {
-        Err(_) | Ok("") | Ok("auto") => Ok(None),
-        Ok("keyring") => Ok(Some(TokenStore::Keyring)),
-        Ok("file") => Ok(Some(TokenStore::File)),
-        Ok(other) => Err(AccountError::BadStoreSetting(other.to_owned())),
-    }
-}
-
-/// Signs in to `server` and keeps the token: in the keyring when one answers (or when asked
-/// for), else in the account's private file. Records the account as the current choice.
+/// Signs in to `server` and keeps the token where `wanted` says (`None`: in the keyring when
+/// one answers, else in the account's private file). Records the account as the current
+/// choice.
 pub async fn sign_in(
     data_dir: &Path,
+    wanted: Option<TokenStore>,
     server: &str,
     email: &str,
     password: &str,
@@ -204,8 +193,8 @@ pub async fn sign_in(
     let data_dir = data_dir.to_path_buf();
     let token = signed_in.token;
     let (account, previous) = blocking(move || {
-        let previous = previous_token(&data_dir, &account);
-        account.token_store = keep_token(&data_dir, &account, &token)?;
+        let previous = previous_token(&data_dir, wanted, &account);
+        account.token_store = keep_token(&data_dir, wanted, &account, &token)?;
         choose(&data_dir, &Choice::Server(account.clone()))?;
         Ok((account, previous))
     })
@@ -227,10 +216,14 @@ pub async fn sign_in(
 
 /// The token this computer already keeps for `account` (the same server and email), from the
 /// store a new one would go to. Blocking.
-fn previous_token(data_dir: &Path, account: &Account) -> Option<String> {
-    let stores = match wanted_store() {
-        Ok(Some(store)) => vec![store],
-        _ => vec![TokenStore::Keyring, TokenStore::File],
+fn previous_token(
+    data_dir: &Path,
+    wanted: Option<TokenStore>,
+    account: &Account,
+) -> Option<String> {
+    let stores = match wanted {
+        Some(store) => vec![store],
+        None => vec![TokenStore::Keyring, TokenStore::File],
     };
     stores.into_iter().find_map(|token_store| {
         let account = Account {
@@ -313,8 +306,13 @@ pub fn device_name() -> String {
 }
 
 /// Keeps `token` for `account` and says where. Blocking (the keyring talks over D-Bus).
-fn keep_token(data_dir: &Path, account: &Account, token: &str) -> Result<TokenStore, AccountError> {
-    let keyring_first = match wanted_store()? {
+fn keep_token(
+    data_dir: &Path,
+    wanted: Option<TokenStore>,
+    account: &Account,
+    token: &str,
+) -> Result<TokenStore, AccountError> {
+    let keyring_first = match wanted {
         Some(TokenStore::File) => false,
         Some(TokenStore::Keyring) => {
             return keyring_set(account, token).map(|()| TokenStore::Keyring);

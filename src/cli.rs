@@ -68,6 +68,17 @@ pub struct Options {
     /// Work offline: send no request at all.
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Where `login` keeps the token: the system keyring when one answers, else a private file
+    /// (auto); or always one of them.
+    #[arg(
+        long,
+        global = true,
+        default_value = "auto",
+        env = account::TOKEN_STORE_ENV,
+        value_name = "auto|keyring|file",
+        value_parser = token_store_setting
+    )]
+    pub token_store: TokenStoreSetting,
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,7 +156,32 @@ impl Options {
             write_strategy: self.write_strategy,
             sync_interval: Duration::from_secs(self.sync_interval),
             offline: self.offline,
+            token_store: match self.token_store {
+                TokenStoreSetting::Auto => None,
+                TokenStoreSetting::Keyring => Some(account::TokenStore::Keyring),
+                TokenStoreSetting::File => Some(account::TokenStore::File),
+            },
         }
+    }
+}
+
+/// `--token-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStoreSetting {
+    Auto,
+    Keyring,
+    File,
+}
+
+fn token_store_setting(value: &str) -> Result<TokenStoreSetting, String> {
+    match value {
+        "auto" | "" => Ok(TokenStoreSetting::Auto),
+        "keyring" => Ok(TokenStoreSetting::Keyring),
+        "file" => Ok(TokenStoreSetting::File),
+        _ => Err(format!(
+            "it must be auto, keyring or file (set by --token-store or {})",
+            account::TOKEN_STORE_ENV
+        )),
     }
 }
 
@@ -246,7 +282,14 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
     if password.is_empty() {
         return Err(usage("the password is empty"));
     }
-    let signed_in = account::sign_in(&settings.data_dir, &server, &email, &password).await?;
+    let signed_in = account::sign_in(
+        &settings.data_dir,
+        settings.token_store,
+        &server,
+        &email,
+        &password,
+    )
+    .await?;
     println!(
         "signed in as {} at {} (device {}); the token is kept in {}",
         signed_in.email,

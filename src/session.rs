@@ -1,7 +1,7 @@
 //! The composition root: turns the command-line settings into a running repository (and, with
 //! no server named, the embedded server). Shared by the window and the CLI.
 
-use crate::account::{self, Account, AccountError, Choice};
+use crate::account::{self, Account, AccountError, Choice, TokenStore};
 use profile_client::api_client::{ApiClientService, UrlError};
 use profile_client::database::DatabaseService;
 use profile_client::{
@@ -26,6 +26,8 @@ pub struct Settings {
     pub write_strategy: WriteStrategy,
     pub sync_interval: Duration,
     pub offline: bool,
+    /// Where a sign-in keeps its token; `None`: the keyring when one answers, else the file.
+    pub token_store: Option<TokenStore>,
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
             write_strategy: WriteStrategy::default(),
             sync_interval: SyncConfig::default().interval,
             offline: false,
+            token_store: None,
         }
     }
 

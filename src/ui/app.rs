@@ -153,7 +153,7 @@ impl App {
             }
             Message::ShowSignIn => {
                 let settings = self.settings().clone();
-                let form = SignInForm::new(settings.data_dir.clone());
+                let form = SignInForm::new(&settings);
                 *self = App::SignIn { settings, form };
                 iced::widget::operation::focus(sign_in::SERVER_INPUT)
             }
@@ -295,14 +295,14 @@ impl App {
                 let settings = ready.session.settings.clone();
                 let form = match (&ready.who, ready.screen.badge()) {
                     (Who::Account(signed_in), Badge::SignedOut { reason }) => SignInForm::again(
-                        settings.data_dir.clone(),
+                        &settings,
                         signed_in,
                         format!(
                             "The server no longer accepts this computer ({reason}). Sign in again; \
                              your changes are kept and sent once you are back."
                         ),
                     ),
-                    _ => SignInForm::new(settings.data_dir.clone()),
+                    _ => SignInForm::new(&settings),
                 };
                 *self = App::SignIn { settings, form };
                 return iced::widget::operation::focus(sign_in::PASSWORD_INPUT);

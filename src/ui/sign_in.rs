@@ -1,7 +1,8 @@
 //! The first-run and sign-in screens: the choice between this computer only and a server, and
 //! the sign-in form whose errors stand next to the field that caused them.
 
-use crate::account::{self, Account, SignInFailure};
+use crate::account::{self, Account, SignInFailure, TokenStore};
+use crate::session::Settings;
 use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use profile_client::api_client::SignInError;
@@ -32,6 +33,7 @@ pub enum Event {
 #[derive(Debug, Clone, Default)]
 pub struct SignInForm {
     data_dir: PathBuf,
+    token_store: Option<TokenStore>,
     pub server: String,
     pub email: String,
     password: String,
@@ -46,20 +48,22 @@ pub struct SignInForm {
 }
 
 impl SignInForm {
-    pub fn new(data_dir: PathBuf) -> Self {
+    /// An empty form; the token goes where `settings` say.
+    pub fn new(settings: &Settings) -> Self {
         Self {
-            data_dir,
+            data_dir: settings.data_dir.clone(),
+            token_store: settings.token_store,
             ..Self::default()
         }
     }
 
     /// The form filled in for signing in again to `account`.
-    pub fn again(data_dir: PathBuf, account: &Account, reason: String) -> Self {
+    pub fn again(settings: &Settings, account: &Account, reason: String) -> Self {
         Self {
             server: account.server.clone(),
             email: account.email.clone(),
             intro: Some(reason),
-            ..Self::new(data_dir)
+            ..Self::new(settings)
         }
     }
 
@@ -124,13 +128,14 @@ impl SignInForm {
             return Task::none();
         }
         self.busy = true;
-        let (data_dir, email, password) = (
+        let (data_dir, wanted, email, password) = (
             self.data_dir.clone(),
+            self.token_store,
             email.to_owned(),
             self.password.clone(),
         );
         Task::perform(
-            async move { account::sign_in(&data_dir, &server, &email, &password).await },
+            async move { account::sign_in(&data_dir, wanted, &server, &email, &password).await },
             Message::Finished,
         )
     }

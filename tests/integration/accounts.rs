@@ -624,6 +624,18 @@ async fn login_says_what_is_wrong() {
     let no_api = desktop.run(&["login", "--email", "ada@example.com", "--password-stdin"]);
     assert_eq!(no_api.status.code(), Some(2));
     assert!(text(&no_api).contains("--api"), "{}", text(&no_api));
+    let no_such_store = desktop
+        .command(&["whoami"])
+        .env("OFFLINE_PROFILE_TOKEN_STORE", "vault")
+        .output()
+        .unwrap();
+    assert_eq!(no_such_store.status.code(), Some(2));
+    assert!(
+        text(&no_such_store).contains("must be auto, keyring or file")
+            && text(&no_such_store).contains("OFFLINE_PROFILE_TOKEN_STORE"),
+        "{}",
+        text(&no_such_store)
+    );
     for _ in 0..5 {
         desktop.login(&server.url(), "ada@example.com", "wrong password");
     }

@@ -50,8 +50,13 @@ fn shows(app: &App, words: &str) -> bool {
     ui.find(words).is_ok()
 }
 
+/// The window's settings on `dir`; tokens go to the private file, so these tests never touch
+/// a keyring that may run on the machine (the keyring has its own test).
 fn settings(dir: &std::path::Path) -> Settings {
-    Settings::new(dir)
+    Settings {
+        token_store: Some(offline_profile::account::TokenStore::File),
+        ..Settings::new(dir)
+    }
 }
 
 async fn sign_in(app: &mut App, server: &str, email: &str, password: &str) {
