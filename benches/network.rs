@@ -15,7 +15,7 @@
 #[path = "../tests/integration/netns.rs"]
 mod netns;
 
-use netns::{Bus, Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
+use netns::{Bus, Namespace, Running, free_port, start_watch, wait_for, watch_lines};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -45,21 +45,11 @@ struct Bench {
 
 impl Bench {
     fn server(&self) -> Running {
-        Running(
-            self.namespace
-                .command(profile_server_binary().to_str().unwrap())
-                .args([
-                    "--listen",
-                    &format!("127.0.0.1:{}", self.port),
-                    "--token",
-                    TOKEN,
-                ])
-                .arg("--db")
-                .arg(self.dir.path().join("server.sqlite3"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
+        self.namespace.profile_server(
+            self.port,
+            TOKEN,
+            &self.dir.path().join("server.sqlite3"),
+            Stdio::null(),
         )
     }
 
@@ -173,17 +163,11 @@ fn main() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let log_path = bench.dir.path().join("watch.log");
-    let mut watch = Running(
-        bench
-            .app(&["watch", "--json"])
-            .env("RUST_LOG", "info,profile_client::sync::scheduler=debug")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log_path).unwrap())
-            .spawn()
-            .unwrap(),
+    let (watch, lines) = start_watch(
+        bench.app(&["watch", "--json"]),
+        "info,profile_client::sync::scheduler=debug",
+        &log_path,
     );
-    let lines = watch_lines(&mut watch.0);
     let synced = |name: &'static str| {
         move |v: &serde_json::Value| v["state"] == "synced" && v["name"] == name
     };

@@ -56,6 +56,27 @@ impl Namespace {
         command
     }
 
+    /// The real `profile-server` in the namespace on 127.0.0.1:`port`, with the single-user
+    /// `token` and its database at `db`; its standard output goes to `stdout`.
+    pub fn profile_server(
+        &self,
+        port: u16,
+        token: &str,
+        db: &std::path::Path,
+        stdout: Stdio,
+    ) -> Running {
+        Running(
+            self.command(profile_server_binary().to_str().unwrap())
+                .args(["--listen", &format!("127.0.0.1:{port}"), "--token", token])
+                .arg("--db")
+                .arg(db)
+                .stdout(stdout)
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
     pub fn ip_link(&self, state: &str) {
         let status = self
             .command("ip")
@@ -121,6 +142,29 @@ pub fn watch_lines(child: &mut Child) -> std::sync::mpsc::Receiver<(Instant, ser
         }
     });
     lines
+}
+
+/// Starts `watch` (a command ending in `watch --json`) logging at `filter` (no colours) into
+/// the file `log`; its lines as [`watch_lines`] gives them.
+pub fn start_watch(
+    mut watch: Command,
+    filter: &str,
+    log: &std::path::Path,
+) -> (
+    Running,
+    std::sync::mpsc::Receiver<(Instant, serde_json::Value)>,
+) {
+    let mut running = Running(
+        watch
+            .env("RUST_LOG", filter)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = watch_lines(&mut running.0);
+    (running, lines)
 }
 
 pub fn wait_for(

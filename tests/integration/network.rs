@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "namespace-test-token";
 
-use netns::{Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines};
+use netns::{Namespace, Running, free_port, start_watch, wait_for, watch_lines};
 
 #[test]
 fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_at_once() {
@@ -20,16 +20,11 @@ fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_a
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
-    let _server = Running(
-        namespace
-            .command(profile_server_binary().to_str().unwrap())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
-            .arg("--db")
-            .arg(dir.path().join("server.sqlite3"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _server = namespace.profile_server(
+        port,
+        TOKEN,
+        &dir.path().join("server.sqlite3"),
+        Stdio::null(),
     );
     let app = |args: &[&str]| {
         let mut command = namespace.command(env!("CARGO_BIN_EXE_offline-profile"));
@@ -56,17 +51,11 @@ fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_a
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let log = std::fs::File::create(dir.path().join("watch.log")).unwrap();
-    let mut watch = Running(
-        app(&["watch", "--json"])
-            .env("RUST_LOG", "info,profile_client::sync=debug")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
+    let (_watch, lines) = start_watch(
+        app(&["watch", "--json"]),
+        "info,profile_client::sync=debug",
+        &dir.path().join("watch.log"),
     );
-    let lines = watch_lines(&mut watch.0);
     wait_for(&lines, Duration::from_secs(30), "synced line", |v| {
         v["state"] == "synced" && v["activity"] == "idle"
     });

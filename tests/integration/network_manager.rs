@@ -3,9 +3,7 @@
 //! D-Bus bus of the test's own and sends `StateChanged` as NetworkManager does; the app finds
 //! the bus through `DBUS_SYSTEM_BUS_ADDRESS`, as it finds the system bus.
 
-use crate::netns::{
-    Bus, Namespace, Running, free_port, profile_server_binary, wait_for, watch_lines,
-};
+use crate::netns::{Bus, Namespace, free_port, start_watch, wait_for};
 use crate::support::{TOKEN, programs_present};
 use profile_client::network::network_manager::{
     CONNECTED_GLOBAL, DISCONNECTED, NAME, PATH, watch_on,
@@ -184,19 +182,11 @@ fn in_a_namespace_network_manager_connecting_syncs_at_once_during_a_long_wait() 
             .success()
     );
     let log_path = dir.path().join("watch.log");
-    let mut watch = Running(
-        app(&["watch", "--json"])
-            .env(
-                "RUST_LOG",
-                "info,profile_client::sync=debug,profile_client::network=debug",
-            )
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log_path).unwrap())
-            .spawn()
-            .unwrap(),
+    let (_watch, lines) = start_watch(
+        app(&["watch", "--json"]),
+        "info,profile_client::sync=debug,profile_client::network=debug",
+        &log_path,
     );
-    let lines = watch_lines(&mut watch.0);
     network_manager.wait_for_a_reader();
 
     // Past the fast half minute, a retry is scheduled 10 s or more away.
@@ -237,16 +227,11 @@ fn in_a_namespace_network_manager_connecting_syncs_at_once_during_a_long_wait() 
     assert_eq!(retries().len(), attempts, "connecting woke the app");
 
     // The server comes up (its first line says it listens), then NetworkManager says connected.
-    let mut server = Running(
-        namespace
-            .command(profile_server_binary().to_str().unwrap())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
-            .arg("--db")
-            .arg(dir.path().join("server.sqlite3"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let mut server = namespace.profile_server(
+        port,
+        TOKEN,
+        &dir.path().join("server.sqlite3"),
+        Stdio::piped(),
     );
     let mut first = String::new();
     std::io::BufReader::new(server.0.stdout.as_mut().unwrap())
