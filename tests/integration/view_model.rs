@@ -254,3 +254,34 @@ async fn work_offline_switch_shows_working_offline_and_sync_now_is_disabled() {
     run(&mut view_model, task).await;
     assert!(!repository.work_offline());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_by_another_process_shows_in_the_running_window_at_once_and_is_synced() {
+    let server = crate::support::seeded_server("Ada").await;
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    let mut view_model = ready(repository.clone()).await;
+    let _synchronizer = Synchronizer::spawn(repository.clone(), SyncConfig::default());
+    follow_status(&mut view_model, &repository, |vm| {
+        vm.name() == "Ada" && matches!(vm.badge(), Badge::Synced { .. })
+    })
+    .await;
+
+    // The command line saves on the same data folder without sending anything; the window's
+    // next periodic sync is 300 s away, but it shows the new name and sends it at once.
+    let saved = crate::support::offline_profile(
+        client.dir.path(),
+        &server.url(),
+        &["--offline", "set", "--name", "From the CLI"],
+    );
+    assert!(saved.status.success(), "{saved:?}");
+    follow_status(&mut view_model, &repository, |vm| {
+        vm.name() == "From the CLI" && matches!(vm.badge(), Badge::Synced { .. })
+    })
+    .await;
+    assert!(shows(&view_model, "Synced just now"));
+    let Some(profile) = server.store().get().await.unwrap() else {
+        panic!("a profile on the server");
+    };
+    assert_eq!(profile.name, "From the CLI");
+}
