@@ -223,7 +223,8 @@ fn previous_token(
 ) -> Option<String> {
     let stores = match wanted {
         Some(store) => vec![store],
-        None => vec![TokenStore::Keyring, TokenStore::File],
+        // The file first: it needs no D-Bus round trip.
+        None => vec![TokenStore::File, TokenStore::Keyring],
     };
     stores.into_iter().find_map(|token_store| {
         let account = Account {

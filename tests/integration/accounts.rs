@@ -396,6 +396,19 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
     // Signing in again finds the profile kept here.
     desktop.signs_in(&url, "ada@example.com");
     assert_eq!(desktop.json(&["show", "--json"])["name"], "Ada Lovelace");
+    // And once more while signed in: the token found in the store is signed out, so the
+    // account lists this computer once (beside the checker's device).
+    let replaced = token_of(desktop, keyring, "ada@example.com", &url);
+    desktop.signs_in(&url, "ada@example.com");
+    assert_eq!(ada.devices().await.unwrap().len(), 2);
+    assert!(
+        ApiClientService::new(&url, Some(replaced))
+            .unwrap()
+            .get_profile(None)
+            .await
+            .is_err(),
+        "the replaced token is refused"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
