@@ -4,7 +4,7 @@
 
 use crate::netns::Bus;
 use crate::support::{TestServer, programs_present, spawn_server};
-use profile_client::api_client::{ApiClientService, Fetched};
+use profile_client::api_client::{ApiClientService, ApiError, Fetched};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -264,6 +264,12 @@ async fn user(server: &TestServer, email: &str) -> ApiClientService {
     ApiClientService::new(&server.url(), Some(issued.token)).unwrap()
 }
 
+/// Whether the server refuses `token` as signed out (401).
+async fn refused(url: &str, token: String) -> bool {
+    let api = ApiClientService::new(url, Some(token)).unwrap();
+    matches!(api.get_profile(None).await, Err(ApiError::SignedOut(_)))
+}
+
 async fn server_name(api: &ApiClientService) -> Option<String> {
     match api.get_profile(None).await.unwrap() {
         Fetched::Profile(profile) => Some(profile.fields.name),
@@ -371,11 +377,7 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
     let logout = desktop.ok(&["logout"]);
     assert!(logout.contains("signed out of ada@example.com"), "{logout}");
     assert!(
-        ApiClientService::new(&url, Some(token.clone()))
-            .unwrap()
-            .get_profile(None)
-            .await
-            .is_err(),
+        refused(&url, token.clone()).await,
         "the signed-out device's token is refused"
     );
     match keyring {
@@ -402,11 +404,7 @@ async fn the_account_lifecycle(desktop: &Desktop, keyring: Option<&Keyring>) {
     desktop.signs_in(&url, "ada@example.com");
     assert_eq!(ada.devices().await.unwrap().len(), 2);
     assert!(
-        ApiClientService::new(&url, Some(replaced))
-            .unwrap()
-            .get_profile(None)
-            .await
-            .is_err(),
+        refused(&url, replaced).await,
         "the replaced token is refused"
     );
 }
@@ -559,11 +557,7 @@ async fn signing_in_again_replaces_this_computers_device_instead_of_adding_one()
     );
     assert!(listed.contains(&second), "{listed:?}");
     assert!(
-        ApiClientService::new(&url, Some(first_token))
-            .unwrap()
-            .get_profile(None)
-            .await
-            .is_err(),
+        refused(&url, first_token).await,
         "the replaced token is refused"
     );
     desktop.ok(&["set", "--name", "Ada, signed in twice"]);
