@@ -205,13 +205,23 @@ pub async fn sign_in(
     // adding another: the token it replaces is signed out (an already refused one is simply
     // dropped; if the server cannot be told now, that device stays listed until removed there).
     if let Some(previous) = previous
-        && let Ok(api) = ApiClientService::new(&account.server, Some(previous))
-        && let Err(error) = api.sign_out().await
-        && !matches!(error, ApiError::SignedOut(_))
+        && let Some(error) = sign_out_device(&account.server, previous).await
     {
         tracing::info!(%error, "the device this sign-in replaces could not be signed out");
     }
     Ok(account)
+}
+
+/// Tells `server` to sign out the device whose token is `token`. `None` once it is signed
+/// out, including when the server had already refused the token; else why it could not be told.
+async fn sign_out_device(server: &str, token: String) -> Option<ApiError> {
+    match ApiClientService::new(server, Some(token)) {
+        Ok(api) => match api.sign_out().await {
+            Ok(()) | Err(ApiError::SignedOut(_)) => None,
+            Err(error) => Some(error),
+        },
+        Err(error) => Some(ApiError::Protocol(error.to_string())),
+    }
 }
 
 /// The token this computer already keeps for `account` (the same server and email), from the
@@ -262,14 +272,7 @@ pub async fn sign_out(
     delete_data: bool,
 ) -> Result<Option<ApiError>, AccountError> {
     let not_told = match (offline, token(data_dir, account).await) {
-        (false, Ok(token)) => match ApiClientService::new(&account.server, Some(token)) {
-            Ok(api) => match api.sign_out().await {
-                // Already refused: the server has signed this device out itself.
-                Ok(()) | Err(ApiError::SignedOut(_)) => None,
-                Err(error) => Some(error),
-            },
-            Err(error) => Some(ApiError::Protocol(error.to_string())),
-        },
+        (false, Ok(token)) => sign_out_device(&account.server, token).await,
         // Offline, or no token left to sign out with.
         _ => None,
     };

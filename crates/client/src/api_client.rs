@@ -394,10 +394,7 @@ impl ApiClientService {
     /// `DELETE /v1/sessions/current`: signs this device out on the server.
     pub async fn sign_out(&self) -> Result<(), ApiError> {
         let response = send(self.request(reqwest::Method::DELETE, "v1/sessions/current")).await?;
-        match response.status() {
-            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-            _ => Err(status_error(response).await),
-        }
+        done_or_error(response).await
     }
 
     /// `GET /v1/devices`: the account's signed-in devices.
@@ -421,10 +418,15 @@ impl ApiClientService {
             .pop_if_empty()
             .push(id);
         let response = send(self.authorized(self.http.delete(url))).await?;
-        match response.status() {
-            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-            _ => Err(status_error(response).await),
-        }
+        done_or_error(response).await
+    }
+}
+
+/// A request with nothing to answer went through (204 or 200), or the server's error.
+async fn done_or_error(response: reqwest::Response) -> Result<(), ApiError> {
+    match response.status() {
+        StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+        _ => Err(status_error(response).await),
     }
 }
 
