@@ -57,8 +57,7 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
         Who::Local => (
             "On this computer only".into(),
             vec![
-                button(text("Sign in to a server…").size(14))
-                    .on_press(Message::SignIn)
+                action("Sign in to a server…", Message::SignIn)
                     .style(button::text)
                     .into(),
             ],
@@ -69,11 +68,7 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
                 account.email,
                 host(&account.server)
             ),
-            vec![
-                button(text("Sign in again").size(14))
-                    .on_press(Message::SignIn)
-                    .into(),
-            ],
+            vec![action("Sign in again", Message::SignIn).into()],
         ),
         Who::Account(account) => (
             format!(
@@ -82,12 +77,10 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
                 host(&account.server)
             ),
             vec![
-                button(text("Devices").size(14))
-                    .on_press(Message::ShowDevices)
+                action("Devices", Message::ShowDevices)
                     .style(button::text)
                     .into(),
-                button(text("Sign out").size(14))
-                    .on_press(Message::AskSignOut)
+                action("Sign out", Message::AskSignOut)
                     .style(button::text)
                     .into(),
             ],
@@ -107,6 +100,11 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
         line = line.push(action);
     }
     container(line).padding([4, 24]).width(Length::Fill).into()
+}
+
+/// A small button of the account's views.
+fn action(label: &str, message: Message) -> iced::widget::Button<'_, Message> {
+    button(text(label).size(14)).on_press(message)
 }
 
 /// The account's devices, each with a button that signs it out.
@@ -151,8 +149,7 @@ pub fn devices<'a>(account: &'a Account, state: &'a Devices) -> Element<'a, Mess
                 } else if state.busy.contains(&device.id) {
                     text("Signing out…").size(14).into()
                 } else {
-                    button(text("Sign out").size(14))
-                        .on_press(Message::SignOutDevice(device.id.clone()))
+                    action("Sign out", Message::SignOutDevice(device.id.clone()))
                         .style(button::danger)
                         .into()
                 };

@@ -57,15 +57,9 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     if let Some(last) = view_model.last_attempt() {
         let line = text(last).size(13).style(text::secondary);
         content = content.push(match view_model.last_attempt_detail() {
-            Some(detail) => tooltip(
-                line,
-                container(text(detail.to_owned()).size(13))
-                    .padding(8)
-                    .max_width(520)
-                    .style(container::rounded_box),
-                tooltip::Position::Top,
-            )
-            .into(),
+            Some(detail) => {
+                tooltip(line, tip(detail.to_owned(), 520.0), tooltip::Position::Top).into()
+            }
             None => Element::from(line),
         });
     }
@@ -292,13 +286,18 @@ fn badge(badge: &Badge, frame: usize) -> Element<'static, Message> {
     .style(move |theme: &Theme| tone.style(theme));
     tooltip(
         content,
-        container(text(badge.explanation()).size(13))
-            .padding(8)
-            .max_width(280)
-            .style(container::rounded_box),
+        tip(badge.explanation(), 280.0),
         tooltip::Position::Bottom,
     )
     .into()
+}
+
+/// The panel a tooltip shows: `words`, at most `max_width` wide.
+fn tip<'a>(words: String, max_width: f32) -> iced::widget::Container<'a, Message> {
+    container(text(words).size(13))
+        .padding(8)
+        .max_width(max_width)
+        .style(container::rounded_box)
 }
 
 #[derive(Clone, Copy)]
