@@ -402,10 +402,8 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
         Err(error) => {
             let pending = session
                 .repository
-                .cached()
-                .await
-                .ok()
-                .flatten()
+                .status()
+                .profile
                 .is_some_and(|profile| !profile.synchronized);
             let kept = if pending {
                 "Your change is kept here; sync again once the server answers."

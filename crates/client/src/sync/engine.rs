@@ -318,10 +318,7 @@ impl Engine<'_> {
     pub async fn record_attempt(&self, what: &str, result: &Result<SyncOutcome, RepositoryError>) {
         let (ok, message, activity) = match result {
             Ok(outcome) => {
-                self.failures
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .succeeded();
+                self.failure_log().succeeded();
                 (
                     true,
                     format!("{what}: {}", outcome.as_str()),
@@ -330,10 +327,7 @@ impl Engine<'_> {
             }
             Err(error) => {
                 let reason = error.to_string();
-                self.failures
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .failed(what, &reason);
+                self.failure_log().failed(what, &reason);
                 let message = format!("{what} failed: {reason}");
                 let activity = if let RepositoryError::Api(ApiError::SignedOut(reason)) = error {
                     Activity::SignedOut {
@@ -363,6 +357,12 @@ impl Engine<'_> {
         }
         let failure = result.as_ref().err().map(|error| self.plain_words(error));
         self.status.attempt_finished(activity, attempt, failure);
+    }
+
+    fn failure_log(&self) -> std::sync::MutexGuard<'_, super::FailureLog> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A failure in plain words, and what happens to the user's change.

@@ -118,6 +118,14 @@ impl Backoff {
         *self = Backoff::default();
     }
 
+    /// A working connection broke: reconnect soon, and count a failure to reconnect as the
+    /// first of a run that starts now.
+    fn broken(&mut self, config: &SyncConfig) -> Duration {
+        self.failures = 1;
+        self.since = Some(Instant::now());
+        config.backoff(1, Duration::ZERO, Pace::Waiting, None)
+    }
+
     /// One more failure, of an attempt that `started` then; the wait before the next attempt.
     /// The run counts from the start of its first attempt (which may have waited out a
     /// timeout), so "the first 30 s" are 30 s of the server being away.
@@ -287,10 +295,7 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                         () = repository.network_came_up() => break,
                     }
                 }
-                // Reconnect soon; a failure to reconnect then counts as the first of a run.
-                backoff.failures = 1;
-                backoff.since = Some(Instant::now());
-                config.backoff(1, Duration::ZERO, Pace::Waiting, None)
+                backoff.broken(config)
             }
             Err(RepositoryError::WorkingOffline) => continue,
             Err(error) => {
