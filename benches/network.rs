@@ -36,6 +36,18 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// "median …, p95 …, p99 …, max …" of `samples` (sorted here).
+fn summary(samples: &mut [Duration]) -> String {
+    samples.sort();
+    format!(
+        "median {}, p95 {}, p99 {}, max {}",
+        ms(percentile(samples, 0.5)),
+        ms(percentile(samples, 0.95)),
+        ms(percentile(samples, 0.99)),
+        ms(*samples.last().unwrap())
+    )
+}
+
 struct Bench {
     namespace: Namespace,
     dir: tempfile::TempDir,
@@ -264,13 +276,9 @@ fn main() {
         let at = wait_for(&lines, Duration::from_secs(120), "synced", synced(name));
         samples.push(at - up);
     }
-    samples.sort();
     println!(
-        "link up → synced ({cycles} outages of 3–8 s): median {}, p95 {}, p99 {}, max {}",
-        ms(percentile(&samples, 0.5)),
-        ms(percentile(&samples, 0.95)),
-        ms(percentile(&samples, 0.99)),
-        ms(*samples.last().unwrap())
+        "link up → synced ({cycles} outages of 3–8 s): {}",
+        summary(&mut samples)
     );
 
     // The server restarts after 10 s away (the link stays up).
@@ -286,13 +294,9 @@ fn main() {
         let at = wait_for(&lines, Duration::from_secs(120), "synced", synced(name));
         samples.push(at - started);
     }
-    samples.sort();
     println!(
-        "server restarted after 10 s away → synced ({restarts} restarts): median {}, p95 {}, p99 {}, max {}",
-        ms(percentile(&samples, 0.5)),
-        ms(percentile(&samples, 0.95)),
-        ms(percentile(&samples, 0.99)),
-        ms(*samples.last().unwrap())
+        "server restarted after 10 s away → synced ({restarts} restarts): {}",
+        summary(&mut samples)
     );
     drop(watch);
     drop(server);

@@ -102,6 +102,14 @@ impl Desktop {
         serde_json::from_str(&self.ok(args)).unwrap()
     }
 
+    /// The device this computer is signed in as, from `whoami --json`.
+    fn device_id(&self) -> String {
+        self.json(&["whoami", "--json"])["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Every byte of every file in the data folder.
     fn all_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -531,17 +539,14 @@ async fn signing_in_again_replaces_this_computers_device_instead_of_adding_one()
     let url = server.url();
     let ada = user(&server, "ada@example.com").await;
     let desktop = Desktop::without_keyring();
-    let device = || {
-        desktop.json(&["whoami", "--json"])["device_id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
     desktop.signs_in(&url, "ada@example.com");
-    let (first, first_token) = (device(), token_of(&desktop, None, "ada@example.com", &url));
+    let (first, first_token) = (
+        desktop.device_id(),
+        token_of(&desktop, None, "ada@example.com", &url),
+    );
 
     desktop.signs_in(&url, "ada@example.com");
-    let second = device();
+    let second = desktop.device_id();
     assert_ne!(first, second, "a new device token");
     let listed: Vec<String> = ada
         .devices()
@@ -574,10 +579,7 @@ async fn a_revoked_device_is_signed_out_keeps_its_edits_and_syncs_them_after_sig
     let desktop = Desktop::without_keyring();
     desktop.signs_in(&server.url(), "ada@example.com");
     desktop.ok(&["set", "--name", "Ada"]);
-    let device = desktop.json(&["whoami", "--json"])["device_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let device = desktop.device_id();
 
     // Another device of Ada's signs this one out.
     ada.revoke_device(&device).await.unwrap();

@@ -403,9 +403,12 @@ use futures::StreamExt;
 use offline_profile::ui::user_profile::view::view;
 use offline_profile::ui::user_profile::{Message, UserProfileViewModel};
 
-/// Runs `task` to completion, feeding every message back into the view model (and the tasks
-/// those return), as the iced runtime would.
-pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message>) {
+/// Runs `task` to completion as the iced runtime would: every message it yields goes to
+/// `update`, and the task `update` returns (when it returns one to run) runs too.
+pub async fn drive<M: Send + 'static>(
+    task: iced::Task<M>,
+    mut update: impl FnMut(M) -> Option<iced::Task<M>>,
+) {
     let mut pending = vec![task];
     while let Some(task) = pending.pop() {
         let Some(stream) = iced_test::runtime::task::into_stream(task) else {
@@ -414,10 +417,16 @@ pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message
         let actions: Vec<_> = stream.collect().await;
         for action in actions {
             if let iced_test::runtime::Action::Output(message) = action {
-                pending.push(view_model.update(message));
+                pending.extend(update(message));
             }
         }
     }
+}
+
+/// Runs `task` to completion, feeding every message back into the view model (and the tasks
+/// those return), as the iced runtime would.
+pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message>) {
+    drive(task, |message| Some(view_model.update(message))).await;
 }
 
 /// Feeds the repository's status changes into the view model until `done` holds.

@@ -8,7 +8,6 @@
 
 use crate::support::{dead_url, spawn_server};
 use crate::ui_states::snapshot_element;
-use futures::StreamExt;
 use offline_profile::account::{self, Account, Choice, TokenStore};
 use offline_profile::session::Settings;
 use offline_profile::ui::account_views::{self, Devices, SignOutQuestion};
@@ -22,27 +21,27 @@ const PASSWORD: &str = "correct horse battery";
 /// Runs `task`, feeding every message back into the app as the iced runtime would. The task
 /// that opening returns (the read and the never-ending synchronizer) is not run.
 async fn run(app: &mut App, task: iced::Task<Message>) {
-    let mut pending = vec![task];
-    while let Some(task) = pending.pop() {
-        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-            continue;
-        };
-        let actions: Vec<_> = stream.collect().await;
-        for action in actions {
-            if let iced_test::runtime::Action::Output(message) = action {
-                let opened = matches!(message, Message::Opened(Ok(_)));
-                let next = app.update(message);
-                if !opened {
-                    pending.push(next);
-                }
-            }
-        }
-    }
+    crate::support::drive(task, |message| {
+        let opened = matches!(message, Message::Opened(Ok(_)));
+        let next = app.update(message);
+        (!opened).then_some(next)
+    })
+    .await;
 }
 
 async fn send(app: &mut App, message: Message) {
     let task = app.update(message);
     run(app, task).await;
+}
+
+/// Hands the repository's current status to the window, as its subscription would.
+async fn show_status(app: &mut App, repository: &profile_client::UserProfileRepository) {
+    let status = Box::new(repository.status());
+    send(
+        app,
+        Message::Profile(user_profile::Message::StatusChanged(status)),
+    )
+    .await;
 }
 
 fn shows(app: &App, words: &str) -> bool {
@@ -256,13 +255,7 @@ async fn signing_out_asks_first_when_an_edit_has_not_reached_the_server() {
     // An edit that stays here.
     repository.set_work_offline(true);
     repository.save("Ada, unsent", "").await.unwrap();
-    send(
-        &mut app,
-        Message::Profile(user_profile::Message::StatusChanged(Box::new(
-            repository.status(),
-        ))),
-    )
-    .await;
+    show_status(&mut app, &repository).await;
     send(
         &mut app,
         Message::Account(account_views::Message::AskSignOut),
@@ -345,13 +338,7 @@ async fn a_revoked_device_shows_signed_out_keeps_the_edit_and_syncs_it_after_sig
     other_device.revoke_device(&this.id).await.unwrap();
     repository.save("Ada, edited after", "").await.unwrap();
     assert!(repository.sync().await.is_err());
-    send(
-        &mut app,
-        Message::Profile(user_profile::Message::StatusChanged(Box::new(
-            repository.status(),
-        ))),
-    )
-    .await;
+    show_status(&mut app, &repository).await;
     assert!(app.title().contains("Signed out"), "{}", app.title());
     assert!(shows(&app, "Signed out"), "the badge");
     assert!(shows(&app, "Sign in again"));
@@ -373,13 +360,7 @@ async fn a_revoked_device_shows_signed_out_keeps_the_edit_and_syncs_it_after_sig
         "the same account's cache, with the edit"
     );
     repository.sync().await.unwrap();
-    send(
-        &mut app,
-        Message::Profile(user_profile::Message::StatusChanged(Box::new(
-            repository.status(),
-        ))),
-    )
-    .await;
+    show_status(&mut app, &repository).await;
     assert!(app.title().contains("Synced"), "{}", app.title());
     assert!(matches!(
         other_device.get_profile(None).await.unwrap(),
