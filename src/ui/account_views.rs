@@ -187,19 +187,12 @@ pub fn sign_out_question<'a>(
                 "Your latest change has not reached the server yet. Signing out now deletes it \
                  from this computer.",
             ))
-            .push(
-                row![
-                    button(text("Sync now")).on_press(Message::SyncFirst),
-                    button(text("Sign out and discard"))
-                        .on_press(Message::SignOut(true))
-                        .style(button::danger),
-                    space::horizontal(),
-                    button(text("Cancel"))
-                        .on_press(Message::CancelSignOut)
-                        .style(button::secondary),
-                ]
-                .spacing(10),
-            );
+            .push(or_cancel(row![
+                button(text("Sync now")).on_press(Message::SyncFirst),
+                button(text("Sign out and discard"))
+                    .on_press(Message::SignOut(true))
+                    .style(button::danger),
+            ]));
     } else {
         content = content
             .push(text(format!(
@@ -215,18 +208,11 @@ pub fn sign_out_question<'a>(
                     .label("Also remove this account's profile from this computer")
                     .on_toggle(Message::DeleteDataChanged),
             )
-            .push(
-                row![
-                    button(text("Sign out"))
-                        .on_press(Message::SignOut(question.delete_data))
-                        .style(button::danger),
-                    space::horizontal(),
-                    button(text("Cancel"))
-                        .on_press(Message::CancelSignOut)
-                        .style(button::secondary),
-                ]
-                .spacing(10),
-            );
+            .push(or_cancel(row![
+                button(text("Sign out"))
+                    .on_press(Message::SignOut(question.delete_data))
+                    .style(button::danger),
+            ]));
     }
     container(
         container(content)
@@ -237,4 +223,16 @@ pub fn sign_out_question<'a>(
     .padding([0, 24])
     .center_x(Length::Fill)
     .into()
+}
+
+/// The question's `choices`, then "Cancel" at the far end.
+fn or_cancel(choices: iced::widget::Row<'_, Message>) -> iced::widget::Row<'_, Message> {
+    choices
+        .push(space::horizontal())
+        .push(
+            button(text("Cancel"))
+                .on_press(Message::CancelSignOut)
+                .style(button::secondary),
+        )
+        .spacing(10)
 }
