@@ -12,9 +12,11 @@
 //! - truthful badge: a client's published status is its stored profile; a synchronized copy
 //!   equals the server state it is based on; a sync that reports synced leaves the client
 //!   holding exactly the server's current name and photo URL;
-//! - no silent loss: every value a client saved is, at the end, on the server or in its
-//!   history (it reached the server and was replaced later), or shown in an open conflict,
-//!   unless the user chose "Use theirs" for it;
+//! - no silent loss: every save gets a value of its own (never used by another save or a
+//!   seed), and each acknowledged save is, at the end, superseded by a later save of the same
+//!   field on the same client, or it reached the server (it is there, or in the server's
+//!   history: accepted and replaced later), or it is shown in an open conflict — unless the
+//!   user chose "Use theirs" for it;
 //! - convergence: with faults off, two rounds of sync leave every client without a conflict
 //!   equal to the server;
 //! - no duplicate writes: the server's version moves only when its content changes.
@@ -182,7 +184,9 @@ struct ModelClient {
     folder: TempDir,
     proxy: Proxy,
     repository: Arc<UserProfileRepository>,
-    /// The value this client last saved in each field and still stands by (name, photo URL).
+    /// The value this client last saved in each field and still stands by (name, photo URL):
+    /// an earlier save of the field is superseded by it, in this client's own order. Unique
+    /// values only (a save that repeats another client's value is not tracked).
     saved: [Option<String>; 2],
 }
 
@@ -223,18 +227,18 @@ fn slot(field: Field) -> usize {
     }
 }
 
-/// A small pool of values, so that equal edits on two clients happen too.
-fn value(rng: &mut StdRng, field: Field) -> String {
-    let n = rng.random_range(0..5);
+/// A value no save or seed of this case has used before (`n` counts them), so that finding
+/// it on the server proves that this very save reached it.
+fn unique(n: &mut u64, field: Field) -> String {
+    *n += 1;
     match field {
         Field::Name => format!("Name {n}"),
-        Field::PhotoUrl if n == 0 => String::new(),
         Field::PhotoUrl => format!("https://example.com/{n}.png"),
     }
 }
 
-fn fields(rng: &mut StdRng) -> Fields {
-    Fields::new(value(rng, Field::Name), value(rng, Field::PhotoUrl))
+fn fields(n: &mut u64) -> Fields {
+    Fields::new(unique(n, Field::Name), unique(n, Field::PhotoUrl))
 }
 
 struct Case {
@@ -244,6 +248,8 @@ struct Case {
     history: History,
     log: Vec<String>,
     verbose: bool,
+    /// How many unique values were handed out.
+    values: u64,
 }
 
 type Checked = Result<(), String>;
@@ -259,10 +265,11 @@ macro_rules! ensure {
 impl Case {
     async fn new(seed: u64, verbose: bool) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
+        let mut values = 0;
         let history: History = Arc::default();
         let server = ModelServer::start(history.clone()).await;
         if rng.random_bool(0.7) {
-            let seed = fields(&mut rng);
+            let seed = fields(&mut values);
             server.store().seed(&seed).await.unwrap();
         }
         let first = Entry::Reset(server.current().await);
@@ -278,6 +285,7 @@ impl Case {
             history,
             log: Vec::new(),
             verbose,
+            values,
         }
     }
 
@@ -337,7 +345,7 @@ impl Case {
                 self.server.replace(None, None).await;
             }
             _ => {
-                let seed = fields(&mut self.rng);
+                let seed = fields(&mut self.values);
                 self.note(format!("server: replaced by another one holding {seed}"));
                 self.server.replace(None, Some(seed)).await;
             }
@@ -354,7 +362,23 @@ impl Case {
         } else {
             Field::PhotoUrl
         };
-        let new = value(&mut self.rng, field);
+        // Now and then the same value as another client's, so equal edits on two sides (and
+        // an empty photo URL) happen too; those are not tracked as this client's own.
+        let other = self.rng.random_range(0..self.clients.len());
+        let repeated = match self.rng.random_range(0..10) {
+            0 if field == Field::PhotoUrl => Some(String::new()),
+            1 => self.clients[other]
+                .repository
+                .cached()
+                .await
+                .unwrap()
+                .map(|p| p.fields.get(field).to_owned())
+                .filter(|value| field == Field::PhotoUrl || !value.is_empty()),
+            _ => None,
+        };
+        let new = repeated
+            .clone()
+            .unwrap_or_else(|| unique(&mut self.values, field));
         let mut edited = current.unwrap_or_default();
         *edited.get_mut(field) = new.clone();
         let client = &mut self.clients[c];
@@ -363,7 +387,8 @@ impl Case {
             .save(&edited.name, &edited.photo_url)
             .await
             .unwrap();
-        client.saved[slot(field)] = Some(new.clone());
+        // A later save of the field supersedes the earlier one, whatever its value.
+        client.saved[slot(field)] = repeated.is_none().then(|| new.clone());
         self.note(format!("client {c}: saves {field} = {new:?}"));
     }
 

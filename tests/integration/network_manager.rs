@@ -93,15 +93,25 @@ fn bus() -> Option<Bus> {
     .then(Bus::start)
 }
 
-/// Waits, bounded, until `count` reaches `expected`, then a little longer to see that it
-/// stays there.
-fn settles_at(count: &AtomicUsize, expected: usize, what: &str) {
+/// Waits, bounded, until the watcher has handled `handled` of NetworkManager's signals, then
+/// checks that `woken` wake-ups came of them: decided by a signal, not by how long one waited.
+fn after_handling(
+    seen: &AtomicUsize,
+    handled: usize,
+    woken: &AtomicUsize,
+    expected: usize,
+    what: &str,
+) {
     let started = Instant::now();
-    while count.load(Ordering::SeqCst) < expected && started.elapsed() < Duration::from_secs(10) {
+    while seen.load(Ordering::SeqCst) < handled {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the watcher handled {} of {handled} signals",
+            seen.load(Ordering::SeqCst)
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(count.load(Ordering::SeqCst), expected, "{what}");
+    assert_eq!(woken.load(Ordering::SeqCst), expected, "{what}");
 }
 
 #[test]
@@ -110,8 +120,10 @@ fn a_connected_state_better_than_the_last_wakes_the_watcher_and_nothing_else_doe
     let network_manager = NetworkManagerStandIn::start(&bus, CONNECTED_GLOBAL);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let woken = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicUsize::new(0));
     let watcher = {
         let woken = woken.clone();
+        let seen = seen.clone();
         let address = bus.address.clone();
         runtime.spawn(async move {
             let connection = zbus::connection::Builder::address(address.as_str())
@@ -122,7 +134,10 @@ fn a_connected_state_better_than_the_last_wakes_the_watcher_and_nothing_else_doe
             let on_up = move || {
                 woken.fetch_add(1, Ordering::SeqCst);
             };
-            watch_on(&connection, &on_up).await
+            let on_seen = move |_state| {
+                seen.fetch_add(1, Ordering::SeqCst);
+            };
+            watch_on(&connection, &on_up, &on_seen).await
         })
     };
     network_manager.wait_for_a_reader();
@@ -130,8 +145,15 @@ fn a_connected_state_better_than_the_last_wakes_the_watcher_and_nothing_else_doe
     // Connected when the watch began; losing the connection and connecting wake nothing.
     network_manager.change(DISCONNECTED);
     network_manager.change(CONNECTING);
-    settles_at(&woken, 0, "disconnecting and connecting wake nothing");
-    // Someone else on the bus sending the same signal is not NetworkManager.
+    after_handling(
+        &seen,
+        2,
+        &woken,
+        0,
+        "disconnecting and connecting wake nothing",
+    );
+    // Someone else on the bus sending the same signal is not NetworkManager: the watcher never
+    // sees it. NetworkManager's own next signal, sent after it, shows it was passed over.
     let impostor = zbus::blocking::connection::Builder::address(bus.address.as_str())
         .unwrap()
         .build()
@@ -139,15 +161,22 @@ fn a_connected_state_better_than_the_last_wakes_the_watcher_and_nothing_else_doe
     impostor
         .emit_signal(None::<()>, PATH, NAME, "StateChanged", &(CONNECTED_GLOBAL,))
         .unwrap();
-    settles_at(&woken, 0, "a signal from another sender wakes nothing");
+    network_manager.change(CONNECTING);
+    after_handling(
+        &seen,
+        3,
+        &woken,
+        0,
+        "a signal from another sender wakes nothing",
+    );
     // Connected again: once.
     network_manager.change(CONNECTED_GLOBAL);
-    settles_at(&woken, 1, "a connection wakes the watcher once");
+    after_handling(&seen, 4, &woken, 1, "a connection wakes the watcher once");
     // A captive portal passed (site → global) is worth another try; global → site is not.
     network_manager.change(CONNECTED_SITE);
-    settles_at(&woken, 1, "a worse connected state wakes nothing");
+    after_handling(&seen, 5, &woken, 1, "a worse connected state wakes nothing");
     network_manager.change(CONNECTED_GLOBAL);
-    settles_at(&woken, 2, "site → global wakes the watcher");
+    after_handling(&seen, 6, &woken, 2, "site → global wakes the watcher");
 
     watcher.abort();
 }
@@ -223,7 +252,18 @@ fn in_a_namespace_network_manager_connecting_syncs_at_once_during_a_long_wait() 
 
     // NetworkManager starts connecting: not yet a reason to try.
     network_manager.change(CONNECTING);
-    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .lines()
+        .any(|line| line.contains("nothing to try") && line.contains("state=40"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the app did not handle NetworkManager's connecting state"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(retries().len(), attempts, "connecting woke the app");
 
     // The server comes up (its first line says it listens), then NetworkManager says connected.

@@ -397,34 +397,33 @@ where
     }
 }
 
-// --- Driving the view model as the iced runtime would ------------------------------------
+// --- Driving the view model as the iced runtime does ---------------------------------------
 
 use futures::StreamExt;
 use offline_profile::ui::user_profile::view::view;
 use offline_profile::ui::user_profile::{Message, UserProfileViewModel};
 
-/// Runs `task` to completion as the iced runtime would: every message it yields goes to
-/// `update`, and the task `update` returns (when it returns one to run) runs too.
+/// Runs `task` to completion as the iced runtime does: every task runs concurrently with the
+/// others, each message goes to `update` as soon as its task yields it, and the task `update`
+/// returns (when it returns one to run) joins the running ones. Ends when none is left.
+/// (Actions other than messages — window operations and the like — are dropped.)
 pub async fn drive<M: Send + 'static>(
     task: iced::Task<M>,
     mut update: impl FnMut(M) -> Option<iced::Task<M>>,
 ) {
-    let mut pending = vec![task];
-    while let Some(task) = pending.pop() {
-        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-            continue;
-        };
-        let actions: Vec<_> = stream.collect().await;
-        for action in actions {
-            if let iced_test::runtime::Action::Output(message) = action {
-                pending.extend(update(message));
-            }
+    let mut running = futures::stream::SelectAll::new();
+    running.extend(iced_test::runtime::task::into_stream(task));
+    while let Some(action) = running.next().await {
+        if let iced_test::runtime::Action::Output(message) = action
+            && let Some(task) = update(message)
+        {
+            running.extend(iced_test::runtime::task::into_stream(task));
         }
     }
 }
 
 /// Runs `task` to completion, feeding every message back into the view model (and the tasks
-/// those return), as the iced runtime would.
+/// those return), as the iced runtime does (see [`drive`]).
 pub async fn run(view_model: &mut UserProfileViewModel, task: iced::Task<Message>) {
     drive(task, |message| Some(view_model.update(message))).await;
 }

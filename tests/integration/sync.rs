@@ -260,7 +260,10 @@ async fn working_offline_sends_no_request_until_it_is_turned_off() {
         repository.sync().await,
         Err(RepositoryError::WorkingOffline)
     ));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Both loops wait for the user now: from here nothing can be sent until asked.
+    tokio::time::timeout(Duration::from_secs(30), repository.until_parked())
+        .await
+        .expect("the synchronizer waits for the user while working offline");
     assert_eq!(
         count.load(Ordering::SeqCst),
         0,
@@ -535,10 +538,16 @@ async fn periodic_syncs_are_skipped_on_a_low_battery_but_requested_ones_run() {
         async move { state == SyncState::Synced }
     })
     .await;
-    // Once the event stream is up, only the timer could send a sync: count over ten intervals.
+    // Once the event stream is up, only the timer could send a sync: count over ten of its
+    // firings (counted by the synchronizer, so a slow machine waits longer, never less).
     event_listeners(&server, 1).await;
     let before = count.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let ticks = repository.timer_ticks();
+    eventually("ten firings of the timer", || {
+        let fired = repository.timer_ticks() - ticks;
+        async move { fired >= 10 }
+    })
+    .await;
     assert_eq!(
         count.load(Ordering::SeqCst),
         before,

@@ -301,21 +301,8 @@ impl ApiClientService {
     }
 }
 
-/// A device token just issued by `POST /v1/sessions`. Its `Debug` hides the token.
-#[derive(Clone)]
-pub struct SignedIn {
-    pub token: String,
-    pub device_id: String,
-}
-
-impl fmt::Debug for SignedIn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignedIn")
-            .field("token", &"<redacted>")
-            .field("device_id", &self.device_id)
-            .finish()
-    }
-}
+/// A device token just issued by `POST /v1/sessions`.
+pub use profile_protocol::SignedIn;
 
 /// Why signing in did not work, worded for the field that caused it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -333,25 +320,7 @@ pub enum SignInError {
 }
 
 /// One of the account's signed-in devices (`GET /v1/devices`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-pub struct Device {
-    pub id: String,
-    pub name: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// The device this client signed in as.
-    pub current: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct DeviceList {
-    devices: Vec<Device>,
-}
-
-#[derive(serde::Deserialize)]
-struct SignInAnswer {
-    token: String,
-    device_id: String,
-}
+pub use profile_protocol::Device;
 
 /// The accounts part of the API: signing in and out, and the account's devices.
 impl ApiClientService {
@@ -362,22 +331,18 @@ impl ApiClientService {
         password: &str,
         device_name: &str,
     ) -> Result<SignedIn, SignInError> {
-        let body = serde_json::json!({
-            "email": email,
-            "password": password,
-            "device_name": device_name,
-        });
+        let body = profile_protocol::SignIn {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.to_owned(),
+        };
         let request = self.http.post(self.url("v1/sessions")).json(&body);
         let response = send(request).await.map_err(SignInError::Api)?;
         if response.status() == StatusCode::CREATED {
-            let answer: SignInAnswer = response
-                .json()
+            return response
+                .json::<SignedIn>()
                 .await
-                .map_err(|e| SignInError::Api(ApiError::Protocol(e.to_string())))?;
-            return Ok(SignedIn {
-                token: answer.token,
-                device_id: answer.device_id,
-            });
+                .map_err(|e| SignInError::Api(ApiError::Protocol(e.to_string())));
         }
         Err(match status_error(response).await {
             ApiError::SignedOut(_) => SignInError::WrongCredentials,
@@ -403,7 +368,7 @@ impl ApiClientService {
         if response.status() != StatusCode::OK {
             return Err(status_error(response).await);
         }
-        let list: DeviceList = response
+        let list: profile_protocol::DeviceList = response
             .json()
             .await
             .map_err(|e| ApiError::Protocol(format!("the device list is not valid ({e})")))?;

@@ -124,6 +124,26 @@ struct SyncAttemptRow {
     message: String,
 }
 
+/// A push sent since the server last answered (see `migrations/client/0002_in_flight.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    pub fields: Fields,
+    /// The version of the state it was based on (0: a create).
+    pub base_version: i64,
+    /// The store that state came from ("": a create, or recorded before stores were known).
+    pub base_store: String,
+}
+
+impl InFlight {
+    /// `true` when `theirs` is the state this push would have made: the same fields, later
+    /// than its base in the same store (versions count within one store only).
+    pub fn landed_as(&self, theirs: &ServerProfile) -> bool {
+        self.fields == theirs.fields
+            && (self.base_store.is_empty() || self.base_store == theirs.store)
+            && theirs.version > self.base_version
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DatabaseService {
     pool: SqlitePool,
@@ -256,17 +276,18 @@ impl DatabaseService {
     pub async fn record_sent(
         &self,
         fields: &Fields,
-        base_version: Option<i64>,
+        base: Option<&ServerProfile>,
     ) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
-                "INSERT INTO in_flight (name, photo_url, base_version) SELECT ?1, ?2, ?3 \
-                 WHERE NOT EXISTS (SELECT 1 FROM in_flight \
-                 WHERE name = ?1 AND photo_url = ?2 AND base_version = ?3)",
+                "INSERT INTO in_flight (name, photo_url, base_version, base_store) \
+                 SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM in_flight \
+                 WHERE name = ?1 AND photo_url = ?2 AND base_version = ?3 AND base_store = ?4)",
             )
             .bind(&fields.name)
             .bind(&fields.photo_url)
-            .bind(base_version.unwrap_or(0))
+            .bind(base.map_or(0, |base| base.version))
+            .bind(base.map_or("", |base| base.store.as_str()))
             .execute(&mut *tx)
             .await?;
             // Bounded: only pushes in a row that all lost their answer accumulate.
@@ -281,16 +302,21 @@ impl DatabaseService {
         .await
     }
 
-    /// The pushes sent since the server last answered: their fields and base versions.
-    pub async fn in_flight(&self) -> Result<Vec<(Fields, i64)>, DatabaseError> {
+    /// The pushes sent since the server last answered.
+    pub async fn in_flight(&self) -> Result<Vec<InFlight>, DatabaseError> {
         self.read(async {
-            let rows: Vec<(String, String, i64)> =
-                sqlx::query_as("SELECT name, photo_url, base_version FROM in_flight ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await?;
+            let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+                "SELECT name, photo_url, base_version, base_store FROM in_flight ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
             Ok(rows
                 .into_iter()
-                .map(|(name, photo_url, base)| (Fields { name, photo_url }, base))
+                .map(|(name, photo_url, base_version, base_store)| InFlight {
+                    fields: Fields { name, photo_url },
+                    base_version,
+                    base_store,
+                })
                 .collect())
         })
         .await

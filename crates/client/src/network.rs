@@ -127,11 +127,17 @@ pub mod network_manager {
     /// socket). Fails at once where there is no system bus; where NetworkManager is not
     /// running (yet), waits for its signals all the same.
     pub async fn watch(on_up: &impl Fn()) -> zbus::Result<()> {
-        watch_on(&Connection::system().await?, on_up).await
+        watch_on(&Connection::system().await?, on_up, &|_| {}).await
     }
 
-    /// Calls `on_up` each time NetworkManager, on `connection`'s bus, [`announces_up`].
-    pub async fn watch_on(connection: &Connection, on_up: &impl Fn()) -> zbus::Result<()> {
+    /// Calls `on_up` each time NetworkManager, on `connection`'s bus, [`announces_up`], and
+    /// `seen` with every state it announces, once handled (so a test knows a state that wakes
+    /// nothing has been looked at).
+    pub async fn watch_on(
+        connection: &Connection,
+        on_up: &impl Fn(),
+        seen: &impl Fn(u32),
+    ) -> zbus::Result<()> {
         let rule = MatchRule::builder()
             .msg_type(Type::Signal)
             .sender(NAME)?
@@ -150,8 +156,14 @@ pub mod network_manager {
             if announces_up(state, now) {
                 tracing::debug!(state = now, "NetworkManager reports a connection");
                 on_up();
+            } else {
+                tracing::debug!(
+                    state = now,
+                    "NetworkManager's state changed; nothing to try"
+                );
             }
             state = Some(now);
+            seen(now);
         }
         Ok(())
     }

@@ -111,6 +111,10 @@ pub struct UserProfileRepository {
     /// Repeated failures, logged quietly.
     failures: std::sync::Mutex<crate::sync::FailureLog>,
     sync_lock: Mutex<()>,
+    /// Which of the synchronizer's two loops (sync, listener) wait for the user's request.
+    parked: tokio::sync::watch::Sender<(bool, bool)>,
+    /// How often the periodic timer fired (whether or not it synced).
+    timer_ticks: std::sync::atomic::AtomicU64,
 }
 
 impl UserProfileRepository {
@@ -153,6 +157,8 @@ impl UserProfileRepository {
             network: Notify::new(),
             failures: std::sync::Mutex::default(),
             sync_lock: Mutex::new(()),
+            parked: tokio::sync::watch::Sender::new((false, false)),
+            timer_ticks: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -260,6 +266,10 @@ impl UserProfileRepository {
                     .map(|_| SyncOutcome::Synced)
                     .map_err(RepositoryError::clone);
                 engine.record_attempt("save", &attempt).await;
+                if result.is_ok() {
+                    // Stored here too: another running app on this cache shows it at once.
+                    self.tell_other_processes();
+                }
                 result
             }
         }
@@ -277,7 +287,13 @@ impl UserProfileRepository {
 
     /// The operating system says a network came up: sync now, and reconnect the event stream
     /// now. Whether we are online is still decided by the requests that follow.
+    /// While signed out nothing is sent until the user asks (a save, "Sync now"): a network
+    /// coming up does not count.
     pub fn network_up(&self) {
+        if self.status.signed_out() {
+            tracing::debug!("a network came up; signed out, so nothing is tried");
+            return;
+        }
         tracing::debug!("a network came up; trying at once");
         self.network.notify_waiters();
         self.request_sync();
@@ -297,10 +313,26 @@ impl UserProfileRepository {
 
     /// Tells every other process with this cache open (a window, `watch`) that the profile
     /// changed here, so it shows the change and syncs it at once.
+    ///
+    /// The stamp (who saved, and when) is overwritten in place, at a fixed width, never
+    /// truncated: on ext4 a file truncated and written again is flushed to disk when closed
+    /// (`auto_da_alloc`), which would double the cost of a save. The marker needs no durability:
+    /// it only wakes whoever is running now.
     fn tell_other_processes(&self) {
+        use std::io::Write;
         let marker = self.change_marker();
-        let stamp = format!("{} {}\n", std::process::id(), Utc::now().timestamp_micros());
-        if let Err(error) = std::fs::write(&marker, stamp) {
+        let stamp = format!(
+            "{:>10} {:>20}\n",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        );
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&marker)
+            .and_then(|mut file| file.write_all(stamp.as_bytes()));
+        if let Err(error) = written {
             tracing::warn!(%error, marker = %marker.display(), "cannot tell other processes about the save");
         }
     }
@@ -375,6 +407,55 @@ impl UserProfileRepository {
     /// Resolves once "Work offline" is off (at once if it already is).
     pub async fn until_online(&self) {
         self.status.until_work_offline_is(false).await;
+    }
+
+    /// The periodic timer fired.
+    pub(crate) fn timer_fired(&self) {
+        self.timer_ticks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How often the periodic timer has fired, synced or skipped (on a low battery).
+    pub fn timer_ticks(&self) -> u64 {
+        self.timer_ticks.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The sync loop waits for a request (`true`) or runs on its schedule again.
+    pub(crate) fn scheduler_parked(&self, on: bool) {
+        self.parked.send_modify(|parked| parked.0 = on);
+    }
+
+    /// The event-stream listener waits for a request (`true`) or connects again.
+    pub(crate) fn listener_parked(&self, on: bool) {
+        self.parked.send_modify(|parked| parked.1 = on);
+    }
+
+    /// Resolves once both of the synchronizer's loops wait for the user (working offline, or
+    /// signed out): from then on nothing is sent until a save, "Sync now" or leaving offline
+    /// mode. A signal, so a test of "nothing is sent" cannot pass just by not waiting long enough.
+    pub async fn until_parked(&self) {
+        let mut receiver = self.parked.subscribe();
+        let _seen = receiver
+            .wait_for(|&(sync, listener)| sync && listener)
+            .await;
+    }
+
+    /// Resolves once the server has refused this device's token (at once if it has).
+    pub async fn until_signed_out(&self) {
+        self.status.until_signed_out().await;
+    }
+
+    /// Resolves once a save or "Sync now" got past "Signed out" (at once if not signed out).
+    pub async fn until_accepted(&self) {
+        self.status.until_accepted().await;
+    }
+
+    /// Records a failure of the event-stream listener that the user must see at once (the
+    /// server refused the token): the status, the badge and `watch` say so, like a failed sync.
+    pub async fn listener_failed(&self, error: &RepositoryError) {
+        self.engine()
+            .record_attempt("listen", &Err(error.clone()))
+            .await;
     }
 
     /// Resolves once "Work offline" is on (at once if it already is).

@@ -130,6 +130,33 @@ impl StatusStore {
         let _seen = receiver.wait_for(|status| status.work_offline == on).await;
     }
 
+    /// `true` while the server refuses this device's token.
+    pub fn signed_out(&self) -> bool {
+        matches!(self.sender.borrow().activity, Activity::SignedOut { .. })
+    }
+
+    /// Resolves once the server has refused this device's token (at once if it has).
+    pub async fn until_signed_out(&self) {
+        let mut receiver = self.sender.subscribe();
+        let _seen = receiver
+            .wait_for(|status| matches!(status.activity, Activity::SignedOut { .. }))
+            .await;
+    }
+
+    /// Resolves once an attempt the user asked for (a save, "Sync now") got past "Signed out":
+    /// the status no longer says so and no attempt is running (at once if it is not signed out).
+    pub async fn until_accepted(&self) {
+        let mut receiver = self.sender.subscribe();
+        let _seen = receiver
+            .wait_for(|status| {
+                !matches!(
+                    status.activity,
+                    Activity::SignedOut { .. } | Activity::Syncing
+                )
+            })
+            .await;
+    }
+
     pub fn set_notice(&self, notice: String) {
         self.sender
             .send_modify(|status| status.notice = Some(notice));

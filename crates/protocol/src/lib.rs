@@ -15,4 +15,4 @@ pub use validation::{
     NAME_MAX_CHARS, PHOTO_URL_MAX_BYTES, ValidationError, WebUrlError, check_web_url, is_loopback,
     validate, validate_name, validate_photo_url,
 };
-pub use wire::{ErrorBody, ProfileWire, PutBody};
+pub use wire::{Device, DeviceList, ErrorBody, ProfileWire, PutBody, SignIn, SignedIn};

@@ -53,3 +53,54 @@ impl From<&Fields> for PutBody {
 pub struct ErrorBody {
     pub error: String,
 }
+
+/// The body of a `POST /v1/sessions`: signs a device in. Its `Debug` hides the password.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+    pub device_name: String,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+/// The answer to a sign-in (201): the new device's token and id. Its `Debug` hides the token.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub token: String,
+    pub device_id: String,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("token", &"<redacted>")
+            .field("device_id", &self.device_id)
+            .finish()
+    }
+}
+
+/// One of the account's signed-in devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// The device the request came from.
+    pub current: bool,
+}
+
+/// The answer to `GET /v1/devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+}

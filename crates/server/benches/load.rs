@@ -4,7 +4,8 @@
 //! events, and the recovery from a killed instance.
 //!
 //! `cargo bench -p profile-server --bench load -- [sqlite] [postgres] [streams]` (all three
-//! without arguments). `LOAD_SECONDS` (default 5) sets each phase's length, `LOAD_USERS`
+//! without arguments); `memory` (only when named; `benches/server-memory.sh` runs it with one
+//! server build per allocator) measures the memory slow clients leave behind. `LOAD_SECONDS` (default 5) sets each phase's length, `LOAD_USERS`
 //! (default 10000) the number of users, `LOAD_STREAM_USERS` (default 2500) the stream phase's.
 
 #[path = "../tests/support/postgres.rs"]
@@ -16,6 +17,10 @@ mod haproxy;
 
 #[path = "../tests/support/sse.rs"]
 mod sse;
+
+#[path = "../tests/support/slow_clients.rs"]
+#[allow(dead_code)]
+mod slow_clients;
 
 #[path = "../tests/support/process.rs"]
 #[allow(dead_code)]
@@ -455,6 +460,60 @@ fn delivery(seen: &Seen, sent: &[(usize, String, Instant)]) -> (Vec<Duration>, u
     (latencies, missed)
 }
 
+/// Waves of slow clients (3,000 half-sent requests each, closed by the server after its header
+/// timeout) against each build of the server in `LOAD_MEMORY_SERVERS` (`label=binary,...`;
+/// default: this build's), one after the other in this run: idle RSS, each wave's peak and what
+/// is left once it is closed, and RSS 30 s after the last wave. `benches/server-memory.sh`
+/// builds the server once per allocator and runs this with all of them.
+fn scenario_memory(waves: usize) {
+    let servers = std::env::var("LOAD_MEMORY_SERVERS")
+        .unwrap_or_else(|_| format!("this build={}", env!("CARGO_BIN_EXE_profile-server")));
+    let count = slow_clients::wave_size(3000);
+    println!(
+        "\n## Memory after slow clients: {waves} waves of {count} half-sent requests\n\n\
+         | server | idle | wave peaks | worst peak vs first | 30 s after the last wave | targets |\n\
+         |---|---|---|---|---|---|"
+    );
+    let mb = |kib: u64| kib as f64 / 1024.0;
+    for (label, binary) in servers.split(',').filter_map(|pair| pair.split_once('=')) {
+        let dir = tempfile::tempdir().unwrap();
+        let running = Instance::start_binary(
+            binary,
+            dir.path().join("server.sqlite3"),
+            "memory-token",
+            "warn",
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        let idle = running.rss_kib();
+        let mut peaks = Vec::new();
+        for number in 0..waves {
+            let wave = slow_clients::wave(
+                running.addr,
+                count,
+                profile_server::HEADER_READ_TIMEOUT + Duration::from_secs(5),
+                || running.rss_kib(),
+            );
+            eprintln!("{label}: wave {number}: {wave:?}");
+            peaks.push(wave.peak);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+        let settled = running.rss_kib();
+        let worst = peaks.iter().copied().max().unwrap_or(0);
+        let ratio = worst as f64 / peaks[0].max(1) as f64;
+        let met = ratio <= 1.10 && settled <= idle + 25 * 1024;
+        let peaks: Vec<String> = peaks.iter().map(|p| format!("{:.0}", mb(*p))).collect();
+        println!(
+            "| {label} | {:.1} MB | {} MB | {:+.0} % | {:.1} MB (idle {:+.1} MB) | {} |",
+            mb(idle),
+            peaks.join(", "),
+            (ratio - 1.0) * 100.0,
+            mb(settled),
+            mb(settled) - mb(idle),
+            if met { "met" } else { "**missed**" }
+        );
+    }
+}
+
 fn main() {
     let wanted: Vec<String> = std::env::args()
         .skip(1)
@@ -469,6 +528,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if wanted.iter().any(|w| w == "memory") {
+        scenario_memory(env_number("LOAD_WAVES", 6) as usize);
+    }
     runtime.block_on(async {
         if all || wanted.iter().any(|w| w == "sqlite") {
             scenario_sqlite(users, seconds).await;

@@ -452,21 +452,12 @@ impl EventStream {
     }
 }
 
-/// `POST /v1/sessions` `{email, password, device_name}`.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignIn {
-    email: String,
-    password: String,
-    device_name: String,
-}
-
 /// Signs a device in: 201 `{"token", "device_id"}`. A wrong email and a wrong password get the
 /// same answer, in about the same time; too many failures get 429 with `Retry-After`.
 async fn sign_in(
     State(state): State<AppState>,
     remote: Option<Extension<ConnectInfo<SocketAddr>>>,
-    body: Result<Json<SignIn>, JsonRejection>,
+    body: Result<Json<profile_protocol::SignIn>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(body_error)?;
     let address = remote.map(|Extension(ConnectInfo(addr))| addr.ip());
@@ -504,7 +495,10 @@ async fn sign_in(
     tracing::info!(user = user.0, device = %issued.device_id, "device signed in");
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "token": issued.token, "device_id": issued.device_id })),
+        Json(profile_protocol::SignedIn {
+            token: issued.token,
+            device_id: issued.device_id,
+        }),
     )
         .into_response())
 }
@@ -537,21 +531,18 @@ async fn sign_out(
 async fn devices(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<profile_protocol::DeviceList>, ApiError> {
     let devices = state.store.devices_of(caller.user).await?;
-    let devices: Vec<_> = devices
+    let devices = devices
         .into_iter()
-        .map(|device| {
-            let current = caller.device.as_deref() == Some(device.id.as_str());
-            serde_json::json!({
-                "id": device.id,
-                "name": device.name,
-                "created_at": device.created_at,
-                "current": current,
-            })
+        .map(|device| profile_protocol::Device {
+            current: caller.device.as_deref() == Some(device.id.as_str()),
+            id: device.id,
+            name: device.name,
+            created_at: device.created_at,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "devices": devices })))
+    Ok(Json(profile_protocol::DeviceList { devices }))
 }
 
 /// `DELETE /v1/devices/{id}`: revokes one of the caller's devices.

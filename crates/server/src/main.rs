@@ -8,6 +8,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+// The allocator: jemalloc with its background thread returns the memory that a wave of slow or
+// abandoned clients took once they are gone, where the system allocator keeps most of it (see
+// ARCHITECTURE.md and `benches/server-memory.sh`). Built without the default features, the
+// server uses the system allocator; with `mimalloc`, mimalloc.
+#[cfg(all(feature = "jemalloc", not(windows)))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[cfg(all(feature = "mimalloc", any(not(feature = "jemalloc"), windows)))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "profile-server",

@@ -149,6 +149,8 @@ pub struct Store {
     /// SQLite's PUTs queue here for the group commit (see [`commit_in_groups`]): one writer
     /// instead of SQLite's busy handler, which sleeps in growing steps, and one fsync for many.
     group: Option<tokio::sync::mpsc::Sender<Job>>,
+    /// How many group transactions committed so far.
+    group_commits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -196,6 +198,7 @@ impl Store {
             db,
             id: id.into(),
             group: None,
+            group_commits: Arc::default(),
         };
         if let Db::Sqlite(pool) = &store.db {
             let (group, jobs) = tokio::sync::mpsc::channel(4 * GROUP);
@@ -203,6 +206,12 @@ impl Store {
             store.group = Some(group);
         }
         Ok(store)
+    }
+
+    /// How many SQLite group transactions have committed (each holds one or more PUTs).
+    pub fn group_commits(&self) -> u64 {
+        self.group_commits
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The PostgreSQL pool, when the store is on PostgreSQL (for the fan-out listener).
@@ -375,6 +384,9 @@ async fn commit_in_groups(
                 outcomes.push(outcome);
             }
             tx.commit().await?;
+            store
+                .group_commits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok(outcomes)
         }
         .await;
@@ -443,28 +455,57 @@ mod tests {
     use super::*;
 
     /// Many PUTs at once share SQLite transactions, and each is still decided on what the ones
-    /// before it left: of twenty updates of one state, exactly one wins.
+    /// before it left: of twenty updates of one state, exactly one wins. Another connection holds
+    /// the write lock while they queue, so the grouping is certain: the first PUT waits for the
+    /// lock alone, the other nineteen queue behind it and commit together — two transactions.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn grouped_puts_keep_the_one_writer_semantics() {
+        use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("server.sqlite3"))
-            .await
-            .unwrap();
+        let path = dir.path().join("server.sqlite3");
+        let store = Store::open(&path).await.unwrap();
         store.seed(&Fields::new("Ada", "")).await.unwrap();
         let first = store.get().await.unwrap().unwrap().etag;
-        let puts = (0..20).map(|n| {
-            let (store, first) = (store.clone(), first.clone());
-            tokio::spawn(async move {
-                store
-                    .put(
-                        &Fields::new(format!("Name {n}"), ""),
-                        &Precondition::OneOf(vec![first]),
-                    )
-                    .await
-                    .unwrap()
-            })
-        });
+        let mut holder = sqlx::SqliteConnection::connect_with(
+            &sqlx::sqlite::SqliteConnectOptions::new().filename(&path),
+        )
+        .await
+        .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let commits_before = store.group_commits();
+        let fields: Vec<_> = (0..20)
+            .map(|n| Fields::new(format!("Name {n}"), ""))
+            .collect();
+        let precondition = Precondition::OneOf(vec![first]);
+        // Polled once, a PUT has queued its job and waits for the answer.
+        let mut puts: Vec<_> = fields
+            .iter()
+            .map(|fields| Box::pin(store.put(fields, &precondition)))
+            .collect();
+        assert!(futures::poll!(&mut puts[0]).is_pending());
+        let group = store.group.clone().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while group.capacity() < group.max_capacity() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the first PUT is taken"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        for put in &mut puts[1..] {
+            assert!(futures::poll!(put).is_pending());
+        }
+        assert_eq!(group.max_capacity() - group.capacity(), 19);
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
         let outcomes = futures::future::join_all(puts).await;
+        assert_eq!(
+            store.group_commits() - commits_before,
+            2,
+            "one transaction for the PUT that waited for the lock, one for the nineteen queued"
+        );
         let updated = outcomes
             .iter()
             .filter(|o| matches!(o.as_ref().unwrap(), PutOutcome::Updated(_)))

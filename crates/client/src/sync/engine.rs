@@ -119,7 +119,7 @@ impl Engine<'_> {
     async fn push(&self, local: &UserProfile) -> Result<Option<SyncOutcome>, RepositoryError> {
         let precondition = precondition(Some(local));
         self.db
-            .record_sent(&local.fields, local.base_version())
+            .record_sent(&local.fields, local.base.as_ref())
             .await?;
         match self.api.put_profile(&local.fields, precondition).await {
             Ok(server) => {
@@ -188,7 +188,7 @@ impl Engine<'_> {
             .in_flight()
             .await?
             .into_iter()
-            .any(|(sent, sent_base)| sent == theirs.fields && theirs.version > sent_base))
+            .any(|sent| sent.landed_as(theirs)))
     }
 
     async fn rebase(

@@ -147,6 +147,26 @@ impl Backoff {
     }
 }
 
+impl Backoff {
+    /// What follows a failed attempt — the one rule for the sync loop and the listener alike.
+    /// Working offline or signed out (the server refused this device's token), retrying cannot
+    /// help: nothing is sent until the user asks (a save, "Sync now", turning "Work offline"
+    /// off). Any other failure is retried on the schedule.
+    fn after_failure(
+        &mut self,
+        config: &SyncConfig,
+        repository: &UserProfileRepository,
+        error: &RepositoryError,
+        started: Instant,
+    ) -> Next {
+        if matches!(error, RepositoryError::WorkingOffline) || error.is_signed_out() {
+            Next::WaitForRequest
+        } else {
+            Next::Retry(self.next(config, repository, error, started))
+        }
+    }
+}
+
 /// What woke the synchronizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -184,8 +204,10 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut backoff = Backoff::default();
     let mut trigger = Trigger::Start;
     loop {
-        if trigger == Trigger::Requested {
-            backoff.reset();
+        match trigger {
+            Trigger::Requested => backoff.reset(),
+            Trigger::Periodic => repository.timer_fired(),
+            Trigger::Start | Trigger::Retry => {}
         }
         let next = if trigger == Trigger::Periodic && config.power.is_low() {
             tracing::info!("battery low: periodic sync skipped");
@@ -211,24 +233,23 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                     tracing::debug!(?outcome, "sync finished");
                     Next::Periodic(config.interval)
                 }
-                Err(RepositoryError::WorkingOffline) => Next::WaitForRequest,
-                // Retrying cannot help until the user signs in again (which opens a new
-                // repository); a save or "Sync now" still tries once more.
-                Err(error) if error.is_signed_out() => Next::WaitForRequest,
                 Err(error) => {
-                    let delay = backoff.next(config, repository, &error, started);
-                    // The failure itself is logged (quietly) where the attempt is recorded.
-                    tracing::debug!(
-                        %error,
-                        attempt = backoff.failures,
-                        delay_ms = delay.as_millis() as u64,
-                        "sync will be retried"
-                    );
-                    repository.schedule_retry(
-                        chrono::Utc::now()
-                            + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
-                    );
-                    Next::Retry(delay)
+                    let next = backoff.after_failure(config, repository, &error, started);
+                    if let Next::Retry(delay) = next {
+                        // The failure itself is logged (quietly) where the attempt is recorded.
+                        tracing::debug!(
+                            %error,
+                            attempt = backoff.failures,
+                            delay_ms = delay.as_millis() as u64,
+                            "sync will be retried"
+                        );
+                        repository.schedule_retry(
+                            chrono::Utc::now()
+                                + chrono::Duration::from_std(delay)
+                                    .unwrap_or(chrono::Duration::MAX),
+                        );
+                    }
+                    next
                 }
             }
         };
@@ -240,14 +261,22 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                         Next::Periodic(_) => Trigger::Periodic,
                         _ => Trigger::Retry,
                     },
+                    // The listener heard the server refuse the token: no timer fires until the
+                    // user asks.
+                    () = repository.until_signed_out() => wait_for_request(repository).await,
                 }
             }
-            Next::WaitForRequest => {
-                repository.sync_requested().await;
-                Trigger::Requested
-            }
+            Next::WaitForRequest => wait_for_request(repository).await,
         };
     }
+}
+
+/// Parks the sync loop until a save, "Sync now" or leaving offline mode asks for a sync.
+async fn wait_for_request(repository: &UserProfileRepository) -> Trigger {
+    repository.scheduler_parked(true);
+    repository.sync_requested().await;
+    repository.scheduler_parked(false);
+    Trigger::Requested
 }
 
 /// The schedule for `error`: an unreachable server with an edit waiting is urgent at first;
@@ -267,7 +296,11 @@ fn pace(repository: &UserProfileRepository, error: &RepositoryError) -> Pace {
 async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut backoff = Backoff::default();
     loop {
-        repository.until_online().await;
+        if repository.work_offline() {
+            repository.listener_parked(true);
+            repository.until_online().await;
+            repository.listener_parked(false);
+        }
         let started = Instant::now();
         let delay = match repository.server_events().await {
             Ok(events) => {
@@ -297,12 +330,24 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                 }
                 backoff.broken(config)
             }
-            Err(RepositoryError::WorkingOffline) => continue,
-            Err(error) => {
-                let delay = backoff.next(config, repository, &error, started);
-                tracing::debug!(%error, attempt = backoff.failures, "event stream unavailable");
-                delay
-            }
+            Err(error) => match backoff.after_failure(config, repository, &error, started) {
+                Next::Retry(delay) => {
+                    tracing::debug!(%error, attempt = backoff.failures, "event stream unavailable");
+                    delay
+                }
+                _ => {
+                    if error.is_signed_out() {
+                        // The badge says so at once, not at the next sync.
+                        repository.listener_failed(&error).await;
+                    }
+                    // Until the user asks and it gets through, nothing is sent from here.
+                    repository.listener_parked(true);
+                    repository.until_accepted().await;
+                    repository.listener_parked(false);
+                    backoff.reset();
+                    continue;
+                }
+            },
         };
         tokio::select! {
             () = tokio::time::sleep(delay) => {}

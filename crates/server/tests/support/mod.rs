@@ -4,6 +4,7 @@
 pub mod haproxy;
 pub mod postgres;
 pub mod process;
+pub mod slow_clients;
 pub mod sse;
 
 /// An HTTP client for tests: a total timeout, so nothing hangs.

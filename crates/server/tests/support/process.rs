@@ -16,7 +16,17 @@ pub struct Running {
 impl Running {
     /// Starts it over `db` with `token` (empty: accounts only), logging at `log_level`.
     pub fn start(db: impl AsRef<std::ffi::OsStr>, token: &str, log_level: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_profile-server"))
+        Self::start_binary(env!("CARGO_BIN_EXE_profile-server"), db, token, log_level)
+    }
+
+    /// The same, with another build of the server (`binary`).
+    pub fn start_binary(
+        binary: impl AsRef<std::ffi::OsStr>,
+        db: impl AsRef<std::ffi::OsStr>,
+        token: &str,
+        log_level: &str,
+    ) -> Self {
+        let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0"])
             .args(if token.is_empty() {
                 vec![]
@@ -64,12 +74,11 @@ impl Running {
 
     /// Resident memory, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc")
+        rss_kib_of(self.child.id())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills it (SIGKILL), as a crash would.
@@ -91,4 +100,14 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The resident memory of process `pid`, in KiB.
+pub fn rss_kib_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc")
 }
