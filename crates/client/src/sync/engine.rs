@@ -100,7 +100,7 @@ impl Engine<'_> {
                     Pulled::Missing => {
                         // The server lost its copy: ours becomes a new edit and creates it again.
                         tracing::warn!("the server has no profile; sending ours again");
-                        self.db.forget_base(local.revision).await?;
+                        self.forget_base(local.revision).await?;
                     }
                     // Ours became an edit on top of what the server holds now: send it.
                     Pulled::Resend => {}
@@ -140,7 +140,7 @@ impl Engine<'_> {
                 // The server lost the copy the edit was based on: create it again, with ours.
                 self.status.server_answered();
                 tracing::warn!("the server has no profile; creating it with ours");
-                self.db.forget_base(local.revision).await?;
+                self.forget_base(local.revision).await?;
                 Ok(None)
             }
             Err(error) => Err(error.into()),
@@ -179,6 +179,15 @@ impl Engine<'_> {
                 Ok(recorded.then_some(SyncOutcome::Conflict))
             }
         }
+    }
+
+    /// The server lost the state the local copy was based on: the local copy becomes a new edit
+    /// (it creates the profile again), and the status shows it as pending at once — whatever
+    /// happens to the push that follows.
+    async fn forget_base(&self, revision: i64) -> Result<(), RepositoryError> {
+        self.db.forget_base(revision).await?;
+        self.publish_from_db().await?;
+        Ok(())
     }
 
     /// `true` when the server holds exactly what one of our unanswered pushes sent.
