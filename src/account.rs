@@ -51,6 +51,19 @@ pub enum TokenStore {
     File,
 }
 
+impl Account {
+    /// Where this account's token is kept, in words: "the system keyring", or the file's path.
+    pub fn token_place(&self, data_dir: &Path) -> String {
+        match self.token_store {
+            TokenStore::Keyring => "the system keyring".into(),
+            TokenStore::File => format!(
+                "{} (readable by you only)",
+                self.dir(data_dir).join("token").display()
+            ),
+        }
+    }
+}
+
 impl fmt::Display for TokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -2,12 +2,12 @@
 //! [show|set|sync|status|watch|resolve|login|logout|whoami]`. Without a subcommand the window
 //! opens.
 
-use crate::account::{self, Account, Choice};
-use crate::session::{Session, SessionError, Settings, open_or_recover_cache};
+use crate::account::{self, Choice};
+use crate::session::{Connection, Session, SessionError, Settings, open_or_recover_cache};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
-use profile_client::database::DatabaseService;
+use profile_client::database::{DatabaseError, DatabaseService};
 use profile_client::domain::{SyncAttempt, SyncState, UserProfile};
 use profile_client::{
     Activity, ReadStrategy, RepositoryError, Resolution, Status, SyncOutcome, WriteStrategy, sync,
@@ -144,24 +144,21 @@ pub enum Command {
 
 impl Options {
     pub fn settings(&self) -> Settings {
-        Settings {
-            data_dir: self
-                .data_dir
-                .clone()
-                .unwrap_or_else(Settings::default_data_dir),
-            api: self.api.clone(),
-            token: self.token.clone(),
-            account: None,
-            read_strategy: self.read_strategy,
-            write_strategy: self.write_strategy,
-            sync_interval: Duration::from_secs(self.sync_interval),
-            offline: self.offline,
-            token_store: match self.token_store {
-                TokenStoreSetting::Auto => None,
-                TokenStoreSetting::Keyring => Some(account::TokenStore::Keyring),
-                TokenStoreSetting::File => Some(account::TokenStore::File),
-            },
-        }
+        let data_dir = self
+            .data_dir
+            .clone()
+            .unwrap_or_else(Settings::default_data_dir);
+        let mut settings = Settings::new(data_dir).named(self.api.clone(), self.token.clone());
+        settings.read_strategy = self.read_strategy;
+        settings.write_strategy = self.write_strategy;
+        settings.sync_interval = Duration::from_secs(self.sync_interval);
+        settings.offline = self.offline;
+        settings.token_store = match self.token_store {
+            TokenStoreSetting::Auto => None,
+            TokenStoreSetting::Keyring => Some(account::TokenStore::Keyring),
+            TokenStoreSetting::File => Some(account::TokenStore::File),
+        };
+        settings
     }
 }
 
@@ -185,18 +182,35 @@ fn token_store_setting(value: &str) -> Result<TokenStoreSetting, String> {
     }
 }
 
-/// A command failed; the message says why.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub code: u8,
+/// Why a command failed; its exit code says which kind of failure it was.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The command line asked for something that cannot be done as asked (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The command ran and did not get what was asked (exit 1); the words say why.
+    #[error("{0}")]
+    NotDone(String),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+    #[error(transparent)]
+    Account(#[from] account::AccountError),
+    #[error(transparent)]
+    SignIn(#[from] account::SignInFailure),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot read standard input: {0}")]
+    Input(#[from] std::io::Error),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(error: E) -> Self {
-        Failure {
-            message: error.to_string(),
-            code: 1,
+impl Failure {
+    /// 2 for what the user typed (a usage error, invalid input), 1 for everything else.
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) | Failure::Repository(RepositoryError::Invalid(_)) => 2,
+            _ => 1,
         }
     }
 }
@@ -206,8 +220,8 @@ pub async fn run(settings: Settings, command: Command) -> ExitCode {
     match execute(settings, command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("offline-profile: {}", failure.message);
-            ExitCode::from(failure.code)
+            eprintln!("offline-profile: {failure}");
+            ExitCode::from(failure.code())
         }
     }
 }
@@ -223,7 +237,7 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             logout(settings, choice, force, delete_data).await
         }
         Command::Whoami { json } => {
-            whoami(choice.as_ref(), json);
+            whoami(choice.as_ref(), json, &settings.data_dir);
             Ok(())
         }
         Command::Show { json } => show(&settings, json, false).await,
@@ -256,11 +270,8 @@ async fn show(settings: &Settings, json: bool, with_attempt: bool) -> Result<(),
 }
 
 async fn login(settings: Settings, email: String, password_stdin: bool) -> Result<(), Failure> {
-    let usage = |message: &str| Failure {
-        message: message.to_owned(),
-        code: 2,
-    };
-    let Some(server) = settings.api.clone() else {
+    let usage = |message: &str| Failure::Usage(message.to_owned());
+    let Some(server) = settings.named_server().map(str::to_owned) else {
         return Err(usage("login needs the server: --api URL"));
     };
     if email.trim().is_empty() {
@@ -295,20 +306,9 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
         signed_in.email,
         signed_in.server,
         signed_in.device_id,
-        token_place(&settings, &signed_in)
+        signed_in.token_place(&settings.data_dir)
     );
     Ok(())
-}
-
-/// Where the token is kept, in words.
-fn token_place(settings: &Settings, signed_in: &Account) -> String {
-    match signed_in.token_store {
-        account::TokenStore::Keyring => "the system keyring".into(),
-        account::TokenStore::File => format!(
-            "{} (readable by you only)",
-            signed_in.dir(&settings.data_dir).join("token").display()
-        ),
-    }
 }
 
 async fn logout(
@@ -318,16 +318,16 @@ async fn logout(
     delete_data: bool,
 ) -> Result<(), Failure> {
     let Some(Choice::Server(signed_in)) = choice else {
-        return Err(Failure::from(
-            "not signed in to a server (this computer's profile needs no signing out)",
+        return Err(Failure::NotDone(
+            "not signed in to a server (this computer's profile needs no signing out)".into(),
         ));
     };
-    settings.account = Some(signed_in.clone());
+    settings.connect(Connection::Account(signed_in.clone()));
     let db = open_local(&settings).await?;
     let unsynced = db.load_profile().await?.is_some_and(|p| !p.synchronized);
     db.close().await;
     if unsynced && !force {
-        return Err(Failure::from(format!(
+        return Err(Failure::NotDone(format!(
             "your latest change has not reached {} yet; run `offline-profile sync` first, or \
              `offline-profile logout --force` to sign out and discard it",
             signed_in.server
@@ -346,10 +346,7 @@ async fn logout(
         "signed out of {} at {}; the token was removed from {}{}",
         signed_in.email,
         signed_in.server,
-        match signed_in.token_store {
-            account::TokenStore::Keyring => "the system keyring",
-            account::TokenStore::File => "its file",
-        },
+        signed_in.token_place(&settings.data_dir),
         if discard {
             "; this account's data on this computer was deleted"
         } else {
@@ -374,7 +371,7 @@ fn account_json(choice: Option<&Choice>) -> serde_json::Value {
     }
 }
 
-fn whoami(choice: Option<&Choice>, json: bool) {
+fn whoami(choice: Option<&Choice>, json: bool, data_dir: &std::path::Path) {
     if json {
         println!("{}", account_json(choice));
         return;
@@ -383,14 +380,11 @@ fn whoami(choice: Option<&Choice>, json: bool) {
         None => println!("not signed in; the app has not been set up on this computer yet"),
         Some(Choice::Local) => println!("using this computer only (no account)"),
         Some(Choice::Server(signed_in)) => println!(
-            "{} at {} (device {}; token in the {})",
+            "{} at {} (device {}; token in {})",
             signed_in.email,
             signed_in.server,
             signed_in.device_id,
-            match signed_in.token_store {
-                account::TokenStore::Keyring => "system keyring",
-                account::TokenStore::File => "private token file",
-            }
+            signed_in.token_place(data_dir)
         ),
     }
 }
@@ -410,7 +404,7 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
             } else {
                 "Nothing here was changed."
             };
-            return Err(Failure::from(in_words(&session, &error, kept)));
+            return Err(Failure::NotDone(in_words(&session, &error, kept)));
         }
     };
     let profile = session.repository.cached().await?;
@@ -419,15 +413,16 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
             println!("synced: {}", profile.fields);
             Ok(())
         }
-        (SyncOutcome::Conflict, _) => Err(Failure::from(
+        (SyncOutcome::Conflict, _) => Err(Failure::NotDone(
             "conflict: the profile was changed here and on the server; run \
-             `offline-profile resolve --keep-mine` or `--use-theirs`",
+             `offline-profile resolve --keep-mine` or `--use-theirs`"
+                .into(),
         )),
-        (SyncOutcome::Empty, _) => Err(Failure::from(
-            "there is no profile here or on the server yet; create one with `set --name`",
+        (SyncOutcome::Empty, _) => Err(Failure::NotDone(
+            "there is no profile here or on the server yet; create one with `set --name`".into(),
         )),
-        (SyncOutcome::Synced | SyncOutcome::Pending, _) => Err(Failure::from(
-            "the profile changed during the sync and is not synchronized yet; sync again",
+        (SyncOutcome::Synced | SyncOutcome::Pending, _) => Err(Failure::NotDone(
+            "the profile changed during the sync and is not synchronized yet; sync again".into(),
         )),
     }
 }
@@ -470,10 +465,9 @@ async fn set(
     photo_url: Option<String>,
 ) -> Result<(), Failure> {
     if name.is_none() && photo_url.is_none() {
-        return Err(Failure {
-            message: "nothing to set: give --name and/or --photo-url".into(),
-            code: 2,
-        });
+        return Err(Failure::Usage(
+            "nothing to set: give --name and/or --photo-url".into(),
+        ));
     }
     let offline = settings.offline;
     let session = open(settings).await?;
@@ -484,18 +478,7 @@ async fn set(
     let photo_url = photo_url
         .or_else(|| current.as_ref().map(|p| p.fields.photo_url.clone()))
         .unwrap_or_default();
-    let saved = session
-        .repository
-        .save(&name, &photo_url)
-        .await
-        .map_err(|error| Failure {
-            code: if matches!(error, RepositoryError::Invalid(_)) {
-                2
-            } else {
-                1
-            },
-            message: error.to_string(),
-        })?;
+    let saved = session.repository.save(&name, &photo_url).await?;
     println!("saved locally (revision {})", saved.revision);
     if !offline && !saved.synchronized {
         push_once(&session).await;
@@ -624,81 +607,112 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
     }
 }
 
-/// Prints the profile; `attempt` is `Some` for `status` (which also shows the last attempt).
+/// What `show` and `status` say, built once and rendered as text or JSON.
+struct Report<'a> {
+    profile: Option<&'a UserProfile>,
+    /// `status` only: the last attempt (`Some(None)`: never) and the connection.
+    status: Option<(Option<&'a SyncAttempt>, &'a Settings)>,
+}
+
+impl Report<'_> {
+    fn json(&self) -> serde_json::Value {
+        let mut value = profile_json(self.profile);
+        if let Some((attempt, settings)) = self.status {
+            value["last_sync"] = match attempt {
+                Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
+                None => serde_json::Value::Null,
+            };
+            value["account"] = match &settings.connection {
+                Connection::Token { api, .. } => {
+                    json!({ "mode": "token", "server": api, "token_store": "--token" })
+                }
+                Connection::Account(signed_in) => {
+                    account_json(Some(&Choice::Server(signed_in.clone())))
+                }
+                Connection::Local => account_json(Some(&Choice::Local)),
+            };
+        }
+        value
+    }
+
+    fn text(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let state = SyncState::of(self.profile);
+        match self.profile {
+            Some(p) => {
+                lines.push(format!("name:       {}", p.name()));
+                lines.push(format!(
+                    "photo URL:  {}",
+                    if p.photo_url().is_empty() {
+                        "(none)"
+                    } else {
+                        p.photo_url()
+                    }
+                ));
+                lines.push(format!("state:      {state}"));
+                lines.push(format!("updated at: {}", p.updated_at.to_rfc3339()));
+                lines.push(format!(
+                    "synced at:  {}",
+                    p.synced_at.map_or("never".into(), |t| t.to_rfc3339())
+                ));
+                if let Some(conflict) = &p.conflict {
+                    let fields: Vec<_> = conflict.fields.iter().map(|f| f.label()).collect();
+                    lines.push(format!(
+                        "conflict:   {} (server has: {})",
+                        fields.join(", "),
+                        conflict.theirs.fields
+                    ));
+                }
+            }
+            None => lines.push(format!(
+                "state:      {state} (no profile on this computer yet)"
+            )),
+        }
+        if let Some((attempt, settings)) = self.status {
+            lines.push(match attempt {
+                Some(a) => format!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
+                None => "last sync:  never".into(),
+            });
+            lines.push(match &settings.connection {
+                Connection::Account(signed_in) => format!(
+                    "account:    {} at {} (token in {})",
+                    signed_in.email,
+                    signed_in.server,
+                    signed_in.token_place(&settings.data_dir)
+                ),
+                Connection::Token {
+                    api,
+                    token: Some(_),
+                } => {
+                    format!("account:    --token at {api}")
+                }
+                Connection::Token { api, token: None } => {
+                    format!("account:    none (not signed in to {api})")
+                }
+                Connection::Local => "account:    this computer only".into(),
+            });
+        }
+        lines
+    }
+}
+
+/// Prints the profile; `attempt` is `Some` for `status` (which also shows the last attempt and
+/// whose profile this is).
 fn print_profile(
     profile: Option<&UserProfile>,
     attempt: Option<&Option<SyncAttempt>>,
     json: bool,
     settings: &Settings,
 ) {
-    // `status` also says whose profile this is and where the token is kept.
-    let choice = match (&settings.account, &settings.api, &settings.token) {
-        (Some(signed_in), _, _) => Some(Choice::Server(signed_in.clone())),
-        (None, None, None) => Some(Choice::Local),
-        _ => None,
+    let report = Report {
+        profile,
+        status: attempt.map(|attempt| (attempt.as_ref(), settings)),
     };
     if json {
-        let mut value = profile_json(profile);
-        if let Some(attempt) = attempt {
-            value["last_sync"] = match attempt {
-                Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
-                None => serde_json::Value::Null,
-            };
-            value["account"] = match (&choice, &settings.token) {
-                (_, Some(_)) => {
-                    json!({ "mode": "token", "server": settings.api, "token_store": "--token" })
-                }
-                (choice, None) => account_json(choice.as_ref()),
-            };
-        }
-        println!("{value}");
-        return;
-    }
-    let state = SyncState::of(profile);
-    match profile {
-        Some(p) => {
-            println!("name:       {}", p.name());
-            println!(
-                "photo URL:  {}",
-                if p.photo_url().is_empty() {
-                    "(none)"
-                } else {
-                    p.photo_url()
-                }
-            );
-            println!("state:      {state}");
-            println!("updated at: {}", p.updated_at.to_rfc3339());
-            println!(
-                "synced at:  {}",
-                p.synced_at.map_or("never".into(), |t| t.to_rfc3339())
-            );
-            if let Some(conflict) = &p.conflict {
-                let fields: Vec<_> = conflict.fields.iter().map(|f| f.label()).collect();
-                println!(
-                    "conflict:   {} (server has: {})",
-                    fields.join(", "),
-                    conflict.theirs.fields
-                );
-            }
-        }
-        None => println!("state:      {state} (no profile on this computer yet)"),
-    }
-    if let Some(attempt) = attempt {
-        match attempt {
-            Some(a) => println!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
-            None => println!("last sync:  never"),
-        }
-        match &settings.account {
-            Some(signed_in) => println!(
-                "account:    {} at {} (token in the {})",
-                signed_in.email, signed_in.server, signed_in.token_store
-            ),
-            None if settings.token.is_some() => println!("account:    --token"),
-            None if settings.api.is_none() => println!("account:    this computer only"),
-            None => println!(
-                "account:    none (not signed in to {})",
-                settings.api.as_deref().unwrap_or("")
-            ),
+        println!("{}", report.json());
+    } else {
+        for line in report.text() {
+            println!("{line}");
         }
     }
 }

@@ -2,7 +2,7 @@
 //! no server named, the embedded server). Shared by the window and the CLI.
 
 use crate::account::{self, Account, AccountError, Choice, TokenStore};
-use profile_client::api_client::{ApiClientService, UrlError};
+use profile_client::api_client::{ApiClientService, ApiError, Device, UrlError};
 use profile_client::database::DatabaseService;
 use profile_client::{
     ReadStrategy, RepositoryError, Strategies, SyncConfig, UserProfileRepository, WriteStrategy,
@@ -13,15 +13,78 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How this run reaches a server, decided once (see [`Connection::decide`]) from what the
+/// command line named and the account chosen on this computer; everything else reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Connection {
+    /// This computer only: the embedded server on loopback, with its own token.
+    #[default]
+    Local,
+    /// The signed-in account: its server, its token (keyring or file) and its own cache.
+    Account(Account),
+    /// A server named on the command line (`--api`, with `--token` for scripts): this data
+    /// folder's own cache.
+    Token { api: String, token: Option<String> },
+}
+
+impl Connection {
+    /// The one rule: a token on the command line (scripts) uses that server and this folder's
+    /// own cache, whatever account is signed in; otherwise the signed-in account, unless
+    /// `--api` names another server; otherwise the server named, or this computer only. A
+    /// `--token` without `--api` names no server, so it is this computer only.
+    pub fn decide(api: Option<&str>, token: Option<&str>, choice: Option<&Choice>) -> Self {
+        let signed_in = match choice {
+            Some(Choice::Server(signed_in)) => Some(signed_in),
+            Some(Choice::Local) | None => None,
+        };
+        match (api, token, signed_in) {
+            (Some(api), Some(token), _) => Connection::Token {
+                api: api.to_owned(),
+                token: Some(token.to_owned()),
+            },
+            (None, Some(_), _) | (None, None, None) => Connection::Local,
+            (None, None, Some(signed_in)) => Connection::Account(signed_in.clone()),
+            (Some(api), None, Some(signed_in))
+                if account::normalise_server(api).ok().as_deref()
+                    == Some(signed_in.server.as_str()) =>
+            {
+                Connection::Account(signed_in.clone())
+            }
+            (Some(api), None, _) => Connection::Token {
+                api: api.to_owned(),
+                token: None,
+            },
+        }
+    }
+
+    /// The signed-in account, when this run uses one.
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Connection::Account(account) => Some(account),
+            Connection::Local | Connection::Token { .. } => None,
+        }
+    }
+
+    /// The server's base URL; `None` for the embedded server.
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Connection::Local => None,
+            Connection::Account(account) => Some(&account.server),
+            Connection::Token { api, .. } => Some(api),
+        }
+    }
+}
+
 /// Where the data lives and how to reach the server.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
-    /// The server's base URL; `None` starts the embedded server.
-    pub api: Option<String>,
-    pub token: Option<String>,
-    /// The signed-in account whose server, token and cache are used (see [`Settings::with_account`]).
-    pub account: Option<Account>,
+    /// The server named on the command line (`--api`), if any: an input to [`Connection::decide`].
+    api: Option<String>,
+    /// The token given on the command line (`--token`), if any: an input to [`Connection::decide`].
+    token: Option<String>,
+    /// How this run reaches a server (see [`Settings::with_account`]).
+    pub connection: Connection,
     pub read_strategy: ReadStrategy,
     pub write_strategy: WriteStrategy,
     pub sync_interval: Duration,
@@ -36,7 +99,7 @@ impl Settings {
             data_dir: data_dir.into(),
             api: None,
             token: None,
-            account: None,
+            connection: Connection::Local,
             read_strategy: ReadStrategy::default(),
             write_strategy: WriteStrategy::default(),
             sync_interval: SyncConfig::default().interval,
@@ -54,35 +117,46 @@ impl Settings {
 
     /// The local cache: the account's own when signed in, so two accounts never share one.
     pub fn cache_path(&self) -> PathBuf {
-        match &self.account {
-            Some(account) => account.dir(&self.data_dir).join("profile.sqlite3"),
-            None => self.data_dir.join("profile.sqlite3"),
+        match &self.connection {
+            Connection::Account(account) => account.dir(&self.data_dir).join("profile.sqlite3"),
+            Connection::Local | Connection::Token { .. } => self.data_dir.join("profile.sqlite3"),
         }
     }
 
-    /// Uses the signed-in account for this run, unless a token was given (`--token`, for
-    /// scripts) or `--api` names another server. Returns what was chosen on this computer
-    /// (`None` on the first run).
+    /// Decides this run's [`Connection`] from the command line and what was chosen on this
+    /// computer, and returns that choice (`None` on the first run).
     pub fn with_account(&mut self) -> Result<Option<Choice>, AccountError> {
         let choice = account::current(&self.data_dir)?;
-        self.account = None;
-        if self.token.is_some() {
-            return Ok(choice);
-        }
-        if let Some(Choice::Server(signed_in)) = &choice {
-            let same_server = match &self.api {
-                None => true,
-                Some(api) => {
-                    account::normalise_server(api).ok().as_deref()
-                        == Some(signed_in.server.as_str())
-                }
-            };
-            if same_server {
-                self.api = Some(signed_in.server.clone());
-                self.account = Some(signed_in.clone());
-            }
-        }
+        self.connection =
+            Connection::decide(self.api.as_deref(), self.token.as_deref(), choice.as_ref());
         Ok(choice)
+    }
+
+    /// What the command line named (`--api`, `--token`); the connection follows from them
+    /// alone until [`with_account`](Self::with_account) adds what was chosen on this computer.
+    pub fn named(mut self, api: Option<String>, token: Option<String>) -> Self {
+        self.connection = Connection::decide(api.as_deref(), token.as_deref(), None);
+        self.api = api;
+        self.token = token;
+        self
+    }
+
+    /// The server named on the command line (`--api`), if any.
+    pub fn named_server(&self) -> Option<&str> {
+        self.api.as_deref()
+    }
+
+    /// Whether the command line named a server or a token.
+    pub fn names_a_server(&self) -> bool {
+        self.api.is_some() || self.token.is_some()
+    }
+
+    /// Uses `connection` from now on (the window's first-run choice, a sign-in, a sign-out);
+    /// what the command line named no longer applies.
+    pub fn connect(&mut self, connection: Connection) {
+        self.api = None;
+        self.token = None;
+        self.connection = connection;
     }
 
     pub fn server_db_path(&self) -> PathBuf {
@@ -115,12 +189,31 @@ pub enum SessionError {
     Account(#[from] AccountError),
 }
 
+/// The signed-in account's own requests — its devices, signing one of them out — kept apart
+/// from the repository, which alone changes profile data.
+#[derive(Debug, Clone)]
+pub struct AccountApi(ApiClientService);
+
+impl AccountApi {
+    /// The account's signed-in devices.
+    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
+        self.0.devices().await
+    }
+
+    /// Signs one of the account's devices out.
+    pub async fn revoke_device(&self, id: &str) -> Result<(), ApiError> {
+        self.0.revoke_device(id).await
+    }
+}
+
 /// An open repository, and the embedded server when there is one.
 pub struct Session {
     pub repository: Arc<UserProfileRepository>,
     pub settings: Settings,
     /// Kept alive for as long as the session; stops when dropped.
     pub server: Option<RunningServer>,
+    /// When signed in to an account: its own requests.
+    pub account_api: Option<AccountApi>,
 }
 
 impl fmt::Debug for Session {
@@ -138,15 +231,13 @@ impl Session {
     /// with `--offline` too).
     pub async fn open(settings: Settings) -> Result<Self, SessionError> {
         let (db, recovered) = open_or_recover_cache(&settings).await?;
-        let (api, server) = match &settings.api {
-            Some(url) => {
-                let token = match &settings.account {
-                    Some(account) => Some(account::token(&settings.data_dir, account).await?),
-                    None => settings.token.clone(),
-                };
-                (ApiClientService::new(url, token)?, None)
+        let (api, server) = match &settings.connection {
+            Connection::Account(account) => {
+                let token = account::token(&settings.data_dir, account).await?;
+                (ApiClientService::new(&account.server, Some(token))?, None)
             }
-            None => {
+            Connection::Token { api, token } => (ApiClientService::new(api, token.clone())?, None),
+            Connection::Local => {
                 let token = embedded_token(&settings)?;
                 let server = start_embedded(&settings, &token).await?;
                 let api = ApiClientService::new(&server.url(), Some(token))?;
@@ -157,6 +248,10 @@ impl Session {
             read: settings.read_strategy,
             write: settings.write_strategy,
         };
+        let account_api = settings
+            .connection
+            .account()
+            .map(|_| AccountApi(api.clone()));
         let repository = UserProfileRepository::new(db, api, strategies, settings.offline).await?;
         if let Some(aside) = recovered {
             repository.set_notice(format!(
@@ -169,6 +264,7 @@ impl Session {
             repository,
             settings,
             server,
+            account_api,
         })
     }
 }

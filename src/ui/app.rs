@@ -1,11 +1,14 @@
-//! The iced application: opens the session, then hosts the profile screen. Wiring only; the
-//! screen's behaviour lives in its view model.
+//! The iced application: opens the session, then hosts the profile screen and the account
+//! panel. Wiring only: the screens' behaviour lives in their own `update`s (the profile's view
+//! model, the sign-in form, the account panel); what they ask of the application comes back as
+//! events, and file and network work runs in tasks.
 
-use super::account_views::{self, Devices, SignOutQuestion, Who};
+use super::account_panel::{self, AccountPanel};
+use super::account_views::{self, Who};
 use super::sign_in::{self, SignInForm};
 use super::user_profile::{self, Badge, UserProfileViewModel};
 use crate::account::{self, Choice};
-use crate::session::{Session, Settings};
+use crate::session::{Connection, Session, Settings};
 use iced::widget::{button, column, container, text};
 use iced::{Element, Length, Subscription, Task};
 use profile_client::sync;
@@ -38,11 +41,7 @@ pub struct Ready {
     session: Arc<Session>,
     /// The background synchronizer; aborted when the window goes away.
     _synchronizer: iced::task::Handle,
-    who: Who,
-    /// The devices view, while open.
-    devices: Option<Devices>,
-    /// The question before signing out, while asked.
-    sign_out: Option<SignOutQuestion>,
+    account: AccountPanel,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +50,8 @@ pub enum Message {
     Retry,
     Profile(user_profile::Message),
     UseThisComputer,
+    /// "This computer only" was written down (or could not be).
+    ChoseThisComputer(Result<(), String>),
     ShowSignIn,
     SignIn(sign_in::Message),
     Account(account_views::Message),
@@ -78,7 +79,7 @@ impl App {
                 Task::none(),
             ),
             // Nothing chosen yet and no server named on the command line: ask.
-            Ok(None) if settings.api.is_none() && settings.token.is_none() => (
+            Ok(None) if !settings.names_a_server() => (
                 App::Welcome {
                     settings,
                     sign_in: false,
@@ -105,20 +106,19 @@ impl App {
                 ))
                 .discard()
                 .abortable();
-                let who = match (&session.settings.account, &session.settings.api) {
-                    (Some(account), _) => Who::Account(account.clone()),
-                    (None, None) => Who::Local,
-                    (None, Some(server)) => Who::Given {
-                        server: server.clone(),
+                let who = match &session.settings.connection {
+                    Connection::Account(account) => Who::Account(account.clone()),
+                    Connection::Local => Who::Local,
+                    Connection::Token { api, .. } => Who::Given {
+                        server: api.clone(),
                     },
                 };
+                let account = AccountPanel::new(who, session.account_api.clone());
                 *self = App::Ready(Box::new(Ready {
                     screen,
                     session,
                     _synchronizer: handle.abort_on_drop(),
-                    who,
-                    devices: None,
-                    sign_out: None,
+                    account,
                 }));
                 Task::batch([read.map(Message::Profile), synchronizer])
             }
@@ -138,16 +138,26 @@ impl App {
                 _ => Task::none(),
             },
             Message::UseThisComputer => {
+                // Written (and flushed) off the window's thread.
+                let data_dir = self.settings().data_dir.clone();
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || {
+                            account::choose(&data_dir, &Choice::Local).map_err(|e| e.to_string())
+                        })
+                        .await
+                        .map_err(|e| e.to_string())?
+                    },
+                    Message::ChoseThisComputer,
+                )
+            }
+            Message::ChoseThisComputer(chosen) => {
                 let mut settings = self.settings().clone();
-                if let Err(error) = account::choose(&settings.data_dir, &Choice::Local) {
-                    *self = App::Failed {
-                        settings,
-                        reason: error.to_string(),
-                    };
+                if let Err(reason) = chosen {
+                    *self = App::Failed { settings, reason };
                     return Task::none();
                 }
-                settings.account = None;
-                settings.api = None;
+                settings.connect(Connection::Local);
                 *self = App::Opening(settings.clone());
                 open(settings)
             }
@@ -178,9 +188,7 @@ impl App {
             Message::Account(message) => self.account(message),
             Message::SignedOut(Ok(())) => {
                 let mut settings = self.settings().clone();
-                settings.account = None;
-                settings.api = None;
-                settings.token = None;
+                settings.connect(Connection::Local);
                 *self = App::Welcome {
                     settings,
                     sign_in: false,
@@ -204,9 +212,7 @@ impl App {
             None => task.map(Message::SignIn),
             Some(sign_in::Event::SignedIn(signed_in)) => {
                 let mut settings = settings.clone();
-                settings.api = Some(signed_in.server.clone());
-                settings.token = None;
-                settings.account = Some(signed_in);
+                settings.connect(Connection::Account(signed_in));
                 *self = App::Opening(settings.clone());
                 open(settings)
             }
@@ -219,81 +225,31 @@ impl App {
     }
 
     fn account(&mut self, message: account_views::Message) -> Task<Message> {
-        use account_views::Message as M;
         let App::Ready(ready) = self else {
             return Task::none();
         };
-        let api = || ready.session.repository.api().clone();
-        match message {
-            M::ShowDevices => {
-                ready.devices = Some(Devices::default());
-                return load_devices(api());
-            }
-            M::CloseDevices => ready.devices = None,
-            M::DevicesLoaded(result) => {
-                if let Some(devices) = &mut ready.devices {
-                    match result {
-                        Ok(list) => {
-                            devices.list = Some(list);
-                            devices.error = None;
-                        }
-                        Err(error) => devices.error = Some(error),
-                    }
-                }
-            }
-            M::SignOutDevice(id) => {
-                if let Some(devices) = &mut ready.devices {
-                    devices.busy.push(id.clone());
-                }
-                let api = api();
-                return Task::perform(
-                    async move {
-                        let result = api.revoke_device(&id).await.map_err(|e| e.to_string());
-                        (id, result)
-                    },
-                    |(id, result)| Message::Account(M::DeviceSignedOut(id, result)),
-                );
-            }
-            M::DeviceSignedOut(id, result) => {
-                if let Some(devices) = &mut ready.devices {
-                    devices.busy.retain(|busy| *busy != id);
-                    if let Err(error) = result {
-                        devices.error = Some(format!("Could not sign that device out: {error}"));
-                    }
-                }
-                return load_devices(api());
-            }
-            M::AskSignOut => ready.sign_out = Some(SignOutQuestion::default()),
-            M::CancelSignOut => ready.sign_out = None,
-            M::DeleteDataChanged(on) => {
-                if let Some(question) = &mut ready.sign_out {
-                    question.delete_data = on;
-                }
-            }
-            M::SyncFirst => {
-                return ready
-                    .screen
-                    .update(user_profile::Message::SyncNow)
-                    .map(Message::Profile);
-            }
-            M::SignOut(delete_data) => {
-                let Who::Account(signed_in) = ready.who.clone() else {
-                    return Task::none();
-                };
-                // An edit that did not reach the server goes with the data.
-                let delete_data = delete_data || ready.unsynced();
+        let unsynced = ready.unsynced();
+        let (task, event) = ready.account.update(message, unsynced);
+        let task = task.map(Message::Account);
+        match event {
+            None => task,
+            Some(account_panel::Event::SyncFirst) => ready
+                .screen
+                .update(user_profile::Message::SyncNow)
+                .map(Message::Profile),
+            Some(account_panel::Event::SignOut {
+                account,
+                delete_data,
+            }) => {
                 let settings = ready.session.settings.clone();
                 // Dropping the screen (and with it the session) stops the synchronizer before
                 // anything is deleted.
                 *self = App::SigningOut(settings.clone());
-                return Task::perform(
-                    sign_out(settings, signed_in, delete_data),
-                    Message::SignedOut,
-                );
+                Task::perform(sign_out(settings, account, delete_data), Message::SignedOut)
             }
-            M::SignIn => {
+            Some(account_panel::Event::SignIn) => {
                 let settings = ready.session.settings.clone();
-                let form = match (&ready.who, ready.screen.badge()) {
+                let form = match (ready.account.who(), ready.screen.badge()) {
                     (Who::Account(signed_in), Badge::SignedOut { reason }) => SignInForm::again(
                         &settings,
                         signed_in,
@@ -305,10 +261,17 @@ impl App {
                     _ => SignInForm::new(&settings),
                 };
                 *self = App::SignIn { settings, form };
-                return iced::widget::operation::focus(sign_in::PASSWORD_INPUT);
+                iced::widget::operation::focus(sign_in::PASSWORD_INPUT)
             }
         }
-        Task::none()
+    }
+
+    /// The signed-in account's own requests, once the profile screen shows.
+    pub fn account_api(&self) -> Option<&crate::session::AccountApi> {
+        match self {
+            App::Ready(ready) => ready.session.account_api.as_ref(),
+            _ => None,
+        }
     }
 
     /// The open profile's repository, once the profile screen shows.
@@ -403,29 +366,16 @@ impl Ready {
 
     fn view(&self) -> Element<'_, Message> {
         let signed_out = matches!(self.screen.badge(), Badge::SignedOut { .. });
-        let bar = account_views::bar(&self.who, signed_out).map(Message::Account);
-        let mut content = column![bar];
-        if let (Some(question), Who::Account(signed_in)) = (&self.sign_out, &self.who) {
-            content = content.push(
-                account_views::sign_out_question(signed_in, self.unsynced(), question)
-                    .map(Message::Account),
-            );
+        let mut content = column![self.account.bar(signed_out).map(Message::Account)];
+        if let Some(question) = self.account.question(self.unsynced()) {
+            content = content.push(question.map(Message::Account));
         }
-        let body = match (&self.devices, &self.who) {
-            (Some(devices), Who::Account(signed_in)) => {
-                account_views::devices(signed_in, devices).map(Message::Account)
-            }
-            _ => user_profile::view::view(&self.screen).map(Message::Profile),
+        let body = match self.account.devices() {
+            Some(devices) => devices.map(Message::Account),
+            None => user_profile::view::view(&self.screen).map(Message::Profile),
         };
         content.push(body).into()
     }
-}
-
-fn load_devices(api: profile_client::api_client::ApiClientService) -> Task<Message> {
-    Task::perform(
-        async move { api.devices().await.map_err(|e| e.to_string()) },
-        |result| Message::Account(account_views::Message::DevicesLoaded(result)),
-    )
 }
 
 /// Signs this computer out (see [`account::sign_out`]); the next start asks again.

@@ -1,5 +1,6 @@
 //! The iced user interface: the application shell and the profile screen (view model + view).
 
+pub mod account_panel;
 pub mod account_views;
 pub mod app;
 pub mod fonts;

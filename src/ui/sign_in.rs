@@ -160,7 +160,7 @@ impl SignInForm {
                     "The server cannot be reached ({}).",
                     error
                         .unreachable_cause()
-                        .unwrap_or_else(|| error.to_string())
+                        .map_or_else(|| error.to_string(), ToString::to_string)
                 ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) => {

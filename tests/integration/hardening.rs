@@ -494,9 +494,8 @@ async fn a_damaged_cache_is_kept_aside_and_the_profile_is_fetched_again() {
     )
     .unwrap();
 
-    let mut settings = offline_profile::session::Settings::new(dir.path());
-    settings.api = Some(server.url());
-    settings.token = Some(TOKEN.into());
+    let settings = offline_profile::session::Settings::new(dir.path())
+        .named(Some(server.url()), Some(TOKEN.into()));
     let session = offline_profile::session::Session::open(settings)
         .await
         .unwrap();

@@ -25,7 +25,7 @@ use crate::support::{Mode, Proxy, TOKEN};
 use futures::StreamExt;
 use profile_client::api_client::ApiClientService;
 use profile_client::database::DatabaseService;
-use profile_client::domain::{Field, Fields, SyncState};
+use profile_client::domain::{Etag, Field, Fields, SyncState};
 use profile_client::{Resolution, Strategies, SyncOutcome, UserProfileRepository};
 use profile_protocol::ProfileWire;
 use profile_server::{AppState, RunningServer, Store};
@@ -410,7 +410,7 @@ impl Case {
                 server.fields()
             );
             ensure!(
-                local.base_etag() == Some(server.etag.as_str()),
+                local.base_etag().map(Etag::as_str) == Some(server.etag.as_str()),
                 "client {c} reported synced but is based on {:?}, the server is at {}",
                 local.base_etag(),
                 server.etag
@@ -502,7 +502,7 @@ impl Case {
                     "client {c} is marked synchronized but differs from its base: {local:?}"
                 );
                 if let (Some(base), Some(server)) = (base, &server)
-                    && base.etag == server.etag
+                    && base.etag.as_ref().map(Etag::as_str) == Some(server.etag.as_str())
                 {
                     ensure!(
                         server.fields() == local.fields,

@@ -123,7 +123,8 @@ pub async fn quoted_etag(server: &TestServer) -> String {
 /// What another device asserts to change the profile `server` holds now.
 pub async fn current_state(server: &TestServer) -> profile_client::api_client::Precondition {
     let current = server.store().get().await.unwrap().expect("a profile");
-    profile_client::api_client::Precondition::Matches(current.etag)
+    let etag = profile_client::domain::Etag::new(current.etag).expect("a state has a tag");
+    profile_client::api_client::Precondition::Matches(etag)
 }
 
 /// A client folder with its own cache.

@@ -52,10 +52,9 @@ fn shows(app: &App, words: &str) -> bool {
 /// The window's settings on `dir`; tokens go to the private file, so these tests never touch
 /// a keyring that may run on the machine (the keyring has its own test).
 fn settings(dir: &std::path::Path) -> Settings {
-    Settings {
-        token_store: Some(offline_profile::account::TokenStore::File),
-        ..Settings::new(dir)
-    }
+    let mut settings = Settings::new(dir);
+    settings.token_store = Some(offline_profile::account::TokenStore::File);
+    settings
 }
 
 async fn sign_in(app: &mut App, server: &str, email: &str, password: &str) {
@@ -186,7 +185,7 @@ async fn signed_in_the_window_names_the_account_lists_its_devices_and_signs_one_
     )
     .await;
     assert!(shows(&app, "Ada's phone"), "the other device is listed");
-    let devices = app.repository().unwrap().api().devices().await.unwrap();
+    let devices = app.account_api().unwrap().devices().await.unwrap();
     let this = devices.iter().find(|d| d.current).unwrap();
     assert!(shows(&app, &this.name));
     let phone_id = devices.iter().find(|d| !d.current).unwrap().id.clone();

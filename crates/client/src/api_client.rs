@@ -4,10 +4,11 @@
 //! token (which never appears in logs or errors). Failures are typed so the synchronizer can
 //! tell a server that is away from one that said no. Knows nothing of the database.
 
-use crate::domain::{Fields, ServerProfile, check_web_url};
+use crate::domain::{Etag, Fields, ServerProfile, check_web_url};
 use profile_protocol::{ErrorBody, ProfileWire, PutBody};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
+use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +27,16 @@ pub enum Precondition {
     /// `If-None-Match: *`: there is no profile yet.
     Create,
     /// `If-Match: "<tag>"`: the profile is still in the state with this tag.
-    Matches(String),
+    Matches(Etag),
+    /// The profile is still in a state whose tag is not known (it was recorded before states
+    /// had tags). Sent as an `If-Match` that names no state, so the server refuses it with its
+    /// current copy (412) and the edit is merged with that.
+    Untagged,
 }
+
+/// The tag sent for [`Precondition::Untagged`]. The server's tags are `<version>-<hex>`, so it
+/// matches none of them.
+const NO_STATE: &str = "\"none\"";
 
 /// The answer to a GET.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +50,12 @@ pub enum Fetched {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
-    #[error("the server cannot be reached ({0})")]
-    Unreachable(String),
+    /// No answer came: `cause` says why, `detail` is the whole chain of errors, for the log.
+    #[error("the server cannot be reached ({detail})")]
+    Unreachable {
+        cause: UnreachableCause,
+        detail: String,
+    },
     #[error("the server did not answer in time")]
     Timeout,
     /// TLS refused the server's certificate: not a network problem, and retrying at the
@@ -72,7 +85,7 @@ impl ApiError {
     /// `true` for failures that may go away by themselves, so retrying later makes sense.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::Unreachable(_)
+            ApiError::Unreachable { .. }
             | ApiError::Timeout
             | ApiError::ServerFailure { .. }
             | ApiError::Untrusted(_)
@@ -88,8 +101,7 @@ impl ApiError {
     pub fn plain_words(&self, server: &str) -> String {
         let host = host(server);
         match self {
-            ApiError::Unreachable(_) => {
-                let cause = self.unreachable_cause().unwrap_or_default();
+            ApiError::Unreachable { cause, .. } => {
                 format!("The server at {host} isn't answering ({cause}).")
             }
             ApiError::Timeout => format!("The server at {host} didn't answer in time."),
@@ -111,24 +123,18 @@ impl ApiError {
         }
     }
 
-    /// Why the server could not be reached, in a few words ("connection refused"): the
-    /// innermost reason of the chain, without the OS error number. `None` for other errors.
-    pub fn unreachable_cause(&self) -> Option<String> {
-        let ApiError::Unreachable(chain) = self else {
-            return None;
-        };
-        let innermost = chain.rsplit(": ").next().unwrap_or(chain);
-        Some(
-            innermost
-                .split_once(" (os error")
-                .map_or(innermost, |(words, _)| words)
-                .to_lowercase(),
-        )
+    /// Why the server could not be reached (its `Display` says it in a few words: "connection
+    /// refused"). `None` for other errors.
+    pub fn unreachable_cause(&self) -> Option<&UnreachableCause> {
+        match self {
+            ApiError::Unreachable { cause, .. } => Some(cause),
+            _ => None,
+        }
     }
 
     /// `true` when the server could not be talked to at all (the app is offline).
     pub fn is_offline(&self) -> bool {
-        matches!(self, ApiError::Unreachable(_) | ApiError::Timeout)
+        matches!(self, ApiError::Unreachable { .. } | ApiError::Timeout)
     }
 
     /// How long the server asked us to wait (`Retry-After` on 429 and 503).
@@ -137,6 +143,63 @@ impl ApiError {
             ApiError::ServerFailure { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+}
+
+/// Why a server could not be reached, as the failure's own type says (an `io::ErrorKind`), never
+/// read from its wording. Its `Display` is a few words for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnreachableCause {
+    /// Nothing accepted the connection: no server listens there, or a firewall refused it.
+    Refused,
+    /// The connection was reset or aborted while it was in use.
+    Reset,
+    /// The system gave up connecting before our own timeout did.
+    TimedOut,
+    /// There is no route to the server's host.
+    HostUnreachable,
+    /// There is no route to the server's network.
+    NetworkUnreachable,
+    /// This computer's network is down.
+    NetworkDown,
+    /// The connection ended before the answer did.
+    Closed,
+    /// Anything else (a name that does not resolve, a TLS failure other than trust), in the
+    /// words of the innermost error.
+    Other(String),
+}
+
+impl UnreachableCause {
+    /// The cause an I/O error of `kind` stands for, if it is one of those above.
+    fn of_io(kind: std::io::ErrorKind) -> Option<Self> {
+        use std::io::ErrorKind;
+        Some(match kind {
+            ErrorKind::ConnectionRefused => UnreachableCause::Refused,
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => UnreachableCause::Reset,
+            ErrorKind::TimedOut => UnreachableCause::TimedOut,
+            ErrorKind::HostUnreachable => UnreachableCause::HostUnreachable,
+            ErrorKind::NetworkUnreachable => UnreachableCause::NetworkUnreachable,
+            ErrorKind::NetworkDown => UnreachableCause::NetworkDown,
+            ErrorKind::UnexpectedEof | ErrorKind::BrokenPipe | ErrorKind::NotConnected => {
+                UnreachableCause::Closed
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for UnreachableCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnreachableCause::Refused => "connection refused",
+            UnreachableCause::Reset => "connection reset",
+            UnreachableCause::TimedOut => "timed out",
+            UnreachableCause::HostUnreachable => "host unreachable",
+            UnreachableCause::NetworkUnreachable => "network unreachable",
+            UnreachableCause::NetworkDown => "network down",
+            UnreachableCause::Closed => "the connection was closed",
+            UnreachableCause::Other(words) => words,
+        })
     }
 }
 
@@ -247,7 +310,7 @@ impl ApiClientService {
     }
 
     /// `GET /v1/profile`, with `If-None-Match` when we already hold the state tagged `known`.
-    pub async fn get_profile(&self, known: Option<&str>) -> Result<Fetched, ApiError> {
+    pub async fn get_profile(&self, known: Option<&Etag>) -> Result<Fetched, ApiError> {
         let mut request = self.request(reqwest::Method::GET, "v1/profile");
         if let Some(known) = known {
             request = request.header(header::IF_NONE_MATCH, etag(known)?);
@@ -271,6 +334,7 @@ impl ApiClientService {
         let (name, value) = match precondition {
             Precondition::Create => (header::IF_NONE_MATCH, HeaderValue::from_static("*")),
             Precondition::Matches(tag) => (header::IF_MATCH, etag(&tag)?),
+            Precondition::Untagged => (header::IF_MATCH, HeaderValue::from_static(NO_STATE)),
         };
         let body = PutBody::from(fields);
         let request = self
@@ -468,8 +532,10 @@ impl ApiClientService {
                             return Some((Err(transport_error(error)), (bytes, parser, true)));
                         }
                         None => {
-                            let closed =
-                                ApiError::Unreachable("the event stream was closed".into());
+                            let closed = ApiError::Unreachable {
+                                cause: UnreachableCause::Closed,
+                                detail: "the event stream was closed".into(),
+                            };
                             return Some((Err(closed), (bytes, parser, true)));
                         }
                     }
@@ -565,8 +631,8 @@ async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Api
 }
 
 /// A state's tag as a header value (a tag the server sent that is no valid header is its error).
-fn etag(tag: &str) -> Result<HeaderValue, ApiError> {
-    HeaderValue::from_str(&profile_protocol::quoted(tag))
+fn etag(tag: &Etag) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(&profile_protocol::quoted(tag.as_str()))
         .map_err(|_| ApiError::Protocol(format!("the server sent an unusable ETag {tag:?}")))
 }
 
@@ -624,34 +690,144 @@ fn transport_error(error: reqwest::Error) -> ApiError {
     // and carries no secret.
     let is_decode = error.is_decode();
     let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
+    let mut detail = error.to_string();
+    let mut source = error.source();
     while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
+        detail.push_str(": ");
+        detail.push_str(&inner.to_string());
         source = inner.source();
     }
     if is_decode {
-        ApiError::Protocol(text)
-    } else if text.contains("certificate") || text.contains("UnknownIssuer") {
-        ApiError::Untrusted(text.rsplit(": ").next().unwrap_or(&text).to_owned())
-    } else {
-        ApiError::Unreachable(text)
+        return ApiError::Protocol(detail);
     }
+    match classify(&error) {
+        Failure::Untrusted(why) => ApiError::Untrusted(why),
+        Failure::Unreachable(cause) => ApiError::Unreachable { cause, detail },
+    }
+}
+
+/// What a failed exchange with the server was, found by the types in its chain of errors.
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    /// TLS refused the server's certificate; why, in rustls's words.
+    Untrusted(String),
+    Unreachable(UnreachableCause),
+}
+
+/// Looks through `error`'s chain, outermost first, for a certificate TLS refused or an I/O
+/// error of a kind that says why the server cannot be reached; failing both, the innermost
+/// error's words.
+fn classify(error: &(dyn std::error::Error + 'static)) -> Failure {
+    let mut innermost = error;
+    for link in chain(error) {
+        if let Some(tls) = link.downcast_ref::<rustls::Error>() {
+            match tls {
+                rustls::Error::InvalidCertificate(why) => {
+                    return Failure::Untrusted(why.to_string());
+                }
+                rustls::Error::NoCertificatesPresented
+                | rustls::Error::InvalidCertRevocationList(_) => {
+                    return Failure::Untrusted(tls.to_string());
+                }
+                _ => {}
+            }
+        }
+        let io = link.downcast_ref::<std::io::Error>();
+        if let Some(cause) = io.and_then(|io| UnreachableCause::of_io(io.kind())) {
+            return Failure::Unreachable(cause);
+        }
+        innermost = link;
+    }
+    let words = match innermost.downcast_ref::<std::io::Error>() {
+        // An error of the system: its kind's words ("permission denied"), not its number.
+        Some(io) if io.raw_os_error().is_some() => io.kind().to_string(),
+        _ => innermost.to_string(),
+    };
+    Failure::Unreachable(UnreachableCause::Other(words))
+}
+
+/// `error` and every error under it, outermost first. An `io::Error` that wraps an error gives
+/// that error's source as its own, skipping the wrapped error itself (where TLS puts its
+/// `rustls::Error`), so the walk steps into the wrapped error instead.
+fn chain<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |&link| {
+        match link
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => link.source(),
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// An error with a message and a source, as hyper and reqwest wrap the ones under them.
+    #[derive(Debug)]
+    struct Context(&'static str, Box<dyn std::error::Error + Send + Sync>);
+
+    impl fmt::Display for Context {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Context {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.1)
+        }
+    }
+
     #[test]
     fn the_cause_of_an_unreachable_server_is_its_innermost_reason() {
-        let error = ApiError::Unreachable(
-            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        use std::io::{Error, ErrorKind};
+        // As reqwest reports a refused connection: the OS error under two layers.
+        let refused = Context(
+            "client error (Connect)",
+            Box::new(Context(
+                "tcp connect error",
+                Box::new(Error::from(ErrorKind::ConnectionRefused)),
+            )),
         );
         assert_eq!(
-            error.unreachable_cause().as_deref(),
-            Some("connection refused")
+            classify(&refused),
+            Failure::Unreachable(UnreachableCause::Refused)
+        );
+        let reset = Context(
+            "connection error",
+            Box::new(Error::from(ErrorKind::ConnectionReset)),
+        );
+        assert_eq!(
+            classify(&reset),
+            Failure::Unreachable(UnreachableCause::Reset)
+        );
+        // A name that does not resolve has no kind of its own: the innermost words are kept.
+        let dns = Context(
+            "dns error",
+            Box::new(Error::other("failed to lookup address information")),
+        );
+        assert_eq!(
+            classify(&dns),
+            Failure::Unreachable(UnreachableCause::Other(
+                "failed to lookup address information".into()
+            ))
+        );
+
+        let error = ApiError::Unreachable {
+            cause: UnreachableCause::Refused,
+            detail: "error sending request: client error (Connect): tcp connect error: \
+                     Connection refused (os error 111)"
+                .into(),
+        };
+        assert_eq!(error.unreachable_cause(), Some(&UnreachableCause::Refused));
+        assert_eq!(
+            error.plain_words("http://127.0.0.1:8080/"),
+            "The server at 127.0.0.1:8080 isn't answering (connection refused)."
         );
         assert_eq!(ApiError::Timeout.unreachable_cause(), None);
         assert_eq!(
@@ -659,6 +835,38 @@ mod tests {
             "profiles.example.com"
         );
         assert_eq!(host("http://127.0.0.1:8080"), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_certificate_tls_refused_is_found_inside_the_io_errors_that_wrap_it() {
+        use std::io::{Error, ErrorKind};
+        // As tokio-rustls and reqwest's connector report it: an `io::Error` wrapping one that
+        // wraps the `rustls::Error`, whose `source()` skips that error.
+        let untrusted = Context(
+            "client error (Connect)",
+            Box::new(Error::other(Error::new(
+                ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            ))),
+        );
+        assert_eq!(
+            classify(&untrusted),
+            Failure::Untrusted("UnknownIssuer".into())
+        );
+        // Another TLS failure is no question of trust: the server is not reached.
+        let refused_by_peer = Context(
+            "client error (Connect)",
+            Box::new(Error::new(
+                ErrorKind::InvalidData,
+                rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+            )),
+        );
+        assert_eq!(
+            classify(&refused_by_peer),
+            Failure::Unreachable(UnreachableCause::Other(
+                "received fatal alert: HandshakeFailure".into()
+            ))
+        );
     }
 
     #[test]

@@ -4,13 +4,53 @@
 //! (`synchronous=FULL`, WAL) and a crash leaves either the old or the new row, never half of one.
 //! It knows nothing of the network: it stores what the repository hands it.
 
-use crate::domain::{Conflict, Field, Fields, ServerProfile, SyncAttempt, UserProfile};
+use crate::domain::{
+    Conflict, Etag, Field, Fields, ServerProfile, StoreId, SyncAttempt, UserProfile,
+};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
+
+/// The seven columns that hold one server copy, named after its role: `base_*` (the last server
+/// copy the local one was synced with) or `conflict_*` (the copy a conflict is shown against).
+/// The one list of them, in the order [`CopyParams`] binds them as `?1` to `?7`:
+/// - `columns "<role>"`: their names, to read them;
+/// - `list "<role>"`: their names, comma-separated, for an `INSERT`;
+/// - `params`: `?1, ..., ?7`, the copy's values in the same order;
+/// - `set "<role>"`: `<role>_name = ?1, ...`, to write the copy;
+/// - `clear "<role>"`: `<role>_name = NULL, ...`, to empty them.
+macro_rules! copy_sql {
+    (@ columns $role:literal [$($column:ident $n:literal),*]) => {
+        [$(concat!($role, "_", stringify!($column))),*]
+    };
+    (@ list $role:literal [$first:ident $n1:literal $(, $column:ident $n:literal)*]) => {
+        concat!($role, "_", stringify!($first) $(, ", ", $role, "_", stringify!($column))*)
+    };
+    (@ params [$first:ident $n1:literal $(, $column:ident $n:literal)*]) => {
+        concat!("?", $n1 $(, ", ?", $n)*)
+    };
+    (@ set $role:literal [$first:ident $n1:literal $(, $column:ident $n:literal)*]) => {
+        concat!(
+            $role, "_", stringify!($first), " = ?", $n1
+            $(, ", ", $role, "_", stringify!($column), " = ?", $n)*
+        )
+    };
+    (@ clear $role:literal [$first:ident $n1:literal $(, $column:ident $n:literal)*]) => {
+        concat!(
+            $role, "_", stringify!($first), " = NULL"
+            $(, ", ", $role, "_", stringify!($column), " = NULL")*
+        )
+    };
+    ($mode:ident $($role:literal)?) => {
+        copy_sql!(@ $mode $($role)? [
+            name 1, photo_url 2, version 3, updated_at 4, etag 5, store 6, server 7
+        ])
+    };
+}
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("local database {path}: {source}")]
@@ -23,78 +63,100 @@ pub struct DatabaseError {
 impl DatabaseError {
     /// `true` when the file is not a usable SQLite database (as opposed to a busy or full disk).
     pub fn is_corrupt(&self) -> bool {
-        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with their extended codes.
-        match self.source.as_database_error().and_then(|e| e.code()) {
-            Some(code) => code
-                .parse::<i32>()
-                .is_ok_and(|code| matches!(code & 0xff, 11 | 26)),
-            None => {
-                let text = self.source.to_string();
-                text.contains("file is not a database") || text.contains("malformed")
-            }
-        }
+        // SQLite's code may sit under other errors (a migration that failed on the file), so the
+        // whole chain is searched. The code is the extended one; its low byte is the primary
+        // code: SQLITE_CORRUPT (11) or SQLITE_NOTADB (26).
+        let first: &(dyn std::error::Error + 'static) = &*self.source;
+        std::iter::successors(Some(first), |error| error.source())
+            .filter_map(|error| {
+                error
+                    .downcast_ref::<sqlx::Error>()?
+                    .as_database_error()?
+                    .code()
+            })
+            .any(|code| {
+                code.parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 11 | 26))
+            })
     }
 }
 
-/// The profile row as SQLite stores it; it never leaves this module.
-#[derive(Debug, Clone, FromRow)]
+/// The profile row as SQLite stores it; it never leaves this module. Read by column name, so
+/// `SELECT *` and `RETURNING *` fill it.
+#[derive(Debug, Clone)]
 struct ProfileRow {
     name: String,
     photo_url: String,
     synchronized: bool,
     revision: i64,
-    base_version: Option<i64>,
-    base_name: Option<String>,
-    base_photo_url: Option<String>,
-    base_updated_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
     synced_at: Option<DateTime<Utc>>,
-    conflict_version: Option<i64>,
-    conflict_name: Option<String>,
-    conflict_photo_url: Option<String>,
-    conflict_updated_at: Option<DateTime<Utc>>,
+    base: CopyRow,
+    conflict: CopyRow,
     conflict_fields: Option<String>,
-    base_etag: Option<String>,
-    base_store: Option<String>,
-    base_server: Option<String>,
-    conflict_etag: Option<String>,
-    conflict_store: Option<String>,
-    conflict_server: Option<String>,
+}
+
+impl FromRow<'_, SqliteRow> for ProfileRow {
+    fn from_row(row: &SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(ProfileRow {
+            name: row.try_get("name")?,
+            photo_url: row.try_get("photo_url")?,
+            synchronized: row.try_get("synchronized")?,
+            revision: row.try_get("revision")?,
+            updated_at: row.try_get("updated_at")?,
+            synced_at: row.try_get("synced_at")?,
+            base: CopyRow::read(row, copy_sql!(columns "base"))?,
+            conflict: CopyRow::read(row, copy_sql!(columns "conflict"))?,
+            conflict_fields: row.try_get("conflict_fields")?,
+        })
+    }
+}
+
+/// The columns of one server copy as read: all NULL when they hold none.
+#[derive(Debug, Clone)]
+struct CopyRow {
+    name: Option<String>,
+    photo_url: Option<String>,
+    version: Option<i64>,
+    updated_at: Option<DateTime<Utc>>,
+    etag: Option<String>,
+    store: Option<String>,
+    server: Option<String>,
+}
+
+impl CopyRow {
+    /// Reads the copy in `columns` (one role's, from `copy_sql!(columns ...)`).
+    fn read(row: &SqliteRow, columns: [&str; 7]) -> Result<Self, sqlx::Error> {
+        let [name, photo_url, version, updated_at, etag, store, server] = columns;
+        Ok(CopyRow {
+            name: row.try_get(name)?,
+            photo_url: row.try_get(photo_url)?,
+            version: row.try_get(version)?,
+            updated_at: row.try_get(updated_at)?,
+            etag: row.try_get(etag)?,
+            store: row.try_get(store)?,
+            server: row.try_get(server)?,
+        })
+    }
+
+    /// The copy, if the columns hold one. A copy recorded before states had tags has no tag,
+    /// store or URL (NULL, or '' as an unknown one is stored): it names no state, so the next
+    /// sync compares contents.
+    fn into_copy(self) -> Option<ServerProfile> {
+        Some(ServerProfile {
+            fields: Fields::new(self.name?, self.photo_url?),
+            version: self.version?,
+            updated_at: self.updated_at?,
+            etag: self.etag.and_then(Etag::new),
+            store: self.store.and_then(StoreId::new),
+            server: self.server.unwrap_or_default(),
+        })
+    }
 }
 
 impl From<ProfileRow> for UserProfile {
     fn from(row: ProfileRow) -> Self {
-        // A copy recorded before states had tags has no tag, store or URL: it names no state,
-        // so the next sync compares contents.
-        let server = |version: Option<i64>,
-                      name: Option<String>,
-                      photo_url: Option<String>,
-                      updated_at: Option<DateTime<Utc>>,
-                      [etag, store, server]: [Option<String>; 3]| {
-            Some(ServerProfile {
-                fields: Fields::new(name?, photo_url?),
-                version: version?,
-                updated_at: updated_at?,
-                etag: etag.unwrap_or_default(),
-                store: store.unwrap_or_default(),
-                server: server.unwrap_or_default(),
-            })
-        };
-        let base = server(
-            row.base_version,
-            row.base_name,
-            row.base_photo_url,
-            row.base_updated_at,
-            [row.base_etag, row.base_store, row.base_server],
-        );
-        let conflict = server(
-            row.conflict_version,
-            row.conflict_name,
-            row.conflict_photo_url,
-            row.conflict_updated_at,
-            [row.conflict_etag, row.conflict_store, row.conflict_server],
-        )
-        .map(|theirs| Conflict {
+        let conflict = row.conflict.into_copy().map(|theirs| Conflict {
             theirs,
             fields: row
                 .conflict_fields
@@ -108,11 +170,32 @@ impl From<ProfileRow> for UserProfile {
             fields: Fields::new(row.name, row.photo_url),
             synchronized: row.synchronized,
             revision: row.revision,
-            base,
+            base: row.base.into_copy(),
             updated_at: row.updated_at,
             synced_at: row.synced_at,
             conflict,
         }
+    }
+}
+
+/// A server copy to write into the columns of one role: the base (`base_*`) or a conflict's
+/// server copy (`conflict_*`). A statement that writes one starts from it, so the copy is always
+/// `?1` to `?7` (see `copy_sql!`) and the statement's own parameters follow from `?8`. An
+/// unknown tag or store is written as '', which reads back as unknown.
+struct CopyParams<'a>(&'a ServerProfile);
+
+impl<'a> CopyParams<'a> {
+    /// `sql` with the copy bound as its first seven parameters.
+    fn query(self, sql: &'static str) -> SqliteQuery<'a> {
+        let copy = self.0;
+        sqlx::query(sql)
+            .bind(&copy.fields.name)
+            .bind(&copy.fields.photo_url)
+            .bind(copy.version)
+            .bind(copy.updated_at)
+            .bind(copy.etag.as_ref().map_or("", Etag::as_str))
+            .bind(copy.store.as_ref().map_or("", StoreId::as_str))
+            .bind(&copy.server)
     }
 }
 
@@ -128,10 +211,16 @@ struct SyncAttemptRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InFlight {
     pub fields: Fields,
-    /// The version of the state it was based on (0: a create).
-    pub base_version: i64,
-    /// The store that state came from ("": a create, or recorded before stores were known).
-    pub base_store: String,
+    /// The state it was made on; `None` for a create.
+    pub base: Option<SentOn>,
+}
+
+/// The server state an unanswered push was made on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentOn {
+    pub version: i64,
+    /// The store that state came from (`None` when it was recorded before stores were known).
+    pub store: Option<StoreId>,
 }
 
 impl InFlight {
@@ -139,8 +228,12 @@ impl InFlight {
     /// than its base in the same store (versions count within one store only).
     pub fn landed_as(&self, theirs: &ServerProfile) -> bool {
         self.fields == theirs.fields
-            && (self.base_store.is_empty() || self.base_store == theirs.store)
-            && theirs.version > self.base_version
+            && self.base.as_ref().is_none_or(|base| {
+                base.store
+                    .as_ref()
+                    .is_none_or(|store| theirs.store.as_ref() == Some(store))
+                    && theirs.version > base.version
+            })
     }
 }
 
@@ -150,26 +243,12 @@ pub struct DatabaseService {
     path: Arc<PathBuf>,
 }
 
-/// The columns of [`ProfileRow`], for `SELECT` and `RETURNING`.
-macro_rules! profile_columns {
-    () => {
-        "name, photo_url, synchronized, revision, base_version, base_name, base_photo_url, \
-         base_updated_at, updated_at, synced_at, conflict_version, conflict_name, \
-         conflict_photo_url, conflict_updated_at, conflict_fields, base_etag, base_store, \
-         base_server, conflict_etag, conflict_store, conflict_server"
-    };
-}
-
 /// The assignments that drop a recorded conflict, for `UPDATE profile SET ...`.
 macro_rules! clear_conflict {
     () => {
-        "conflict_version = NULL, conflict_name = NULL, conflict_photo_url = NULL, \
-         conflict_updated_at = NULL, conflict_fields = NULL, conflict_etag = NULL, \
-         conflict_store = NULL, conflict_server = NULL"
+        concat!(copy_sql!(clear "conflict"), ", conflict_fields = NULL")
     };
 }
-
-const SELECT_PROFILE: &str = concat!("SELECT ", profile_columns!(), " FROM profile WHERE id = 1");
 
 impl DatabaseService {
     /// Opens (or creates) the cache at `path` and brings its schema up to date.
@@ -197,9 +276,12 @@ impl DatabaseService {
 
     /// The cached profile, if there is one.
     pub async fn load_profile(&self) -> Result<Option<UserProfile>, DatabaseError> {
-        self.read(sqlx::query_as::<_, ProfileRow>(SELECT_PROFILE).fetch_optional(&self.pool))
-            .await
-            .map(|row| row.map(UserProfile::from))
+        self.read(
+            sqlx::query_as::<_, ProfileRow>("SELECT * FROM profile WHERE id = 1")
+                .fetch_optional(&self.pool),
+        )
+        .await
+        .map(|row| row.map(UserProfile::from))
     }
 
     /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
@@ -209,13 +291,12 @@ impl DatabaseService {
         now: DateTime<Utc>,
     ) -> Result<UserProfile, DatabaseError> {
         self.write(async |tx| {
-            let row = sqlx::query_as::<_, ProfileRow>(concat!(
+            let row = sqlx::query_as::<_, ProfileRow>(
                 "INSERT INTO profile (id, name, photo_url, synchronized, revision, updated_at) \
                  VALUES (1, ?1, ?2, 0, 1, ?3) \
                  ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
-                 revision = revision + 1, updated_at = ?3 RETURNING ",
-                profile_columns!()
-            ))
+                 revision = revision + 1, updated_at = ?3 RETURNING *",
+            )
             .bind(&fields.name)
             .bind(&fields.photo_url)
             .bind(now)
@@ -239,28 +320,28 @@ impl DatabaseService {
         now: DateTime<Utc>,
     ) -> Result<bool, DatabaseError> {
         self.write(async |tx| {
-            let synced = sqlx::query(concat!(
-                "UPDATE profile SET synchronized = 1, name = ?2, photo_url = ?3, \
-                 base_name = ?2, base_photo_url = ?3, base_version = ?4, base_updated_at = ?5, \
-                 base_etag = ?6, base_store = ?7, base_server = ?8, synced_at = ?9, ",
-                clear_conflict!(),
-                " WHERE id = 1 AND revision = ?1"
-            ))
-            .bind(sent_revision);
-            let synced = bind_server(synced, server)
+            let synced = CopyParams(server)
+                .query(concat!(
+                    "UPDATE profile SET synchronized = 1, name = ?1, photo_url = ?2, ",
+                    copy_sql!(set "base"),
+                    ", synced_at = ?8, ",
+                    clear_conflict!(),
+                    " WHERE id = 1 AND revision = ?9"
+                ))
                 .bind(now)
+                .bind(sent_revision)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
                 == 1;
             clear_in_flight(tx).await?;
             if !synced {
-                let rebased = sqlx::query(
-                    "UPDATE profile SET base_name = ?1, base_photo_url = ?2, base_version = ?3, \
-                     base_updated_at = ?4, base_etag = ?5, base_store = ?6, base_server = ?7, \
-                     synced_at = ?8 WHERE id = 1",
-                );
-                bind_server(rebased, server)
+                CopyParams(server)
+                    .query(concat!(
+                        "UPDATE profile SET ",
+                        copy_sql!(set "base"),
+                        ", synced_at = ?8 WHERE id = 1"
+                    ))
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
@@ -287,7 +368,10 @@ impl DatabaseService {
             .bind(&fields.name)
             .bind(&fields.photo_url)
             .bind(base.map_or(0, |base| base.version))
-            .bind(base.map_or("", |base| base.store.as_str()))
+            .bind(
+                base.and_then(|base| base.store.as_ref())
+                    .map_or("", StoreId::as_str),
+            )
             .execute(&mut *tx)
             .await?;
             // Bounded: only pushes in a row that all lost their answer accumulate.
@@ -314,8 +398,11 @@ impl DatabaseService {
                 .into_iter()
                 .map(|(name, photo_url, base_version, base_store)| InFlight {
                     fields: Fields { name, photo_url },
-                    base_version,
-                    base_store,
+                    // 0 is a create, '' an unknown store (the columns are NOT NULL).
+                    base: (base_version != 0).then(|| SentOn {
+                        version: base_version,
+                        store: StoreId::new(base_store),
+                    }),
                 })
                 .collect())
         })
@@ -331,18 +418,20 @@ impl DatabaseService {
         now: DateTime<Utc>,
     ) -> Result<bool, DatabaseError> {
         self.write(async |tx| {
-            let stored = sqlx::query(
-                "INSERT INTO profile (id, name, photo_url, synchronized, revision, base_version, \
-                 base_name, base_photo_url, base_updated_at, base_etag, base_store, base_server, \
-                 updated_at, synced_at) \
-                 VALUES (1, ?1, ?2, 1, 0, ?3, ?1, ?2, ?4, ?5, ?6, ?7, ?4, ?8) \
-                 ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 1, \
-                 base_version = ?3, base_name = ?1, base_photo_url = ?2, base_updated_at = ?4, \
-                 base_etag = ?5, base_store = ?6, base_server = ?7, updated_at = ?4, synced_at = ?8 \
-                 WHERE synchronized = 1 AND conflict_version IS NULL \
-                 AND (base_store IS NULL OR base_store <> ?6 OR base_version <= ?3)",
-            );
-            let stored = bind_server(stored, server)
+            // In the condition, ?6 and ?3 are the copy's store and version.
+            let stored = CopyParams(server)
+                .query(concat!(
+                    "INSERT INTO profile (id, name, photo_url, synchronized, revision, ",
+                    copy_sql!(list "base"),
+                    ", updated_at, synced_at) VALUES (1, ?1, ?2, 1, 0, ",
+                    copy_sql!(params),
+                    ", ?4, ?8) ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, \
+                     synchronized = 1, ",
+                    copy_sql!(set "base"),
+                    ", updated_at = ?4, synced_at = ?8 \
+                     WHERE synchronized = 1 AND conflict_version IS NULL \
+                     AND (base_store IS NULL OR base_store <> ?6 OR base_version <= ?3)"
+                ))
                 .bind(now)
                 .execute(&mut *tx)
                 .await?
@@ -354,13 +443,13 @@ impl DatabaseService {
 
     /// Confirms that the server still holds the state tagged `etag` (a 304): only the sync time
     /// moves.
-    pub async fn touch_synced(&self, etag: &str, now: DateTime<Utc>) -> Result<(), DatabaseError> {
+    pub async fn touch_synced(&self, etag: &Etag, now: DateTime<Utc>) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
                  AND base_etag = ?1",
             )
-            .bind(etag)
+            .bind(etag.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -381,21 +470,20 @@ impl DatabaseService {
     ) -> Result<bool, DatabaseError> {
         let synchronized = *fields == server.fields;
         self.write(async |tx| {
-            let done = sqlx::query(concat!(
-                "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = ?4, \
-                 revision = revision + 1, base_name = ?5, base_photo_url = ?6, \
-                 base_version = ?7, base_updated_at = ?8, base_etag = ?9, base_store = ?10, \
-                 base_server = ?11, updated_at = ?12, \
-                 synced_at = CASE WHEN ?4 THEN ?12 ELSE synced_at END, ",
-                clear_conflict!(),
-                " WHERE id = 1 AND revision = ?1"
-            ))
-            .bind(expected_revision)
-            .bind(&fields.name)
-            .bind(&fields.photo_url)
-            .bind(synchronized);
-            let done = bind_server(done, server)
+            let done = CopyParams(server)
+                .query(concat!(
+                    "UPDATE profile SET ",
+                    copy_sql!(set "base"),
+                    ", updated_at = ?8, name = ?9, photo_url = ?10, synchronized = ?11, \
+                     revision = revision + 1, synced_at = CASE WHEN ?11 THEN ?8 ELSE synced_at END, ",
+                    clear_conflict!(),
+                    " WHERE id = 1 AND revision = ?12"
+                ))
                 .bind(now)
+                .bind(&fields.name)
+                .bind(&fields.photo_url)
+                .bind(synchronized)
+                .bind(expected_revision)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -423,18 +511,17 @@ impl DatabaseService {
             .collect::<Vec<_>>()
             .join(",");
         self.write(async |tx| {
-            let done = sqlx::query(
-                "UPDATE profile SET name = ?2, photo_url = ?3, synchronized = 0, \
-                 revision = revision + 1, conflict_name = ?4, conflict_photo_url = ?5, \
-                 conflict_version = ?6, conflict_updated_at = ?7, conflict_etag = ?8, \
-                 conflict_store = ?9, conflict_server = ?10, conflict_fields = ?11 \
-                 WHERE id = 1 AND revision = ?1",
-            )
-            .bind(expected_revision)
-            .bind(&mine.name)
-            .bind(&mine.photo_url);
-            let done = bind_server(done, theirs)
+            let done = CopyParams(theirs)
+                .query(concat!(
+                    "UPDATE profile SET ",
+                    copy_sql!(set "conflict"),
+                    ", conflict_fields = ?8, name = ?9, photo_url = ?10, synchronized = 0, \
+                     revision = revision + 1 WHERE id = 1 AND revision = ?11"
+                ))
                 .bind(&fields)
+                .bind(&mine.name)
+                .bind(&mine.photo_url)
+                .bind(expected_revision)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -447,12 +534,11 @@ impl DatabaseService {
     /// created again with `If-None-Match: *`.
     pub async fn forget_base(&self, expected_revision: i64) -> Result<bool, DatabaseError> {
         self.write(async |tx| {
-            let done = sqlx::query(
-                "UPDATE profile SET synchronized = 0, revision = revision + 1, \
-                 base_version = NULL, base_name = NULL, base_photo_url = NULL, \
-                 base_updated_at = NULL, base_etag = NULL, base_store = NULL, base_server = NULL \
-                 WHERE id = 1 AND revision = ?1",
-            )
+            let done = sqlx::query(concat!(
+                "UPDATE profile SET synchronized = 0, revision = revision + 1, ",
+                copy_sql!(clear "base"),
+                " WHERE id = 1 AND revision = ?1"
+            ))
             .bind(expected_revision)
             .execute(&mut *tx)
             .await?
@@ -564,21 +650,118 @@ impl DatabaseService {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-/// Binds a server copy as the next seven parameters: name, photo URL, version, time, tag,
-/// store and server URL.
-fn bind_server<'q>(query: SqliteQuery<'q>, server: &'q ServerProfile) -> SqliteQuery<'q> {
-    query
-        .bind(&server.fields.name)
-        .bind(&server.fields.photo_url)
-        .bind(server.version)
-        .bind(server.updated_at)
-        .bind(&server.etag)
-        .bind(&server.store)
-        .bind(&server.server)
-}
-
 /// Forgets the unanswered pushes: called in the transaction that records an answer.
 async fn clear_in_flight(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM in_flight").execute(tx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_copy_has_one_list_of_columns_in_one_order() {
+        assert_eq!(
+            copy_sql!(set "base"),
+            "base_name = ?1, base_photo_url = ?2, base_version = ?3, base_updated_at = ?4, \
+             base_etag = ?5, base_store = ?6, base_server = ?7"
+        );
+        assert_eq!(
+            copy_sql!(list "conflict"),
+            "conflict_name, conflict_photo_url, conflict_version, conflict_updated_at, \
+             conflict_etag, conflict_store, conflict_server"
+        );
+        assert_eq!(copy_sql!(params), "?1, ?2, ?3, ?4, ?5, ?6, ?7");
+        assert_eq!(
+            copy_sql!(clear "base"),
+            "base_name = NULL, base_photo_url = NULL, base_version = NULL, \
+             base_updated_at = NULL, base_etag = NULL, base_store = NULL, base_server = NULL"
+        );
+        assert_eq!(copy_sql!(columns "conflict")[4], "conflict_etag");
+    }
+
+    async fn open(dir: &tempfile::TempDir) -> DatabaseService {
+        DatabaseService::open(&dir.path().join("profile.sqlite3"))
+            .await
+            .unwrap()
+    }
+
+    fn copy(name: &str, version: i64, etag: &str, store: &str) -> ServerProfile {
+        ServerProfile {
+            fields: Fields::new(name, ""),
+            version,
+            updated_at: Utc::now(),
+            etag: Etag::new(etag),
+            store: StoreId::new(store),
+            server: "https://profiles.example.com/".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_tag_or_store_is_stored_and_read_back_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&dir).await;
+        let untagged = copy("Ada", 3, "", "");
+        assert!(db.store_server_copy(&untagged, Utc::now()).await.unwrap());
+        let local = db.load_profile().await.unwrap().unwrap();
+        let base = local.base.as_ref().unwrap();
+        assert_eq!((base.version, &base.etag, &base.store), (3, &None, &None));
+
+        let theirs = copy("Bob", 4, "4-b", "s");
+        let recorded = db
+            .record_conflict(
+                local.revision,
+                &Fields::new("Ann", ""),
+                &theirs,
+                &[Field::Name],
+            )
+            .await
+            .unwrap();
+        assert!(recorded);
+        let local = db.load_profile().await.unwrap().unwrap();
+        let conflict = local.conflict.unwrap();
+        assert_eq!(conflict.theirs.etag.as_ref().map(Etag::as_str), Some("4-b"));
+        assert_eq!(
+            conflict.theirs.store.as_ref().map(StoreId::as_str),
+            Some("s")
+        );
+        assert_eq!(conflict.fields, [Field::Name]);
+        assert_eq!(local.base.unwrap().etag, None, "the base is kept as it was");
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_create_has_no_base_and_an_unknown_store_stays_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&dir).await;
+        let fields = Fields::new("Ada", "");
+        db.record_sent(&fields, None).await.unwrap();
+        db.record_sent(&fields, Some(&copy("Ada", 2, "2-a", "")))
+            .await
+            .unwrap();
+        let sent = db.in_flight().await.unwrap();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].base, None);
+        assert_eq!(
+            sent[1].base,
+            Some(SentOn {
+                version: 2,
+                store: None
+            })
+        );
+        // A create landed as any state with its fields; a push on a base of an unknown store,
+        // as a later state of any store.
+        assert!(sent[0].landed_as(&copy("Ada", 1, "1-a", "s")));
+        assert!(sent[1].landed_as(&copy("Ada", 3, "3-a", "s")));
+        assert!(!sent[1].landed_as(&copy("Ada", 2, "2-b", "s")));
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_database_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.sqlite3");
+        std::fs::write(&path, b"not a SQLite database ".repeat(200)).unwrap();
+        let error = DatabaseService::open(&path).await.unwrap_err();
+        assert!(error.is_corrupt(), "{error}");
+    }
 }

@@ -3,7 +3,8 @@
 //!
 //! Never logs or returns a password, a token or a hash.
 
-use crate::store::{Store, StoreError, UserId, in_transaction, with_pool};
+use crate::change::UserId;
+use crate::store::{Store, StoreError, in_transaction, with_pool};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};

@@ -281,7 +281,6 @@ async fn put_profile(
             version = profile.version,
             "profile changed"
         );
-        state.publish(caller.user, profile);
     }
     match outcome {
         PutOutcome::Created(profile) => Ok(with_etag(StatusCode::CREATED, profile)),
@@ -364,7 +363,7 @@ async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let subscription = state.streams.subscribe(caller.user);
+    let subscription = state.store.subscribe(caller.user);
     let current = state.store.profile_of(caller.user).await?;
     let closed = state.closed();
     let stream = futures::stream::unfold(

@@ -1,60 +1,49 @@
-//! Fan-out between instances on PostgreSQL: every change is announced with `NOTIFY` in its own
-//! transaction (see `Store::put_for`), and each instance `LISTEN`s and hands what it hears to
-//! its event streams — its own changes included, so there is one path for all.
+//! Fan-out between instances on PostgreSQL: the store announces every change with `NOTIFY` in
+//! the change's own transaction and delivers nothing itself; each instance `LISTEN`s and hands
+//! what it hears to its streams registry. An instance hears its own announcements too, so this
+//! is the one path from a committed change to the event streams, and each change arrives once.
 //!
 //! NOTIFY is lost while a listener is disconnected: after a reconnection every stream is told
 //! to send its user's current state again.
 
-use crate::AppState;
-use crate::store::{CHANGES_CHANNEL, UserId};
-use profile_protocol::ProfileWire;
+use crate::change::{self, Change};
+use crate::streams::Streams;
+use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
-/// What is announced: the user and their new state.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Announcement {
-    user: i64,
-    profile: ProfileWire,
-}
-
-pub(crate) fn payload(user: UserId, profile: &ProfileWire) -> String {
-    serde_json::to_string(&Announcement {
-        user: user.0,
-        profile: profile.clone(),
-    })
-    .expect("a profile serialises")
-}
-
-/// Listens until the server closes; reconnects (with a pause) whenever the connection is lost.
-pub(crate) async fn listen(state: AppState) {
-    let Some(pool) = state.store.postgres().cloned() else {
-        return;
+/// Feeds `streams` with the changes announced on `pool`'s database until `closing` turns true;
+/// reconnects (with a pause) whenever the connection is lost. Servers sharing one store take
+/// turns: only one listener feeds a registry at a time.
+pub(crate) async fn listen(
+    pool: PgPool,
+    streams: Arc<Streams>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let mut fed_before = tokio::select! {
+        turn = streams.feed() => turn,
+        _ = closing.wait_for(|closing| *closing) => return,
     };
-    let mut closing = state.closing.subscribe();
-    let mut connected_before = false;
     loop {
         let session = async {
             let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
-            listener.listen(CHANGES_CHANNEL).await?;
-            if connected_before {
+            listener.listen(change::CHANNEL).await?;
+            if *fed_before {
                 tracing::info!("fan-out listener reconnected; streams resend the current state");
-                state.streams.resync();
+                streams.resync();
             }
-            connected_before = true;
+            *fed_before = true;
             loop {
                 // `None`: the connection was lost (it reconnects on the next call, but what was
                 // announced meanwhile is gone).
                 let Some(notification) = listener.try_recv().await? else {
                     tracing::warn!("fan-out listener lost its connection");
-                    state.streams.resync();
+                    streams.resync();
                     continue;
                 };
-                match serde_json::from_str::<Announcement>(notification.payload()) {
-                    Ok(announced) => {
-                        state
-                            .streams
-                            .publish(UserId(announced.user), announced.profile);
-                    }
+                match Change::from_payload(notification.payload()) {
+                    Ok(change) => streams.deliver(change),
                     Err(error) => tracing::error!(%error, "unreadable change announcement"),
                 }
             }

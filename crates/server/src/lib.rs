@@ -2,11 +2,13 @@
 //!
 //! `router()` is the whole HTTP surface, reused by the binary, the app's embedded mode and the
 //! tests. Every `/v1` route but signing in needs a bearer token; bodies are capped at 16 KiB; a profile
-//! change and its version bump are one transaction in the store. Never depends on the client's
-//! crates (nor on reqwest or iced): what both sides agree on comes from `profile-protocol`.
+//! change and its version bump are one transaction in the store, which also delivers it to the
+//! event streams once committed. Never depends on the client's crates (nor on reqwest or iced):
+//! what both sides agree on comes from `profile-protocol`.
 
 mod accounts;
 mod api;
+mod change;
 mod fanout;
 mod rate_limit;
 mod serve;
@@ -15,10 +17,11 @@ mod streams;
 
 pub use accounts::{AccountError, Caller, DeviceRow, Issued, UserRow};
 pub use api::{HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVATAR_PATH, router};
+pub use change::UserId;
 pub use serve::{RunningServer, serve, serve_router, start, start_with};
-pub use store::{DEFAULT_USER, PutOutcome, Store, StoreError, UserId};
+pub use store::{DEFAULT_USER, PutOutcome, Store, StoreError};
 
-use profile_protocol::{Fields, ProfileWire};
+use profile_protocol::Fields;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -29,7 +32,6 @@ pub struct AppState {
     pub store: Store,
     /// `--token`: the single-user shortcut, a token for the default user's profile.
     shortcut: Option<Arc<str>>,
-    streams: Arc<streams::Streams>,
     /// Moves whenever a device may have been revoked or a user disabled (here or by another
     /// process on the same database), so open event streams check theirs.
     auth_changed: Arc<watch::Sender<u64>>,
@@ -48,7 +50,6 @@ impl AppState {
         Self {
             store,
             shortcut: (!token.is_empty()).then_some(token),
-            streams: Arc::default(),
             auth_changed: Arc::new(watch::Sender::new(0)),
             revocable: Arc::new(watch::Sender::new(0)),
             closing: Arc::new(watch::Sender::new(false)),
@@ -70,17 +71,10 @@ impl AppState {
         }
     }
 
-    /// How many event streams are open (each subscribes before it sends its first event).
+    /// How many event streams are open on this server's store (each subscribes before it sends
+    /// its first event).
     pub fn event_listeners(&self) -> usize {
-        self.streams.count()
-    }
-
-    /// Tells every event-stream listener of `user` about a change. On PostgreSQL the change was
-    /// announced to every instance in its transaction, and arrives through the fan-out instead.
-    fn publish(&self, user: UserId, profile: &ProfileWire) {
-        if self.store.postgres().is_none() {
-            self.streams.publish(user, profile.clone());
-        }
+        self.store.streams().count()
     }
 }
 

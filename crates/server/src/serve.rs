@@ -103,7 +103,13 @@ pub fn serve_router(
         .expect("a bound listener has an address");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(watch_revocations(state.clone()));
-    tokio::spawn(crate::fanout::listen(state.clone()));
+    if let Some(pool) = state.store.postgres() {
+        tokio::spawn(crate::fanout::listen(
+            pool.clone(),
+            state.store.streams().clone(),
+            state.closing.subscribe(),
+        ));
+    }
     let closing = state.closing.clone();
     let task = tokio::spawn(accept(listener, app, stopped, closing));
     tracing::info!(%addr, "profile server listening");

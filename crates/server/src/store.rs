@@ -1,11 +1,18 @@
 //! The server's store, on SQLite (one process) or PostgreSQL (several instances): each user's
 //! profile, its version and the tag that names its state, and the id the store was created
-//! with. Accounts and devices live beside it (`accounts`); fan-out between instances in
-//! `fanout`.
+//! with. Accounts and devices live beside it (`accounts`).
+//!
+//! Every change of a profile reaches the event streams from here, once committed, by one path
+//! whichever call made it: on SQLite, which serves one process, the store hands it to that
+//! process's subscribers right after the commit; on PostgreSQL it announces it with `NOTIFY` in
+//! the change's transaction and delivers nothing itself, since every instance — this one too —
+//! hears the announcement through its fan-out listener (`fanout`).
 //!
 //! One SQL text serves both engines: parameters are `$1`, `$2`, … in order of first use, which
 //! SQLite reads as named parameters numbered in that order.
 
+use crate::change::{self, Change, UserId};
+use crate::streams::{Streams, Subscription};
 use chrono::Utc;
 use profile_protocol::{Fields, ProfileWire, new_etag};
 use sqlx::{PgPool, SqlitePool};
@@ -14,9 +21,6 @@ use std::sync::Arc;
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/postgres");
-
-/// The PostgreSQL channel on which every change is announced, in the change's transaction.
-pub const CHANGES_CHANNEL: &str = "profile_changes";
 
 /// The database behind a store.
 #[derive(Clone)]
@@ -88,9 +92,13 @@ macro_rules! put_in {
                     .execute(&mut *$tx)
                     .await?;
                 if store.postgres().is_some() {
+                    let change = Change {
+                        user,
+                        profile: written.clone(),
+                    };
                     sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(CHANGES_CHANNEL)
-                        .bind(crate::fanout::payload(user, &written))
+                        .bind(change::CHANNEL)
+                        .bind(change.payload())
                         .execute(&mut *$tx)
                         .await?;
                 }
@@ -106,10 +114,6 @@ macro_rules! put_in {
 #[derive(Debug, thiserror::Error)]
 #[error("server database: {0}")]
 pub struct StoreError(#[from] sqlx::Error);
-
-/// A user of the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UserId(pub i64);
 
 /// The user whose profile a single-user setup (`--token`, the app's embedded server) serves.
 pub const DEFAULT_USER: UserId = UserId(1);
@@ -151,6 +155,8 @@ pub struct Store {
     group: Option<tokio::sync::mpsc::Sender<Job>>,
     /// How many group transactions committed so far.
     group_commits: Arc<std::sync::atomic::AtomicU64>,
+    /// This process's event-stream subscribers to this store's profiles.
+    streams: Arc<Streams>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -199,6 +205,7 @@ impl Store {
             id: id.into(),
             group: None,
             group_commits: Arc::default(),
+            streams: Arc::default(),
         };
         if let Db::Sqlite(pool) = &store.db {
             let (group, jobs) = tokio::sync::mpsc::channel(4 * GROUP);
@@ -212,6 +219,18 @@ impl Store {
     pub fn group_commits(&self) -> u64 {
         self.group_commits
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The registry of this process's subscribers, which the store feeds (on PostgreSQL, through
+    /// the fan-out listener).
+    pub(crate) fn streams(&self) -> &Arc<Streams> {
+        &self.streams
+    }
+
+    /// Subscribes to `user`'s committed changes, from this process and (on PostgreSQL, once a
+    /// fan-out listener runs) from every other instance.
+    pub(crate) fn subscribe(&self, user: UserId) -> Subscription {
+        self.streams.subscribe(user)
     }
 
     /// The PostgreSQL pool, when the store is on PostgreSQL (for the fan-out listener).
@@ -271,24 +290,12 @@ impl Store {
         self.seed_for(DEFAULT_USER, fields).await
     }
 
+    /// Gives `user` `fields` as a first profile when there is none yet; returns whether it did.
+    /// A PUT with `If-None-Match: *`, so a seed is ordered with the PUTs and reaches the event
+    /// streams as they do.
     pub async fn seed_for(&self, user: UserId, fields: &Fields) -> Result<bool, StoreError> {
-        let first = self.next_state(fields, 1);
-        let done = with_pool!(&self.db, pool => {
-            sqlx::query(
-                "INSERT INTO profiles (user_id, name, photo_url, version, updated_at, etag) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO NOTHING",
-            )
-            .bind(user.0)
-            .bind(&first.name)
-            .bind(&first.photo_url)
-            .bind(first.version)
-            .bind(first.updated_at)
-            .bind(&first.etag)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(done == 1)
+        let outcome = self.put_for(user, fields, &Precondition::Absent).await?;
+        Ok(matches!(outcome, PutOutcome::Created(_)))
     }
 
     /// Applies a PUT to the default user's profile (see [`put_for`](Self::put_for)).
@@ -301,7 +308,8 @@ impl Store {
     }
 
     /// Applies `user`'s PUT: the check of the precondition, the change, its version bump and (on
-    /// PostgreSQL) the announcement to every instance are one transaction.
+    /// PostgreSQL) the announcement to every instance are one transaction. A change reaches the
+    /// event streams once committed (see the module's documentation); callers need do nothing.
     pub async fn put_for(
         &self,
         user: UserId,
@@ -347,7 +355,11 @@ const GROUP: usize = 64;
 
 /// SQLite's group commit: takes every PUT queued at the moment, applies them in order in one
 /// `BEGIN IMMEDIATE` transaction — each decided on what the ones before it left — and commits
-/// them with one fsync; each is answered only after that commit. Ends when the store does.
+/// them with one fsync. After that commit, and before any is answered, the changes go to the
+/// event streams in the order they were made: this task is SQLite's only writer of profiles,
+/// so a stream never receives an older state after a newer one, and by the time a PUT is
+/// answered its change is already on its way to the user's other devices. Ends when the store
+/// does.
 async fn commit_in_groups(
     store: Store,
     pool: SqlitePool,
@@ -392,6 +404,15 @@ async fn commit_in_groups(
         .await;
         match applied {
             Ok(outcomes) => {
+                for (job, outcome) in group.iter().zip(&outcomes) {
+                    if let Ok(PutOutcome::Created(profile) | PutOutcome::Updated(profile)) = outcome
+                    {
+                        store.streams.deliver(Change {
+                            user: job.user,
+                            profile: profile.clone(),
+                        });
+                    }
+                }
                 for (job, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have gone away (its connection closed): nothing to tell.
                     let _ = job.reply.send(outcome.map_err(StoreError));
@@ -453,6 +474,50 @@ fn decide(current: Option<ProfileWire>, fields: &Fields, precondition: &Precondi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change made through the store itself, not over HTTP, reaches its user's subscribers
+    /// once committed — a seed as much as a PUT — and one that changes nothing reaches nobody.
+    #[tokio::test]
+    async fn every_committed_change_reaches_its_users_subscribers_and_nothing_else_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("server.sqlite3"))
+            .await
+            .unwrap();
+        let mut ada = store.subscribe(DEFAULT_USER);
+        let mut someone_else = store.subscribe(UserId(2));
+
+        assert!(store.seed(&Fields::new("Ada", "")).await.unwrap());
+        let seeded = ada.changes.try_recv().expect("the seed is delivered");
+        assert_eq!((seeded.name.as_str(), seeded.version), ("Ada", 1));
+        assert!(!store.seed(&Fields::new("Someone", "")).await.unwrap());
+
+        let king = Fields::new("Ada King", "");
+        let first = Precondition::OneOf(vec![seeded.etag.clone()]);
+        let PutOutcome::Updated(written) = store.put(&king, &first).await.unwrap() else {
+            panic!("the update applies");
+        };
+        assert_eq!(
+            ada.changes.try_recv().expect("the PUT is delivered"),
+            written
+        );
+        assert!(matches!(
+            store.put(&king, &first).await.unwrap(),
+            PutOutcome::Unchanged(_)
+        ));
+        assert!(matches!(
+            store
+                .put(&Fields::new("Someone", ""), &first)
+                .await
+                .unwrap(),
+            PutOutcome::Stale(_)
+        ));
+
+        assert!(
+            ada.changes.try_recv().is_err(),
+            "a refused seed, a retry and a stale PUT change nothing, so they deliver nothing"
+        );
+        assert!(someone_else.changes.try_recv().is_err());
+    }
 
     /// Many PUTs at once share SQLite transactions, and each is still decided on what the ones
     /// before it left: of twenty updates of one state, exactly one wins. Another connection holds

@@ -1,9 +1,12 @@
-//! Who listens to whose profile: one channel per user with an open event stream, so that a
-//! change wakes only that user's streams (a single channel for everyone woke every stream on
-//! every change: 5,000 streams × 200 changes/s is a million wake-ups a second), and one signal
-//! for all when changes may have been missed.
+//! Who listens to whose profile in this process: one channel per user with an open event
+//! stream, so that a change wakes only that user's streams (a single channel for everyone woke
+//! every stream on every change: 5,000 streams × 200 changes/s is a million wake-ups a second),
+//! and one signal for all when changes may have been missed.
+//!
+//! The store owns the registry and is the only thing that feeds it: on SQLite itself, after each
+//! commit; on PostgreSQL through its fan-out listener (`fanout`), one at a time.
 
-use crate::store::UserId;
+use crate::change::{Change, UserId};
 use profile_protocol::ProfileWire;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,11 +34,14 @@ impl Drop for Revocable {
     }
 }
 
-/// The channels, shared by the whole server.
+/// The channels of one store's subscribers.
 #[derive(Default)]
 pub struct Streams {
     users: Mutex<HashMap<UserId, broadcast::Sender<ProfileWire>>>,
     resync: watch::Sender<u64>,
+    /// Held by the fan-out listener that feeds this registry, so that servers sharing a store
+    /// never deliver a change twice; `true` once one has listened (see [`Streams::feed`]).
+    feeder: tokio::sync::Mutex<bool>,
 }
 
 /// One stream's subscription; its user's channel goes away with the user's last stream.
@@ -65,12 +71,19 @@ impl Streams {
         }
     }
 
-    /// Tells `user`'s streams about their new state (nobody listening is fine).
-    pub fn publish(&self, user: UserId, profile: ProfileWire) {
-        if let Some(sender) = self.lock().get(&user) {
+    /// Tells the change's user's streams about their new state (nobody listening is fine).
+    pub fn deliver(&self, change: Change) {
+        if let Some(sender) = self.lock().get(&change.user) {
             // An error only means the last stream just went away.
-            let _ = sender.send(profile);
+            let _ = sender.send(change.profile);
         }
+    }
+
+    /// The turn to feed this registry from PostgreSQL, waiting while another listener has it.
+    /// The guard reads `true` when one has fed it before: a listener taking over then tells the
+    /// streams to resync, as for a reconnection, since what was announced in between is lost.
+    pub async fn feed(&self) -> tokio::sync::MutexGuard<'_, bool> {
+        self.feeder.lock().await
     }
 
     /// Tells every stream to send its user's current state again.
@@ -123,7 +136,10 @@ mod tests {
         let mut ada_phone = streams.subscribe(UserId(2));
         let mut bob = streams.subscribe(UserId(3));
         assert_eq!(streams.count(), 3);
-        streams.publish(UserId(2), profile("Ada"));
+        streams.deliver(Change {
+            user: UserId(2),
+            profile: profile("Ada"),
+        });
         assert_eq!(ada.changes.try_recv().unwrap().name, "Ada");
         assert_eq!(ada_phone.changes.try_recv().unwrap().name, "Ada");
         assert!(bob.changes.try_recv().is_err(), "Bob's stream is not woken");

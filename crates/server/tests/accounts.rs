@@ -514,6 +514,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("preconditions", |db| {
             Box::pin(profile_preconditions_and_etags_work_per_user(db))
         }),
+        ("changes through the store", |db| {
+            Box::pin(a_change_made_through_the_store_reaches_open_event_streams_once(db))
+        }),
     ]
 }
 
@@ -621,5 +624,97 @@ async fn profile_preconditions_and_etags_work_per_user(db: String) {
     assert_eq!(
         (bob_view["name"].as_str(), bob_view["version"].as_i64()),
         (Some("Bob"), Some(1))
+    );
+}
+
+/// The next (event id, profile name) on a stream that `drain_profiles` reads.
+async fn next(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) -> (String, String) {
+    tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("an event within 5 s")
+        .expect("the stream stays open")
+}
+
+/// Waits until `server` hears PostgreSQL's announcements (at once on SQLite, which has none):
+/// a change announced before its fan-out listener listens is not heard.
+async fn listening(server: &Server) {
+    if !server.db.starts_with("postgres://") {
+        return;
+    }
+    let pool = sqlx::PgPool::connect(&server.db).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listeners: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if listeners == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the fan-out listener never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pool.close().await;
+}
+
+/// A change made through the store itself, not over HTTP — as the app's embedded server seeds
+/// its demo profile — reaches an open event stream as a PUT's does: once, with the new version
+/// as the event's id, so a reconnect with `Last-Event-ID` resumes from the right place. On
+/// PostgreSQL the server hears its own announcement and delivers nothing else.
+async fn a_change_made_through_the_store_reaches_open_event_streams_once(db: String) {
+    let server = Server::start(&db).await;
+    let store = &server.running.state.store;
+    let user = store.add_user("ada@example.com", PASSWORD).await.unwrap();
+    let (laptop, _) = server.sign_in("ada@example.com", "Laptop").await;
+    listening(&server).await;
+    // No profile yet, so the stream sends nothing until the first change; it has subscribed by
+    // the time its headers arrive.
+    let response = server
+        .call(reqwest::Method::GET, "/v1/profile/events", &laptop)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut bytes = response.bytes_stream();
+        let mut text = String::new();
+        while let Some(Ok(chunk)) = bytes.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            for event in support::sse::drain_profiles(&mut text) {
+                let _ = sender.send(event);
+            }
+        }
+    });
+    let fields = |name: &str| profile_protocol::Fields::new(name, "");
+    assert!(store.seed_for(user, &fields("Ada")).await.unwrap());
+    assert_eq!(next(&mut events).await, ("1".into(), "Ada".into()));
+
+    let seeded = store.profile_of(user).await.unwrap().unwrap();
+    let response = http()
+        .put(server.url("/v1/profile"))
+        .bearer_auth(&laptop)
+        .header("if-match", profile_protocol::quoted(&seeded.etag))
+        .json(&json!({"name": "Ada King", "photo_url": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(next(&mut events).await, ("2".into(), "Ada King".into()));
+
+    assert!(
+        !store.seed_for(user, &fields("Someone")).await.unwrap(),
+        "a profile is there"
+    );
+    let quiet = tokio::time::timeout(Duration::from_millis(500), events.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "each change arrives once, and a seed that changes nothing not at all: {quiet:?}"
     );
 }

@@ -1,6 +1,6 @@
 //! Several instances on one PostgreSQL: a change made through one reaches the event streams of
 //! the others (LISTEN/NOTIFY, sent in the change's transaction), also across a lost listener
-//! connection.
+//! connection; servers sharing one store deliver each change once.
 
 mod support;
 
@@ -12,10 +12,43 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 async fn instance(url: &str) -> profile_server::RunningServer {
-    let store = Store::connect(url).await.unwrap();
+    serve(Store::connect(url).await.unwrap()).await
+}
+
+async fn serve(store: Store) -> profile_server::RunningServer {
     profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
+}
+
+/// Waits until `count` fan-out listeners listen on `url`'s database.
+async fn listeners(url: &str, count: i64) {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        if listening == count {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{listening} listeners, not {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    admin.close().await;
+}
+
+/// Waits half a second and fails if `receiver` announces anything meanwhile.
+async fn quiet(receiver: &mut tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let next = tokio::time::timeout(Duration::from_millis(500), receiver.recv()).await;
+    assert!(next.is_err(), "announced once only: {next:?}");
 }
 
 /// A user with two devices: (user, first token, second token).
@@ -123,4 +156,34 @@ async fn a_change_through_one_instance_reaches_streams_on_another_and_survives_a
     let recovered = expect(&mut on_b, "Ada, while B was not listening").await;
     eprintln!("change through A seen on B after {through:?}; after lost listeners {recovered:?}");
     admin.close().await;
+}
+
+/// Two servers over one `Store` share its subscribers, so one fan-out listener feeds them: each
+/// change reaches a stream once. When the server whose listener it is stops, the other's
+/// listener takes over (and the streams resend the current state, as after a lost connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_sharing_a_store_deliver_each_change_once_and_take_over_the_listening() {
+    let Some(postgres) = support::postgres::Postgres::start() else {
+        return;
+    };
+    let url = postgres.database().await;
+    let (_, laptop, phone) = user_with_two_devices(&url).await;
+    let store = Store::connect(&url).await.unwrap();
+    let first = serve(store.clone()).await;
+    let second = serve(store).await;
+    listeners(&url, 1).await;
+    put(&first, &laptop, "Ada").await;
+
+    let mut on_second = names(&second, &phone).await;
+    expect(&mut on_second, "Ada").await; // the current state, at once
+    put(&first, &laptop, "Ada, once").await;
+    expect(&mut on_second, "Ada, once").await;
+    quiet(&mut on_second).await;
+
+    first.stop().await;
+    listeners(&url, 1).await;
+    put(&second, &laptop, "Ada, after the first server stopped").await;
+    expect(&mut on_second, "Ada, after the first server stopped").await;
+    quiet(&mut on_second).await;
+    second.stop().await;
 }

@@ -7,7 +7,7 @@ mod merge;
 mod profile;
 
 pub use merge::{MergeOutcome, merge, take_theirs};
-pub use profile::{Conflict, ServerProfile, SyncAttempt, SyncState, UserProfile};
+pub use profile::{Conflict, Etag, ServerProfile, StoreId, SyncAttempt, SyncState, UserProfile};
 pub use profile_protocol::{
     Field, Fields, ValidationError, WebUrlError, check_web_url, is_loopback, validate,
     validate_name, validate_photo_url,

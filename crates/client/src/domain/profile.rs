@@ -2,6 +2,52 @@ use chrono::{DateTime, Utc};
 use profile_protocol::{Field, Fields, ProfileWire};
 use serde::{Deserialize, Serialize};
 
+/// The identity of one server state: its ETag without quotes. A server never hands it out for
+/// another state. Never empty: a copy whose tag is unknown holds no `Etag` at all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Etag(String);
+
+impl Etag {
+    /// The tag `tag`; `None` when it is empty, which names no state.
+    pub fn new(tag: impl Into<String>) -> Option<Self> {
+        let tag = tag.into();
+        (!tag.is_empty()).then_some(Etag(tag))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Etag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id of a server's store, made when the store was created: versions count within one store
+/// only. Never empty: a copy whose store is unknown holds no `StoreId` at all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoreId(String);
+
+impl StoreId {
+    /// The store id `id`; `None` when it is empty, which names no store.
+    pub fn new(id: impl Into<String>) -> Option<Self> {
+        let id = id.into();
+        (!id.is_empty()).then_some(StoreId(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for StoreId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A copy of the profile as a server holds it: one state of it, and which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerProfile {
@@ -9,11 +55,11 @@ pub struct ServerProfile {
     /// The state's position in its store's history: comparable only within one store.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
-    /// The state's identity (its ETag without quotes), never handed out for another state.
-    /// Empty for a copy recorded before states had tags: it then names no state.
-    pub etag: String,
-    /// The id of the store holding it (empty when unknown).
-    pub store: String,
+    /// The state's identity. `None` for a copy recorded before states had tags: it then names
+    /// no state.
+    pub etag: Option<Etag>,
+    /// The store holding it (`None` when unknown: then its version is compared with no other).
+    pub store: Option<StoreId>,
     /// The server URL it came from.
     pub server: String,
 }
@@ -25,21 +71,22 @@ impl ServerProfile {
             fields: Fields::new(wire.name, wire.photo_url),
             version: wire.version,
             updated_at: wire.updated_at,
-            etag: wire.etag,
-            store: wire.store,
+            etag: Etag::new(wire.etag),
+            store: StoreId::new(wire.store),
             server: server.to_owned(),
         }
     }
 
-    /// `true` when both are the same state (equal tags). Versions never decide this.
+    /// `true` when both are the same state (equal tags). Versions never decide this, and a copy
+    /// without a tag is the same state as none.
     pub fn same_state(&self, other: &ServerProfile) -> bool {
-        !self.etag.is_empty() && self.etag == other.etag
+        self.etag.is_some() && self.etag == other.etag
     }
 
     /// `true` when `other` is an earlier state of the same store: the store went back (it was
-    /// restored from an older copy). Versions are only compared within one store.
+    /// restored from an older copy). Versions are only compared within one known store.
     pub fn is_ahead_of(&self, other: &ServerProfile) -> bool {
-        !self.store.is_empty() && self.store == other.store && self.version > other.version
+        self.store.is_some() && self.store == other.store && self.version > other.version
     }
 }
 
@@ -93,11 +140,8 @@ impl UserProfile {
     }
 
     /// The tag of the server state the local copy is based on, when it is known.
-    pub fn base_etag(&self) -> Option<&str> {
-        self.base
-            .as_ref()
-            .map(|base| base.etag.as_str())
-            .filter(|etag| !etag.is_empty())
+    pub fn base_etag(&self) -> Option<&Etag> {
+        self.base.as_ref().and_then(|base| base.etag.as_ref())
     }
 
     pub fn state(&self) -> SyncState {

@@ -59,15 +59,15 @@ impl Pulled {
     }
 }
 
-/// A tag no server state has (theirs are `<version>-<hex>`): what a push asserts when its base
-/// was recorded before states had tags, so it is refused with the server's copy and merged.
-const NO_STATE: &str = "none";
-
-/// What a push asserts: the state the local edit was based on, or that there is none yet.
+/// What a push asserts: the state the local edit was based on, or that there is none yet. A base
+/// recorded before states had tags is asserted as [`Precondition::Untagged`], which no state
+/// matches: the push is refused with the server's copy and merged.
 fn precondition(local: Option<&UserProfile>) -> Precondition {
     match local.and_then(|local| local.base.as_ref()) {
-        Some(base) if base.etag.is_empty() => Precondition::Matches(NO_STATE.into()),
-        Some(base) => Precondition::Matches(base.etag.clone()),
+        Some(base) => match &base.etag {
+            Some(etag) => Precondition::Matches(etag.clone()),
+            None => Precondition::Untagged,
+        },
         None => Precondition::Create,
     }
 }
