@@ -394,17 +394,11 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let outcome = match session.repository.sync().await {
         Ok(outcome) => outcome,
         Err(error) => {
-            let pending = session
-                .repository
-                .status()
-                .profile
-                .is_some_and(|profile| !profile.synchronized);
-            let kept = if pending {
-                "Your change is kept here; sync again once the server answers."
-            } else {
-                "Nothing here was changed."
-            };
-            return Err(Failure::NotDone(in_words(&session, &error, kept)));
+            return Err(Failure::NotDone(in_words(
+                &session,
+                &error,
+                "Run `offline-profile sync` again, or leave a window or `watch` running.",
+            )));
         }
     };
     let profile = session.repository.cached().await?;
@@ -500,23 +494,31 @@ async fn push_once(session: &Session) {
             in_words(
                 session,
                 &error,
-                "Your change is kept here; `offline-profile sync` sends it, and so does a running \
-                 window or `watch` once the server answers."
+                "It is sent by `offline-profile sync`, or by a running window or `watch`."
             )
         ),
     }
 }
 
-/// A failed sync as the window says it ("The server at … isn't answering (connection
-/// refused)."), then what happens to the change, then the technical reason.
-fn in_words(session: &Session, error: &RepositoryError, kept: &str) -> String {
-    match error {
-        RepositoryError::Api(api) => format!(
-            "{} {kept}\n  details: {error}",
-            api.plain_words(session.repository.api().base_url().as_str()),
-        ),
-        other => other.to_string(),
+/// A failed attempt in the window's words (what happened, what happens to the change), then
+/// `send`: how a kept change gets sent from here (or that nothing here changed), then the
+/// technical reason.
+fn in_words(session: &Session, error: &RepositoryError, send: &str) -> String {
+    if matches!(error, RepositoryError::WorkingOffline) {
+        // Asked for (`--offline`): nothing failed, and nothing is sent until it is left off.
+        return error.to_string();
     }
+    let failure = session.repository.failure(error);
+    let mut words = crate::words::failure(&failure);
+    words.push(' ');
+    words.push_str(match failure.change {
+        profile_client::ChangeFate::NothingPending => "Nothing here was changed.",
+        profile_client::ChangeFate::SentWhenBack | profile_client::ChangeFate::Kept => send,
+    });
+    if matches!(error, RepositoryError::Api(_)) {
+        words.push_str(&format!("\n  details: {error}"));
+    }
+    words
 }
 
 async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {

@@ -8,3 +8,4 @@ pub mod account;
 pub mod cli;
 pub mod session;
 pub mod ui;
+pub mod words;

@@ -254,7 +254,7 @@ async fn a_certificate_this_computer_does_not_trust_is_an_error_said_plainly_not
         "an error, not offline: {:?}",
         status.activity
     );
-    let words = status.last_failure.unwrap();
+    let words = offline_profile::words::failure(&status.last_failure.unwrap());
     assert!(
         words.contains("presented a certificate this computer doesn't trust"),
         "{words}"
@@ -275,14 +275,14 @@ async fn an_unreachable_server_is_said_in_plain_words_with_the_details_kept() {
     let status = repository.status();
     let host = url.trim_start_matches("http://");
     assert_eq!(
-        status.last_failure.as_deref(),
-        Some(
-            format!(
-                "The server at {host} isn't answering (connection refused). Your change is \
-                 saved here and will be sent when it is back."
-            )
-            .as_str()
-        )
+        status
+            .last_failure
+            .as_ref()
+            .map(offline_profile::words::failure),
+        Some(format!(
+            "The server at {host} isn't answering (connection refused). Your change is saved \
+             here and will be sent when it is back."
+        ))
     );
     let technical = status.last_attempt.unwrap().message;
     assert!(technical.contains("os error 111"), "{technical}");

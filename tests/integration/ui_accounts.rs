@@ -324,8 +324,9 @@ async fn a_revoked_device_shows_signed_out_keeps_the_edit_and_syncs_it_after_sig
     let dir = tempfile::tempdir().unwrap();
     let mut app = signed_in_app(&server, dir.path()).await;
     let repository = app.repository().unwrap().clone();
-    let this = repository
-        .api()
+    let this = app
+        .account_api()
+        .unwrap()
         .devices()
         .await
         .unwrap()

@@ -3,6 +3,10 @@
 //! Every write is one `BEGIN IMMEDIATE` transaction, so a reported save is durable
 //! (`synchronous=FULL`, WAL) and a crash leaves either the old or the new row, never half of one.
 //! It knows nothing of the network: it stores what the repository hands it.
+//!
+//! Only this crate writes: every write is `pub(crate)`, so outside it (the app, the CLI, the
+//! tests) a `DatabaseService` is a read-only view, and the repository stays the only writer of
+//! profile data — by the compiler, not by convention.
 
 use crate::domain::{
     Conflict, Etag, Field, Fields, ServerProfile, StoreId, SyncAttempt, UserProfile,
@@ -285,7 +289,7 @@ impl DatabaseService {
     }
 
     /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
-    pub async fn save_local_edit(
+    pub(crate) async fn save_local_edit(
         &self,
         fields: &Fields,
         now: DateTime<Utc>,
@@ -313,7 +317,7 @@ impl DatabaseService {
     /// the row stays unsynchronized (the edit is kept) and is only rebased onto `server`, whose
     /// content is exactly what that edit was made on top of. Returns whether the row is now
     /// synchronized.
-    pub async fn mark_synced(
+    pub(crate) async fn mark_synced(
         &self,
         sent_revision: i64,
         server: &ServerProfile,
@@ -354,7 +358,7 @@ impl DatabaseService {
     /// Remembers what is about to be pushed (on top of `base_version`, `None` for a create), so
     /// a lost answer can be recognised later. Kept, with any earlier unanswered pushes, until an
     /// answer is recorded.
-    pub async fn record_sent(
+    pub(crate) async fn record_sent(
         &self,
         fields: &Fields,
         base: Option<&ServerProfile>,
@@ -387,7 +391,7 @@ impl DatabaseService {
     }
 
     /// The pushes sent since the server last answered.
-    pub async fn in_flight(&self) -> Result<Vec<InFlight>, DatabaseError> {
+    pub(crate) async fn in_flight(&self) -> Result<Vec<InFlight>, DatabaseError> {
         self.read(async {
             let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
                 "SELECT name, photo_url, base_version, base_store FROM in_flight ORDER BY id",
@@ -412,7 +416,7 @@ impl DatabaseService {
     /// Stores a copy fetched from the server as synchronized, unless the local copy holds an
     /// edit that is not yet synced, or already knows a later state of the same store (versions
     /// are compared only within one store). Returns whether the copy was stored.
-    pub async fn store_server_copy(
+    pub(crate) async fn store_server_copy(
         &self,
         server: &ServerProfile,
         now: DateTime<Utc>,
@@ -443,7 +447,7 @@ impl DatabaseService {
 
     /// Confirms that the server still holds the state tagged `etag` (a 304): only the sync time
     /// moves.
-    pub async fn touch_synced(&self, etag: &Etag, now: DateTime<Utc>) -> Result<(), DatabaseError> {
+    pub(crate) async fn touch_synced(&self, etag: &Etag, now: DateTime<Utc>) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
@@ -461,7 +465,7 @@ impl DatabaseService {
     /// Replaces the local copy at `expected_revision` with `fields` rebased on `server` (after a
     /// merge or a resolved conflict), clearing any conflict; the row is synchronized exactly when
     /// `fields` equal the server's. Returns `false` when an edit was made meanwhile.
-    pub async fn rebase(
+    pub(crate) async fn rebase(
         &self,
         expected_revision: i64,
         fields: &Fields,
@@ -498,7 +502,7 @@ impl DatabaseService {
     /// Records a conflict against `theirs`: the local copy becomes `mine` (the merge, with the
     /// local value in each conflicting field) and stays unsynchronized until the user decides.
     /// Returns `false` when an edit was made meanwhile.
-    pub async fn record_conflict(
+    pub(crate) async fn record_conflict(
         &self,
         expected_revision: i64,
         mine: &Fields,
@@ -532,7 +536,7 @@ impl DatabaseService {
 
     /// Makes the local copy a fresh, never-synced edit (the server lost its copy): it will be
     /// created again with `If-None-Match: *`.
-    pub async fn forget_base(&self, expected_revision: i64) -> Result<bool, DatabaseError> {
+    pub(crate) async fn forget_base(&self, expected_revision: i64) -> Result<bool, DatabaseError> {
         self.write(async |tx| {
             let done = sqlx::query(concat!(
                 "UPDATE profile SET synchronized = 0, revision = revision + 1, ",
@@ -561,7 +565,7 @@ impl DatabaseService {
 
     /// Keeps `png` as the thumbnail for `url`, replacing any other (only the current photo is
     /// kept).
-    pub async fn store_avatar(
+    pub(crate) async fn store_avatar(
         &self,
         url: &str,
         png: &[u8],
@@ -586,7 +590,7 @@ impl DatabaseService {
         .await
     }
 
-    pub async fn record_sync_attempt(&self, attempt: &SyncAttempt) -> Result<(), DatabaseError> {
+    pub(crate) async fn record_sync_attempt(&self, attempt: &SyncAttempt) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "INSERT INTO sync_attempt (id, at, ok, message) VALUES (1, ?1, ?2, ?3) \

@@ -10,6 +10,7 @@ pub mod avatar;
 pub mod database;
 pub mod domain;
 mod error;
+pub mod failure;
 pub mod network;
 pub mod power;
 pub mod repository;
@@ -17,6 +18,7 @@ pub mod status;
 pub mod sync;
 
 pub use error::RepositoryError;
+pub use failure::{ChangeFate, Failure, What};
 pub use repository::{
     ReadEvent, ReadStrategy, Resolution, Strategies, UserProfileRepository, WriteStrategy,
 };

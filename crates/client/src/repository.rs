@@ -118,9 +118,10 @@ pub struct UserProfileRepository {
 }
 
 impl UserProfileRepository {
-    /// The API client, for the account's own requests (its devices, signing out).
-    pub fn api(&self) -> &ApiClientService {
-        &self.api
+    /// What the user must hear of `error`, an attempt's failure: what happened, at which
+    /// server, and what happens to their change (for the CLI; the status carries the last one).
+    pub fn failure(&self, error: &RepositoryError) -> crate::Failure {
+        self.engine().failure(error)
     }
 }
 

@@ -43,9 +43,9 @@ pub struct Status {
     pub server_answered: bool,
     pub work_offline: bool,
     pub last_attempt: Option<SyncAttempt>,
-    /// When the last attempt failed: what happened and what the app will do, in plain words
-    /// (the attempt's message keeps the technical reason).
-    pub last_failure: Option<String>,
+    /// When the last attempt failed: what happened and what happens to the change, for the
+    /// app to put into words (the attempt's message keeps the technical reason).
+    pub last_failure: Option<crate::Failure>,
     /// Something the user must be told once (e.g. a damaged cache was replaced).
     pub notice: Option<String>,
 }
@@ -88,7 +88,7 @@ impl StatusStore {
         &self,
         activity: Activity,
         attempt: SyncAttempt,
-        failure: Option<String>,
+        failure: Option<crate::Failure>,
     ) {
         self.sender.send_modify(|status| {
             status.activity = activity;

@@ -618,7 +618,7 @@ impl UserProfileViewModel {
         self.status.last_attempt.as_ref().map(|attempt| {
             let outcome = match (&self.status.last_failure, attempt.ok) {
                 (_, true) => "succeeded".to_owned(),
-                (Some(words), false) => words.clone(),
+                (Some(failure), false) => crate::words::failure(failure),
                 (None, false) => attempt.message.clone(),
             };
             format!(

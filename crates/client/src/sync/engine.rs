@@ -12,6 +12,7 @@ use crate::domain::{
     Fields, MergeOutcome, ServerProfile, SyncAttempt, SyncState, UserProfile, merge,
 };
 use crate::error::RepositoryError;
+use crate::failure::Failure;
 use crate::status::{Activity, StatusStore};
 use chrono::Utc;
 
@@ -364,7 +365,7 @@ impl Engine<'_> {
         if let Err(error) = self.db.record_sync_attempt(&attempt).await {
             tracing::error!(%error, "cannot record the sync attempt");
         }
-        let failure = result.as_ref().err().map(|error| self.plain_words(error));
+        let failure = result.as_ref().err().map(|error| self.failure(error));
         self.status.attempt_finished(activity, attempt, failure);
     }
 
@@ -374,25 +375,10 @@ impl Engine<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A failure in plain words, and what happens to the user's change.
-    fn plain_words(&self, error: &RepositoryError) -> String {
-        let what = match error {
-            RepositoryError::Api(api) => api.plain_words(self.api.base_url().as_str()),
-            other => {
-                let text = other.to_string();
-                let mut chars = text.chars();
-                chars.next().map_or(text.clone(), |first| {
-                    format!("{}{}.", first.to_uppercase(), chars.as_str())
-                })
-            }
-        };
-        if self.status.current().state() != SyncState::Pending {
-            what
-        } else if error.is_offline() {
-            format!("{what} Your change is saved here and will be sent when it is back.")
-        } else {
-            format!("{what} Your change is saved here.")
-        }
+    /// What the user must hear of `error`: what happened, and what happens to their change.
+    pub fn failure(&self, error: &RepositoryError) -> Failure {
+        let pending = self.status.current().state() == SyncState::Pending;
+        Failure::of(error, self.api.base_url().as_str(), pending)
     }
 
     pub async fn publish_from_db(&self) -> Result<Option<UserProfile>, RepositoryError> {
