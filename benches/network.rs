@@ -10,7 +10,9 @@
 //!   with a second app that also watches NetworkManager on a D-Bus bus (a private one, given
 //!   as `DBUS_SYSTEM_BUS_ADDRESS`; skipped without `dbus-daemon`).
 //!
-//! `NET_OFFLINE_MINUTES` (default 3) sets the long outage.
+//! `NET_OFFLINE_MINUTES` (default 3) sets the long outage, `NET_IDLE_SECONDS` (default 60) the
+//! idle measurement. It ends with a markdown table of the figures, with each target and whether
+//! it was met (`benches/all` pastes it into BENCHMARKS.md).
 
 #[path = "../tests/integration/netns.rs"]
 mod netns;
@@ -34,6 +36,35 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Milliseconds below a second, else seconds with two decimals.
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        ms(d)
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// "median …, p95 …, p99 …" of `sorted`, for the table; and whether its p95 is within `p95`.
+fn table_summary(sorted: &[Duration], p95: Duration) -> (String, bool) {
+    if sorted.is_empty() {
+        return ("— (no runs)".into(), false);
+    }
+    (
+        format!(
+            "median {}, p95 {}, p99 {}",
+            human(percentile(sorted, 0.5)),
+            human(percentile(sorted, 0.95)),
+            human(percentile(sorted, 0.99))
+        ),
+        percentile(sorted, 0.95) <= p95,
+    )
+}
+
+fn met(yes: bool) -> &'static str {
+    if yes { "yes" } else { "**no**" }
 }
 
 /// "median …, p95 …, p99 …, max …" of `samples` (sorted here).
@@ -217,14 +248,20 @@ fn main() {
         idle.as_secs(),
         idle_wakeups as f64 / idle.as_secs_f64()
     );
-    match (pid_on_bus, before_on_bus) {
-        (Some(pid), Some(before)) => println!(
-            "idle, nothing pending, online, watching NetworkManager on a D-Bus bus: {} context switches in {} s (same run)",
-            wakeups(pid) - before,
-            idle.as_secs()
-        ),
-        _ => println!("idle with a D-Bus bus: skipped (no dbus-daemon)"),
-    }
+    let idle_wakeups_on_bus = match (pid_on_bus, before_on_bus) {
+        (Some(pid), Some(before)) => {
+            let count = wakeups(pid) - before;
+            println!(
+                "idle, nothing pending, online, watching NetworkManager on a D-Bus bus: {count} context switches in {} s (same run)",
+                idle.as_secs()
+            );
+            Some(count)
+        }
+        _ => {
+            println!("idle with a D-Bus bus: skipped (no dbus-daemon)");
+            None
+        }
+    };
     on_bus.take();
     drop(bus);
 
@@ -244,10 +281,12 @@ fn main() {
         synced("Ada, offline for minutes"),
     );
     let log = std::fs::read_to_string(&log_path).unwrap();
+    let mut per_minute = Vec::new();
     for minute in 1..minutes {
         let from = down_at + chrono::Duration::minutes(minute as i64);
         let to = (from + chrono::Duration::minutes(1)).min(up_at);
         let (attempts, lines) = count_lines(&log, from, to);
+        per_minute.push((minute + 1, attempts, lines));
         println!(
             "offline, edit pending, minute {}: {attempts} attempts, {lines} log lines at info",
             minute + 1
@@ -258,9 +297,10 @@ fn main() {
     println!(
         "offline, edit pending, minute 1: {attempts} attempts, {lines_first} log lines at info"
     );
+    let long_outage = at - up;
     println!(
         "after {minutes} min offline: link up → synced in {}",
-        ms(at - up)
+        ms(long_outage)
     );
 
     // Short outages: link up → synced.
@@ -280,6 +320,7 @@ fn main() {
         "link up → synced ({cycles} outages of 3–8 s): {}",
         summary(&mut samples)
     );
+    let outages = samples;
 
     // The server restarts after 10 s away (the link stays up).
     let restarts = env_number("NET_RESTARTS", 10);
@@ -300,4 +341,59 @@ fn main() {
     );
     drop(watch);
     drop(server);
+
+    // The table.
+    // Nothing to judge when the outage lasted a single minute.
+    let after_first = |pick: fn(&(u64, usize, usize)) -> usize, first: usize| {
+        if per_minute.is_empty() {
+            return (
+                format!("— (the outage lasted {minutes} min; minute 1: {first})"),
+                "—",
+            );
+        }
+        let minutes: Vec<String> = per_minute
+            .iter()
+            .map(|m| format!("minute {}: {}", m.0, pick(m)))
+            .collect();
+        (
+            format!("{} (minute 1: {first})", minutes.join(", ")),
+            met(per_minute.iter().all(|m| pick(m) <= 3)),
+        )
+    };
+    let (attempts_cell, attempts_met) = after_first(|m| m.1, attempts);
+    let (lines_cell, lines_met) = after_first(|m| m.2, lines_first);
+    let (outages_cell, outages_met) = table_summary(&outages, Duration::from_secs(1));
+    let (restarts_cell, restarts_met) = table_summary(&samples, Duration::from_secs(2));
+    let per_minute_idle = |count: u64| count as f64 * 60.0 / idle.as_secs_f64();
+    let idle_met = per_minute_idle(idle_wakeups) <= 6.0
+        && idle_wakeups_on_bus.is_none_or(|count| per_minute_idle(count) <= 6.0);
+    let idle_cell = match idle_wakeups_on_bus {
+        Some(count) => format!("{idle_wakeups}; with a D-Bus system bus, same time: {count}"),
+        None => format!("{idle_wakeups} (no dbus-daemon: the D-Bus side was not measured)"),
+    };
+    println!("\n| Figure | Target | Before (the issue's measurement) | Measured | Met |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| Attempts per minute offline with an edit pending, after the first minute | ≤ 3 | 58 | {attempts_cell} | {attempts_met} |"
+    );
+    println!(
+        "| Log lines per minute at `info`, after the first minute | ≤ 3 | 58 | {lines_cell} | {lines_met} |"
+    );
+    println!(
+        "| Link up → synced, after {minutes} min offline | — | up to 2 s (next retry) | {} | — |",
+        human(long_outage)
+    );
+    println!(
+        "| Link up → synced, {cycles} outages of 3–8 s with an edit pending each time | p95 ≤ 1 s | up to 2 s | {outages_cell} | {} |",
+        met(outages_met)
+    );
+    println!(
+        "| Server restarted after 10 s away → synced ({restarts} restarts, from the server's start) | p95 ≤ 2 s | p95 0.92 s (figure 4 on 2026-11-26) | {restarts_cell} | {} |",
+        met(restarts_met)
+    );
+    println!(
+        "| Idle, online, nothing pending: context switches of all the app's threads over {} s | ≤ 6 a minute (the app before it watched NetworkManager) | no timer (figure 7) | {idle_cell} | {} |",
+        idle.as_secs(),
+        met(idle_met)
+    );
 }

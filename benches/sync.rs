@@ -1,8 +1,13 @@
 //! Benchmarks of what the product exists for: local saves and reads against the bare SQLite
 //! floor, an online save on loopback, a returning server, and a push between two clients.
 //!
-//! `cargo bench --bench sync` runs the criterion benchmarks, then prints a table of medians,
-//! p95 and p99 measured side by side in the same run. Everything talks to 127.0.0.1 only.
+//! `cargo bench --bench sync` runs the criterion benchmarks, then prints a markdown table of
+//! medians, p95 and p99 measured side by side in the same run, next to criterion's medians and
+//! ratios, with each figure's target and whether it was met (`benches/all` pastes it into
+//! BENCHMARKS.md). Everything talks to 127.0.0.1 only.
+//!
+//! `SYNC_CALLS` (default 2000) sets the interleaved calls per figure, `SYNC_ONLINE_RUNS` (200),
+//! `SYNC_BACK_RUNS` (20) and `SYNC_PUSH_RUNS` (100) the runs of figures 3, 4 and 5.
 
 use criterion::Criterion;
 use profile_client::api_client::ApiClientService;
@@ -80,8 +85,64 @@ fn stats(mut samples: Vec<Duration>) -> Stats {
     }
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Three significant digits in µs below a millisecond, in ms below a second, else in seconds.
+fn human(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    let three = |v: f64| {
+        if v >= 100.0 {
+            format!("{v:.0}")
+        } else if v >= 10.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    if us < 1000.0 {
+        format!("{} µs", three(us))
+    } else if us < 1e6 {
+        format!("{} ms", three(us / 1000.0))
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
+}
+
+/// Where criterion writes its results, found as criterion finds it.
+fn criterion_home() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .parent()
+                .unwrap()
+                .to_path_buf()
+        });
+    target.join("criterion")
+}
+
+/// Criterion's median for `group/function` from this run (`None` if it did not run this time).
+fn criterion_median(group: &str, function: &str, since: std::time::SystemTime) -> Option<Duration> {
+    let path = criterion_home()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+    if modified < since {
+        return None;
+    }
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+    let nanos = estimates["median"]["point_estimate"].as_f64()?;
+    Some(Duration::from_secs_f64(nanos / 1e9))
 }
 
 async fn time<F: std::future::Future<Output = ()>>(
@@ -119,6 +180,7 @@ fn main() {
         (server, repo, pool)
     });
 
+    let criterion_started = std::time::SystemTime::now();
     let mut criterion = Criterion::default()
         .sample_size(60)
         .measurement_time(Duration::from_secs(4))
@@ -177,7 +239,7 @@ fn main() {
     runtime.block_on(async {
         // Each pair is measured interleaved (one of each, in turn), so both sides see the same
         // machine noise.
-        let n = 2000;
+        let n = env_number("SYNC_CALLS", 2000);
         let (mut save, mut bare) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut read, mut bare_r) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
@@ -198,7 +260,7 @@ fn main() {
         let (save, bare, read, bare_r) = (stats(save), stats(bare), stats(read), stats(bare_r));
         repo.sync().await.unwrap();
         let online = stats(
-            time(200, |i| {
+            time(env_number("SYNC_ONLINE_RUNS", 200), |i| {
                 let r = repo.clone();
                 async move {
                     r.save(&format!("O {i}"), "").await.unwrap();
@@ -211,33 +273,114 @@ fn main() {
         let back = stats(server_back(dir.path()).await);
         let push = stats(push_latency(&server).await);
 
-        println!("\n| Figure | Median | p95 | p99 | Ratio (median) |");
-        println!("|---|---|---|---|---|");
-        let row = |name: &str, s: &Stats, ratio: String| {
+        let criterion = |group: &str, function: &str| {
+            criterion_median(group, function, criterion_started)
+        };
+        let c_save = criterion("local_save", "repository");
+        let c_bare = criterion("local_save", "bare_sqlx");
+        let c_read = criterion("cached_read", "repository");
+        let c_bare_r = criterion("cached_read", "bare_sqlx");
+        let c_online = criterion("online", "save_then_synced");
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+        let c_ratio = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.2} × bare", ratio(a, b)),
+            _ => "—".into(),
+        };
+        let c_human = |d: Option<Duration>| d.map_or("—".into(), human);
+        let met = |yes: bool| if yes { "yes" } else { "**no**" }.to_string();
+        let save_ratio = ratio(save.median, bare.median);
+        let read_ratio = ratio(read.median, bare_r.median);
+
+        println!(
+            "\n| # | Figure | Target | Median | p95 | p99 | Ratio (interleaved medians) | Criterion median | Criterion ratio | Met |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|");
+        let row = |number: u32, name: &str, target: &str, s: &Stats, cells: [String; 4]| {
+            let [ratio, criterion, criterion_ratio, met] = cells;
             println!(
-                "| {name} | {} | {} | {} | {ratio} |",
-                ms(s.median),
-                ms(s.p95),
-                ms(s.p99)
+                "| {number} | {name} | {target} | {} | {} | {} | {ratio} | {criterion} | {criterion_ratio} | {met} |",
+                human(s.median),
+                human(s.p95),
+                human(s.p99)
             );
         };
-        let ratio = |a: &Stats, b: &Stats| {
-            format!("{:.2}", a.median.as_secs_f64() / b.median.as_secs_f64())
-        };
-        row("local save, repository", &save, ratio(&save, &bare));
-        row("local save, bare sqlx", &bare, "1.00".into());
-        row("cached read, repository", &read, ratio(&read, &bare_r));
-        row("cached read, bare sqlx", &bare_r, "1.00".into());
-        row("online save → synced (loopback)", &online, "-".into());
         row(
-            "server back → synced",
-            &back,
-            format!(
-                "{:.4} of the guide's 300 s timer",
-                back.median.as_secs_f64() / 300.0
-            ),
+            1,
+            "Local save through the repository",
+            "ratio ≤ 1.5, p99 < 1 ms",
+            &save,
+            [
+                format!("{save_ratio:.2} × bare"),
+                c_human(c_save),
+                c_ratio(c_save, c_bare),
+                met(save_ratio <= 1.5 && save.p99 < Duration::from_millis(1)),
+            ],
         );
-        row("push: save on A → visible on B", &push, "-".into());
+        row(
+            1,
+            "… bare sqlx committed write, same pragmas (WAL, `synchronous=FULL`, `BEGIN IMMEDIATE`)",
+            "floor",
+            &bare,
+            ["1.00".into(), c_human(c_bare), "1.00".into(), "—".into()],
+        );
+        row(
+            2,
+            "Cached read through the repository",
+            "ratio ≤ 1.5",
+            &read,
+            [
+                format!("{read_ratio:.2} × bare"),
+                c_human(c_read),
+                c_ratio(c_read, c_bare_r),
+                met(read_ratio <= 1.5),
+            ],
+        );
+        row(
+            2,
+            "… bare sqlx select",
+            "floor",
+            &bare_r,
+            ["1.00".into(), c_human(c_bare_r), "1.00".into(), "—".into()],
+        );
+        row(
+            3,
+            "Online save → synced (save, PUT, mark synced)",
+            "≤ 50 ms median",
+            &online,
+            [
+                "—".into(),
+                c_human(c_online),
+                "—".into(),
+                met(online.median <= Duration::from_millis(50)),
+            ],
+        );
+        row(
+            4,
+            "Server back → synced (default retry settings)",
+            "≤ 2 s p95",
+            &back,
+            [
+                format!(
+                    "{:.4} × the guide's 300 s timer",
+                    back.median.as_secs_f64() / 300.0
+                ),
+                "—".into(),
+                "—".into(),
+                met(back.p95 <= Duration::from_secs(2)),
+            ],
+        );
+        row(
+            5,
+            "Push: save on A → visible on B",
+            "≤ 200 ms p95",
+            &push,
+            [
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                met(push.p95 <= Duration::from_millis(200)),
+            ],
+        );
     });
     drop(server);
 }
@@ -257,7 +400,7 @@ async fn server_back(dir: &std::path::Path) -> Vec<Duration> {
     let synchronizer = tokio::spawn(sync::run(repo.clone(), SyncConfig::default()));
     let mut running = Some(first);
     let mut samples = Vec::new();
-    for i in 0..20 {
+    for i in 0..env_number("SYNC_BACK_RUNS", 20) {
         running.take().unwrap().stop().await;
         repo.save(&format!("While down {i}"), "").await.unwrap();
         // Let the client notice and back off for a while, as a real outage would.
@@ -290,7 +433,7 @@ async fn push_latency(server: &server::RunningServer) -> Vec<Duration> {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut samples = Vec::new();
-    for i in 0..100 {
+    for i in 0..env_number("SYNC_PUSH_RUNS", 100) {
         let name = format!("Pushed {i}");
         let started = Instant::now();
         a.save(&name, "").await.unwrap();

@@ -5,8 +5,14 @@
 //!
 //! `cargo bench -p profile-server --bench load -- [sqlite] [postgres] [streams]` (all three
 //! without arguments); `memory` (only when named; `benches/server-memory.sh` runs it with one
-//! server build per allocator) measures the memory slow clients leave behind. `LOAD_SECONDS` (default 5) sets each phase's length, `LOAD_USERS`
-//! (default 10000) the number of users, `LOAD_STREAM_USERS` (default 2500) the stream phase's.
+//! server build per allocator) measures the memory slow clients leave behind. `LOAD_SECONDS`
+//! (default 5) sets each phase's length, `LOAD_USERS` (default 10000) the number of users,
+//! `LOAD_STREAM_USERS` (default 2500) the stream phase's, `LOAD_CONNECTIONS` (default 16; a
+//! list such as `32,16,12` runs the GET/PUT phases once per count) the connections, and
+//! `LOAD_WAVES` (6) and `LOAD_SETTLE_SECONDS` (30) the memory scenario.
+//!
+//! Each run ends with a markdown table of what it measured, with each target and whether it
+//! was met (`benches/all` pastes it into BENCHMARKS.md).
 
 #[path = "../tests/support/postgres.rs"]
 #[allow(dead_code)]
@@ -133,6 +139,61 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// `n` with a comma between each group of three digits.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn met(yes: bool) -> &'static str {
+    if yes { "yes" } else { "**no**" }
+}
+
+/// The rows of the table printed at the end of the run.
+type Rows = Vec<String>;
+
+/// One row: scenario, figure, target, measured, met.
+fn row(cells: [&str; 5]) -> String {
+    format!("| {} |", cells.join(" | "))
+}
+
+/// What one phase of requests measured.
+struct Phase {
+    rate: f64,
+    median: Duration,
+    p95: Duration,
+    p99: Duration,
+    errors: u64,
+}
+
+impl Phase {
+    fn measured(&self) -> String {
+        let errors = match self.errors {
+            0 => String::new(),
+            n => format!("; {} errors", thousands(n)),
+        };
+        format!(
+            "{} req/s; median {}, p95 {}, p99 {}{errors}",
+            thousands(self.rate.round() as u64),
+            ms(self.median),
+            ms(self.p95),
+            ms(self.p99)
+        )
+    }
+
+    /// At least `rate` requests a second, p99 under `p99_ms`, no errors.
+    fn meets(&self, rate: f64, p99_ms: u64) -> bool {
+        self.rate >= rate && self.p99 < Duration::from_millis(p99_ms) && self.errors == 0
+    }
+}
+
 /// `connections` workers send requests of `mix` for `seconds`; prints the line.
 async fn drive(
     label: &str,
@@ -141,7 +202,7 @@ async fn drive(
     mix: Mix,
     connections: usize,
     seconds: u64,
-) {
+) -> Phase {
     let tokens = Arc::new(tokens.to_vec());
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let errors = Arc::new(AtomicU64::new(0));
@@ -205,44 +266,100 @@ async fn drive(
         all.len(),
         errors.load(Ordering::Relaxed),
     );
-}
-
-/// GET only, PUT only, then 90/10, each for `seconds` over `LOAD_CONNECTIONS`
-/// (default 16) connections.
-async fn phases(label: &str, url: &str, tokens: &[Vec<String>], seconds: u64) {
-    let connections = env_number("LOAD_CONNECTIONS", 16) as usize;
-    for (name, mix) in [
-        ("GET", Mix::Get),
-        ("PUT", Mix::Put),
-        ("90/10 GET/PUT", Mix::Mixed),
-    ] {
-        drive(
-            &format!("{label}, {name}"),
-            url,
-            tokens,
-            mix,
-            connections,
-            seconds,
-        )
-        .await;
+    Phase {
+        rate: all.len() as f64 / seconds as f64,
+        median: percentile(&all, 0.5),
+        p95: percentile(&all, 0.95),
+        p99: percentile(&all, 0.99),
+        errors: errors.load(Ordering::Relaxed),
     }
 }
 
-async fn scenario_sqlite(users: usize, seconds: u64) {
+/// The connection counts in `LOAD_CONNECTIONS` (default 16; a comma-separated list runs the
+/// phases once per count, in that order).
+fn connection_counts() -> Vec<usize> {
+    let counts: Vec<usize> = std::env::var("LOAD_CONNECTIONS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    if counts.is_empty() { vec![16] } else { counts }
+}
+
+/// The targets of a scenario's GET and PUT phases: (requests a second, p99 in ms) each.
+struct Targets {
+    get: (f64, u64),
+    put: (f64, u64),
+}
+
+/// GET only, PUT only, then 90/10, each for `seconds`, once per count of connections in
+/// `LOAD_CONNECTIONS`; a table row for each.
+async fn phases(
+    label: &str,
+    put_figure: &str,
+    targets: Targets,
+    url: &str,
+    tokens: &[Vec<String>],
+    seconds: u64,
+    rows: &mut Rows,
+) {
+    for connections in connection_counts() {
+        let scenario = format!("{label}, {connections} connections");
+        let mut first = true;
+        for (name, figure, mix, target) in [
+            ("GET", "GET", Mix::Get, Some(targets.get)),
+            ("PUT", put_figure, Mix::Put, Some(targets.put)),
+            ("90/10 GET/PUT", "90 % GET / 10 % PUT", Mix::Mixed, None),
+        ] {
+            let phase = drive(
+                &format!("{scenario}, {name}"),
+                url,
+                tokens,
+                mix,
+                connections,
+                seconds,
+            )
+            .await;
+            let (target, met) = match target {
+                Some((rate, p99)) => (
+                    format!("≥ {}k req/s, p99 < {p99} ms", rate / 1000.0),
+                    met(phase.meets(rate, p99)),
+                ),
+                None => ("—".into(), "—"),
+            };
+            rows.push(row([
+                if first { scenario.as_str() } else { "same" },
+                figure,
+                &target,
+                &phase.measured(),
+                met,
+            ]));
+            first = false;
+        }
+    }
+}
+
+async fn scenario_sqlite(users: usize, seconds: u64, rows: &mut Rows) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3").display().to_string();
     let tokens = seed(&db, users, 1).await;
     let instance = Instance::start(&db, "", "error");
     phases(
-        &format!("SQLite, 1 instance, {users} users"),
+        &format!("SQLite, 1 instance, {} users", thousands(users as u64)),
+        "PUT (durable: `synchronous=FULL`, group commit)",
+        Targets {
+            get: (10_000.0, 5),
+            put: (2_000.0, 20),
+        },
         &instance.url(""),
         &tokens,
         seconds,
+        rows,
     )
     .await;
 }
 
-async fn scenario_postgres(users: usize, seconds: u64) {
+async fn scenario_postgres(users: usize, seconds: u64, rows: &mut Rows) {
     let postgres =
         postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
@@ -252,8 +369,23 @@ async fn scenario_postgres(users: usize, seconds: u64) {
         Instance::start(&db, "", "error"),
     ];
     let haproxy = Haproxy::start(&[instances[0].addr, instances[1].addr]).expect("haproxy");
-    let label = format!("PostgreSQL, 2 instances behind HAProxy, {users} users");
-    phases(&label, &haproxy.url(), &tokens, seconds).await;
+    let label = format!(
+        "PostgreSQL, 2 instances behind HAProxy, {} users",
+        thousands(users as u64)
+    );
+    phases(
+        &label,
+        "PUT (one notifying commit each)",
+        Targets {
+            get: (8_000.0, 10),
+            put: (1_000.0, 50),
+        },
+        &haproxy.url(),
+        &tokens,
+        seconds,
+        rows,
+    )
+    .await;
 }
 
 /// What the stream clients saw: (user, device, name) → when it first arrived.
@@ -302,7 +434,7 @@ async fn stream_client(
     }
 }
 
-async fn scenario_streams(users: usize, seconds: u64) {
+async fn scenario_streams(users: usize, seconds: u64, rows: &mut Rows) {
     let postgres =
         postgres::Postgres::start_durable().expect("PostgreSQL (apt-get install postgresql)");
     let db = postgres.database().await;
@@ -353,11 +485,12 @@ async fn scenario_streams(users: usize, seconds: u64) {
     let streams = (users * 2) as u64;
     all_connected(streams).await;
     let rss_idle: u64 = instances.iter().map(Instance::rss_kib).sum();
+    let connected_idle = connected.load(Ordering::Relaxed);
+    let per_stream =
+        (rss_idle.saturating_sub(rss_warm)) as f64 * 1.024 / (streams - warm as u64 * 2) as f64;
     println!(
-        "{} of {streams} event streams connected in {:.1} s; server memory {:.1} KB per idle stream ({} KiB with {} streams → {} KiB with {streams}, both instances)",
-        connected.load(Ordering::Relaxed),
+        "{connected_idle} of {streams} event streams connected in {:.1} s; server memory {per_stream:.1} KB per idle stream ({} KiB with {} streams → {} KiB with {streams}, both instances)",
         started.elapsed().as_secs_f64() - 4.0,
-        (rss_idle.saturating_sub(rss_warm)) as f64 * 1.024 / (streams - warm as u64 * 2) as f64,
         rss_warm,
         warm * 2,
         rss_idle
@@ -393,6 +526,48 @@ async fn scenario_streams(users: usize, seconds: u64) {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (latencies, missed) = delivery(&seen, &sent);
+    let scenario = format!(
+        "{} event streams ({} users × 2 devices) across the 2 instances, 200 changes/s on random users",
+        thousands(streams),
+        thousands(users as u64)
+    );
+    let (p95, p99) = (percentile(&latencies, 0.95), percentile(&latencies, 0.99));
+    rows.push(row([
+        &scenario,
+        "change → event on the user's other device",
+        "p95 ≤ 100 ms, p99 ≤ 250 ms",
+        &format!(
+            "median {}, p95 {}, p99 {}",
+            ms(percentile(&latencies, 0.5)),
+            ms(p95),
+            ms(p99)
+        ),
+        met(!latencies.is_empty()
+            && p95 <= Duration::from_millis(100)
+            && p99 <= Duration::from_millis(250)),
+    ]));
+    let failed = match put_failures {
+        0 => String::new(),
+        n => format!(" ({n} of the PUTs failed)"),
+    };
+    rows.push(row([
+        "same",
+        "missed events",
+        "0",
+        &format!("{missed} of {}{failed}", thousands(changes as u64)),
+        met(missed == 0),
+    ]));
+    let all_connected = match connected_idle {
+        n if n >= streams => String::new(),
+        n => format!("; only {} of the streams connected", thousands(n)),
+    };
+    rows.push(row([
+        "same",
+        "server memory per idle stream",
+        "≤ 20 KB",
+        &format!("{per_stream:.1} KB (beyond a warmed first tenth){all_connected}"),
+        met(per_stream <= 20.0 && connected_idle >= streams),
+    ]));
     println!(
         "{changes} changes at 200/s on {users} users × 2 devices: change → event on the other device median {}, p95 {}, p99 {}; {missed} missed; {put_failures} PUTs failed",
         ms(percentile(&latencies, 0.5)),
@@ -422,12 +597,39 @@ async fn scenario_streams(users: usize, seconds: u64) {
     loop {
         let (_, missed) = delivery(&seen, &sent_after);
         if missed == 0 || Instant::now() > deadline {
+            let recovered = killed.elapsed();
+            let connected_now = connected.load(Ordering::Relaxed);
             println!(
-                "one of two instances killed under load: {} changes made after the kill, every one seen by the other device {:.2} s after the kill ({missed} missed; {} streams connected now)",
+                "one of two instances killed under load: {} changes made after the kill, every one seen by the other device {:.2} s after the kill ({missed} missed; {connected_now} streams connected now)",
                 sent_after.len(),
-                killed.elapsed().as_secs_f64(),
-                connected.load(Ordering::Relaxed)
+                recovered.as_secs_f64(),
             );
+            let seen = if missed == 0 {
+                format!(
+                    "every one of {} changes made after the kill seen by the user's other device",
+                    thousands(sent_after.len() as u64)
+                )
+            } else {
+                format!(
+                    "{missed} of {} changes made after the kill not seen by the user's other device",
+                    thousands(sent_after.len() as u64)
+                )
+            };
+            rows.push(row([
+                "same",
+                "one of the two instances killed under that load",
+                "every client back and up to date within 10 s",
+                &format!(
+                    "{:.2} s: {seen}; {} of {} streams connected then",
+                    recovered.as_secs_f64(),
+                    thousands(connected_now),
+                    thousands(streams)
+                ),
+                met(missed == 0
+                    && !sent_after.is_empty()
+                    && recovered <= Duration::from_secs(10)
+                    && connected_now >= streams),
+            ]));
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -465,13 +667,13 @@ fn delivery(seen: &Seen, sent: &[(usize, String, Instant)]) -> (Vec<Duration>, u
 /// default: this build's), one after the other in this run: idle RSS, each wave's peak and what
 /// is left once it is closed, and RSS 30 s after the last wave. `benches/server-memory.sh`
 /// builds the server once per allocator and runs this with all of them.
-fn scenario_memory(waves: usize) {
+fn scenario_memory(waves: usize, settle: u64) {
     let servers = std::env::var("LOAD_MEMORY_SERVERS")
         .unwrap_or_else(|_| format!("this build={}", env!("CARGO_BIN_EXE_profile-server")));
     let count = slow_clients::wave_size(3000);
     println!(
         "\n## Memory after slow clients: {waves} waves of {count} half-sent requests\n\n\
-         | server | idle | wave peaks | worst peak vs first | 30 s after the last wave | targets |\n\
+         | Server build | Idle | Peak of each wave | Worst peak vs the first | {settle} s after the last wave | Targets (worst ≤ first + 10 %, settled ≤ idle + 25 MB) |\n\
          |---|---|---|---|---|---|"
     );
     let mb = |kib: u64| kib as f64 / 1024.0;
@@ -496,20 +698,22 @@ fn scenario_memory(waves: usize) {
             eprintln!("{label}: wave {number}: {wave:?}");
             peaks.push(wave.peak);
         }
-        std::thread::sleep(Duration::from_secs(30));
+        std::thread::sleep(Duration::from_secs(settle));
         let settled = running.rss_kib();
         let worst = peaks.iter().copied().max().unwrap_or(0);
         let ratio = worst as f64 / peaks[0].max(1) as f64;
         let met = ratio <= 1.10 && settled <= idle + 25 * 1024;
         let peaks: Vec<String> = peaks.iter().map(|p| format!("{:.0}", mb(*p))).collect();
+        let grown = mb(settled) - mb(idle);
         println!(
-            "| {label} | {:.1} MB | {} MB | {:+.0} % | {:.1} MB (idle {:+.1} MB) | {} |",
+            "| {label} | {:.1} MB | {} MB | {:+.0} % | {:.1} MB (idle {} {:.1} MB) | {} |",
             mb(idle),
             peaks.join(", "),
             (ratio - 1.0) * 100.0,
             mb(settled),
-            mb(settled) - mb(idle),
-            if met { "met" } else { "**missed**" }
+            if grown < 0.0 { "-" } else { "+" },
+            grown.abs(),
+            if met { "met" } else { "missed" }
         );
     }
 }
@@ -529,17 +733,28 @@ fn main() {
         .build()
         .unwrap();
     if wanted.iter().any(|w| w == "memory") {
-        scenario_memory(env_number("LOAD_WAVES", 6) as usize);
+        scenario_memory(
+            env_number("LOAD_WAVES", 6) as usize,
+            env_number("LOAD_SETTLE_SECONDS", 30),
+        );
     }
+    let mut rows = Rows::new();
     runtime.block_on(async {
         if all || wanted.iter().any(|w| w == "sqlite") {
-            scenario_sqlite(users, seconds).await;
+            scenario_sqlite(users, seconds, &mut rows).await;
         }
         if all || wanted.iter().any(|w| w == "postgres") {
-            scenario_postgres(users, seconds).await;
+            scenario_postgres(users, seconds, &mut rows).await;
         }
         if all || wanted.iter().any(|w| w == "streams") {
-            scenario_streams(stream_users, seconds).await;
+            scenario_streams(stream_users, seconds, &mut rows).await;
         }
     });
+    if !rows.is_empty() {
+        println!("\n| Scenario | Figure | Target | Measured | Met |");
+        println!("|---|---|---|---|---|");
+        for row in rows {
+            println!("{row}");
+        }
+    }
 }
