@@ -510,11 +510,19 @@ fn in_words(session: &Session, error: &RepositoryError, send: &str) -> String {
     }
     let failure = session.repository.failure(error);
     let mut words = crate::words::failure(&failure);
-    words.push(' ');
-    words.push_str(match failure.change {
-        profile_client::ChangeFate::NothingPending => "Nothing here was changed.",
-        profile_client::ChangeFate::SentWhenBack | profile_client::ChangeFate::Kept => send,
-    });
+    let next = match (&failure.change, &failure.what) {
+        (profile_client::ChangeFate::NothingPending, _) => Some("Nothing here was changed."),
+        (profile_client::ChangeFate::SentWhenBack, _) => Some(send),
+        // Kept: retrying alone will not send it; say what will, where we know.
+        (profile_client::ChangeFate::Kept, profile_client::What::SignedOut) => {
+            Some("Sign in again (`offline-profile login`) and it is sent.")
+        }
+        (profile_client::ChangeFate::Kept, _) => None,
+    };
+    if let Some(next) = next {
+        words.push(' ');
+        words.push_str(next);
+    }
     if matches!(error, RepositoryError::Api(_)) {
         words.push_str(&format!("\n  details: {error}"));
     }
@@ -625,9 +633,11 @@ impl Report<'_> {
                 None => serde_json::Value::Null,
             };
             value["account"] = match &settings.connection {
-                Connection::Token { api, .. } => {
-                    json!({ "mode": "token", "server": api, "token_store": "--token" })
-                }
+                Connection::Token {
+                    api,
+                    token: Some(_),
+                } => json!({ "mode": "token", "server": api, "token_store": "--token" }),
+                Connection::Token { token: None, .. } => account_json(None),
                 Connection::Account(signed_in) => {
                     account_json(Some(&Choice::Server(signed_in.clone())))
                 }

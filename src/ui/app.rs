@@ -138,8 +138,14 @@ impl App {
                 _ => Task::none(),
             },
             Message::UseThisComputer => {
-                // Written (and flushed) off the window's thread.
-                let data_dir = self.settings().data_dir.clone();
+                if !matches!(self, App::Welcome { .. }) {
+                    return Task::none();
+                }
+                // Written (and flushed) off the window's thread; meanwhile the window says it
+                // is opening, so the choice cannot be made twice.
+                let settings = self.settings().clone();
+                let data_dir = settings.data_dir.clone();
+                *self = App::Opening(settings);
                 Task::perform(
                     async move {
                         tokio::task::spawn_blocking(move || {
@@ -152,6 +158,9 @@ impl App {
                 )
             }
             Message::ChoseThisComputer(chosen) => {
+                if !matches!(self, App::Opening(_)) {
+                    return Task::none();
+                }
                 let mut settings = self.settings().clone();
                 if let Err(reason) = chosen {
                     *self = App::Failed { settings, reason };

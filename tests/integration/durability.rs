@@ -81,7 +81,20 @@ async fn a_local_save_makes_exactly_one_durable_write() {
     let started = Instant::now();
     while !all_threads_traced() {
         if let Some(status) = strace.try_wait().unwrap() {
-            panic!("strace could not attach ({status}); it needs ptrace (root, or ptrace_scope 0)");
+            // Attaching to one's own parent needs ptrace rights: root, or Yama's ptrace_scope 0
+            // (Ubuntu's default is 1). CI runs as root.
+            let mut said = String::new();
+            std::io::Read::read_to_string(&mut strace.stderr.take().unwrap(), &mut said).ok();
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "strace could not attach ({status}): {said}"
+            );
+            eprintln!(
+                "\n*** SKIPPED: the durable-write count; strace could not attach ({status}: \
+                 {}); it needs root or kernel.yama.ptrace_scope=0 ***\n",
+                said.trim()
+            );
+            return;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),

@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A schedule that retries many times a second, so a loop that kept retrying after the server
-/// refused the token would be seen at once.
+/// refused the token would be seen at once. The timer is an hour away: only the event stream
+/// can tell this device it was signed out.
 fn eager() -> SyncConfig {
     SyncConfig {
-        interval: Duration::from_millis(300),
+        interval: Duration::from_secs(3600),
         backoff_base: Duration::from_millis(20),
         offline_cap: Duration::from_millis(100),
         fast_for: Duration::from_secs(30),
@@ -85,10 +86,19 @@ async fn a_device_signed_out_elsewhere_says_so_at_once_and_sends_nothing_until_a
         window.title().contains("Signed out")
     })
     .await;
+    let status = repository.status();
     assert!(
-        matches!(repository.status().activity, Activity::SignedOut { .. }),
+        matches!(status.activity, Activity::SignedOut { .. }),
         "{:?}",
-        repository.status().activity
+        status.activity
+    );
+    let heard = status
+        .last_attempt
+        .expect("the refusal is recorded")
+        .message;
+    assert!(
+        heard.starts_with("listen failed"),
+        "the event stream heard it, not a sync: {heard}"
     );
 
     // Both loops now wait for the user. With this schedule a loop that still retried would
@@ -98,7 +108,7 @@ async fn a_device_signed_out_elsewhere_says_so_at_once_and_sends_nothing_until_a
         .expect("the sync loop and the listener stop and wait for the user");
     let parked_at = requests.load(Ordering::SeqCst);
     repository.network_up();
-    tokio::time::sleep(eager().failure_cap * 5 + eager().interval * 2).await;
+    tokio::time::sleep(eager().failure_cap * 10).await;
     assert_eq!(
         requests.load(Ordering::SeqCst),
         parked_at,

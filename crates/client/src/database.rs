@@ -434,7 +434,8 @@ impl DatabaseService {
                     copy_sql!(set "base"),
                     ", updated_at = ?4, synced_at = ?8 \
                      WHERE synchronized = 1 AND conflict_version IS NULL \
-                     AND (base_store IS NULL OR base_store <> ?6 OR base_version <= ?3)"
+                     AND (base_store IS NULL OR base_store = '' OR ?6 = '' \
+                     OR base_store <> ?6 OR base_version <= ?3)"
                 ))
                 .bind(now)
                 .execute(&mut *tx)
@@ -447,7 +448,11 @@ impl DatabaseService {
 
     /// Confirms that the server still holds the state tagged `etag` (a 304): only the sync time
     /// moves.
-    pub(crate) async fn touch_synced(&self, etag: &Etag, now: DateTime<Utc>) -> Result<(), DatabaseError> {
+    pub(crate) async fn touch_synced(
+        &self,
+        etag: &Etag,
+        now: DateTime<Utc>,
+    ) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "UPDATE profile SET synced_at = ?2 WHERE id = 1 AND synchronized = 1 \
@@ -590,7 +595,10 @@ impl DatabaseService {
         .await
     }
 
-    pub(crate) async fn record_sync_attempt(&self, attempt: &SyncAttempt) -> Result<(), DatabaseError> {
+    pub(crate) async fn record_sync_attempt(
+        &self,
+        attempt: &SyncAttempt,
+    ) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
                 "INSERT INTO sync_attempt (id, at, ok, message) VALUES (1, ?1, ?2, ?3) \

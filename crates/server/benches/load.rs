@@ -691,6 +691,7 @@ fn scenario_memory(waves: usize, settle: u64) {
         for number in 0..waves {
             let wave = slow_clients::wave(
                 running.addr,
+                running.pid(),
                 count,
                 profile_server::HEADER_READ_TIMEOUT + Duration::from_secs(5),
                 || running.rss_kib(),

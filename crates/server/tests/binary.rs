@@ -47,7 +47,7 @@ async fn half_sent_and_idle_connections_are_closed_and_memory_levels_off() {
         let addr = running.addr;
         let pid = running.pid();
         let wave = tokio::task::spawn_blocking(move || {
-            wave(addr, count, timeout + Duration::from_secs(5), || {
+            wave(addr, pid, count, timeout + Duration::from_secs(5), || {
                 support::process::rss_kib_of(pid)
             })
         });

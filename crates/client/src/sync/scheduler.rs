@@ -261,9 +261,10 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
                         Next::Periodic(_) => Trigger::Periodic,
                         _ => Trigger::Retry,
                     },
-                    // The listener heard the server refuse the token: no timer fires until the
-                    // user asks.
+                    // The listener heard the server refuse the token, or "Work offline" was
+                    // turned on: no timer fires until the user asks.
                     () = repository.until_signed_out() => wait_for_request(repository).await,
+                    () = repository.until_working_offline() => wait_for_request(repository).await,
                 }
             }
             Next::WaitForRequest => wait_for_request(repository).await,

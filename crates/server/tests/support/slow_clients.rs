@@ -65,16 +65,52 @@ pub struct Wave {
     pub closed_after: Duration,
 }
 
-/// One wave against the server at `addr` whose memory `rss` reads (KiB): `count` half-sent
-/// requests, each to be closed by the server within `close_within`.
-pub fn wave(addr: SocketAddr, count: usize, close_within: Duration, rss: impl Fn() -> u64) -> Wave {
+/// How many files process `pid` has open.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// Waits (bounded) until process `pid` has at most `files` open.
+fn until_at_most(pid: u32, files: usize) {
+    let started = Instant::now();
+    while open_files(pid) > files && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits (bounded) until process `pid` has taken in all the connections it will for now: more
+/// files open than `before`, and that number unchanged over five polls 50 ms apart. (The kernel
+/// queues at most the listen backlog — 1,024 for tokio — so the server holds that many of a
+/// wave at once and takes the rest in as the first ones time out.)
+fn until_taken_in(pid: u32, before: usize) {
+    let started = Instant::now();
+    let (mut last, mut unchanged) = (open_files(pid), 0);
+    while (last <= before || unchanged < 5) && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = open_files(pid);
+        unchanged = if now == last { unchanged + 1 } else { 0 };
+        last = now;
+    }
+}
+
+/// One wave against the server at `addr` (process `pid`, whose memory `rss` reads in KiB):
+/// `count` half-sent requests, each to be closed by the server within `close_within`. Its memory
+/// is read once the server has taken in what it will (counted in /proc, so a slow machine
+/// waits longer instead of reading too early), and again once it has closed them all.
+pub fn wave(
+    addr: SocketAddr,
+    pid: u32,
+    count: usize,
+    close_within: Duration,
+    rss: impl Fn() -> u64,
+) -> Wave {
+    let before = open_files(pid);
     let mut streams = half_sent_requests(addr, count);
-    // Let the server take in every connection before reading its memory.
-    std::thread::sleep(Duration::from_millis(200));
+    until_taken_in(pid, before);
     let peak = rss();
     let closed_after = all_closed(&mut streams, close_within);
     drop(streams);
-    std::thread::sleep(Duration::from_millis(200));
+    until_at_most(pid, before + 1);
     Wave {
         peak,
         after: rss(),
