@@ -694,7 +694,6 @@ fn scenario_memory(waves: usize, settle: u64) {
                 running.pid(),
                 count,
                 profile_server::HEADER_READ_TIMEOUT + Duration::from_secs(5),
-                || running.rss_kib(),
             );
             eprintln!("{label}: wave {number}: {wave:?}");
             peaks.push(wave.peak);

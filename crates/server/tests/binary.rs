@@ -47,9 +47,7 @@ async fn half_sent_and_idle_connections_are_closed_and_memory_levels_off() {
         let addr = running.addr;
         let pid = running.pid();
         let wave = tokio::task::spawn_blocking(move || {
-            wave(addr, pid, count, timeout + Duration::from_secs(5), || {
-                support::process::rss_kib_of(pid)
-            })
+            wave(addr, pid, count, timeout + Duration::from_secs(5))
         });
         // The server answers while the wave's connections are open.
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -71,9 +69,13 @@ async fn half_sent_and_idle_connections_are_closed_and_memory_levels_off() {
         first_cost <= (count as u64) * 64,
         "more than 64 KiB per half-sent request: {first_cost} KiB over {count}"
     );
-    let last_growth = peaks[3].saturating_sub(peaks[2]);
+    // Levelling off: the later waves' highest peak stays within one wave's cost of the earlier
+    // waves' highest. A leak of a wave's cost per wave would add two of them by then; an
+    // allocator keeping freed memory adds less each wave.
+    let earlier = peaks[..2].iter().copied().max().unwrap_or(0);
+    let later = peaks[2..].iter().copied().max().unwrap_or(0);
     assert!(
-        last_growth <= first_cost / 2 + 1024,
+        later <= earlier + first_cost,
         "memory grows with every wave (a leak): peaks {peaks:?} KiB, idle {baseline} KiB"
     );
     running.stop();

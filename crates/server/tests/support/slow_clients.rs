@@ -1,5 +1,5 @@
 //! Slow clients: connections that send the start of a request and never finish its headers,
-//! for the tests and the memory benchmark.
+//! for the tests and the memory benchmark. Beside `process.rs`, whose memory reading it uses.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -57,7 +57,7 @@ pub fn all_closed(streams: &mut [TcpStream], limit: Duration) -> Duration {
 /// What one wave of slow clients did to the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Wave {
-    /// The server's RSS (KiB) while the wave's connections were open.
+    /// The server's highest RSS (KiB) while the wave lasted.
     pub peak: u64,
     /// Its RSS once it had closed them all.
     pub after: u64,
@@ -78,42 +78,34 @@ fn until_at_most(pid: u32, files: usize) {
     }
 }
 
-/// Waits (bounded) until process `pid` has taken in all the connections it will for now: more
-/// files open than `before`, and that number unchanged over five polls 50 ms apart. (The kernel
-/// queues at most the listen backlog — 1,024 for tokio — so the server holds that many of a
-/// wave at once and takes the rest in as the first ones time out.)
-fn until_taken_in(pid: u32, before: usize) {
-    let started = Instant::now();
-    let (mut last, mut unchanged) = (open_files(pid), 0);
-    while (last <= before || unchanged < 5) && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(50));
-        let now = open_files(pid);
-        unchanged = if now == last { unchanged + 1 } else { 0 };
-        last = now;
-    }
-}
-
-/// One wave against the server at `addr` (process `pid`, whose memory `rss` reads in KiB):
-/// `count` half-sent requests, each to be closed by the server within `close_within`. Its memory
-/// is read once the server has taken in what it will (counted in /proc, so a slow machine
-/// waits longer instead of reading too early), and again once it has closed them all.
-pub fn wave(
-    addr: SocketAddr,
-    pid: u32,
-    count: usize,
-    close_within: Duration,
-    rss: impl Fn() -> u64,
-) -> Wave {
+/// One wave against the server at `addr` (process `pid`): `count` half-sent requests, each to
+/// be closed by the server within `close_within`. Its memory is sampled every 10 ms for as long
+/// as the wave lasts (the kernel queues at most the listen backlog — 1,024 for tokio — so the
+/// server holds that many at once and takes the rest in as the first ones time out): the peak
+/// is the highest sample, not one taken at a moment that a slower machine would shift.
+pub fn wave(addr: SocketAddr, pid: u32, count: usize, close_within: Duration) -> Wave {
     let before = open_files(pid);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                peak = peak.max(super::process::rss_kib_of(pid));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        })
+    };
     let mut streams = half_sent_requests(addr, count);
-    until_taken_in(pid, before);
-    let peak = rss();
     let closed_after = all_closed(&mut streams, close_within);
     drop(streams);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let peak = sampler.join().expect("the sampler ends");
     until_at_most(pid, before + 1);
     Wave {
         peak,
-        after: rss(),
+        after: super::process::rss_kib_of(pid),
         closed_after,
     }
 }
