@@ -421,14 +421,23 @@ impl UserProfileRepository {
         self.timer_ticks.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// The sync loop waits for a request (`true`) or runs on its schedule again.
-    pub(crate) fn scheduler_parked(&self, on: bool) {
-        self.parked.send_modify(|parked| parked.0 = on);
-    }
-
-    /// The event-stream listener waits for a request (`true`) or connects again.
-    pub(crate) fn listener_parked(&self, on: bool) {
-        self.parked.send_modify(|parked| parked.1 = on);
+    /// Runs `wait` with `which` of the synchronizer's loops marked as waiting for the user
+    /// (see [`until_parked`](Self::until_parked)), and marks it running again after.
+    pub(crate) async fn parked_while<T>(
+        &self,
+        which: crate::sync::Loop,
+        wait: impl std::future::Future<Output = T>,
+    ) -> T {
+        let mark = |on: bool| {
+            self.parked.send_modify(|parked| match which {
+                crate::sync::Loop::Sync => parked.0 = on,
+                crate::sync::Loop::Listener => parked.1 = on,
+            });
+        };
+        mark(true);
+        let output = wait.await;
+        mark(false);
+        output
     }
 
     /// Resolves once both of the synchronizer's loops wait for the user (working offline, or

@@ -125,9 +125,7 @@ impl StatusStore {
 
     /// Resolves once "Work offline" is `on` (at once if it already is).
     pub async fn until_work_offline_is(&self, on: bool) {
-        let mut receiver = self.sender.subscribe();
-        // The sender lives as long as this store, so this only ends when the state is seen.
-        let _seen = receiver.wait_for(|status| status.work_offline == on).await;
+        self.until(|status| status.work_offline == on).await;
     }
 
     /// `true` while the server refuses this device's token.
@@ -137,24 +135,27 @@ impl StatusStore {
 
     /// Resolves once the server has refused this device's token (at once if it has).
     pub async fn until_signed_out(&self) {
-        let mut receiver = self.sender.subscribe();
-        let _seen = receiver
-            .wait_for(|status| matches!(status.activity, Activity::SignedOut { .. }))
+        self.until(|status| matches!(status.activity, Activity::SignedOut { .. }))
             .await;
     }
 
     /// Resolves once an attempt the user asked for (a save, "Sync now") got past "Signed out":
     /// the status no longer says so and no attempt is running (at once if it is not signed out).
     pub async fn until_accepted(&self) {
+        self.until(|status| {
+            !matches!(
+                status.activity,
+                Activity::SignedOut { .. } | Activity::Syncing
+            )
+        })
+        .await;
+    }
+
+    /// Resolves once the status satisfies `holds` (at once if it does).
+    async fn until(&self, holds: impl FnMut(&Status) -> bool) {
         let mut receiver = self.sender.subscribe();
-        let _seen = receiver
-            .wait_for(|status| {
-                !matches!(
-                    status.activity,
-                    Activity::SignedOut { .. } | Activity::Syncing
-                )
-            })
-            .await;
+        // The sender lives as long as this store, so this only ends when the state is seen.
+        let _seen = receiver.wait_for(holds).await;
     }
 
     pub fn set_notice(&self, notice: String) {

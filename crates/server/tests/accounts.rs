@@ -640,29 +640,9 @@ async fn next(
 /// Waits until `server` hears PostgreSQL's announcements (at once on SQLite, which has none):
 /// a change announced before its fan-out listener listens is not heard.
 async fn listening(server: &Server) {
-    if !server.db.starts_with("postgres://") {
-        return;
+    if server.db.starts_with("postgres://") {
+        support::postgres::until_listeners(&server.db, 1).await;
     }
-    let pool = sqlx::PgPool::connect(&server.db).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let listeners: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if listeners == 1 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the fan-out listener never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    pool.close().await;
 }
 
 /// A change made through the store itself, not over HTTP — as the app's embedded server seeds

@@ -21,30 +21,6 @@ async fn serve(store: Store) -> profile_server::RunningServer {
         .unwrap()
 }
 
-/// Waits until `count` fan-out listeners listen on `url`'s database.
-async fn listeners(url: &str, count: i64) {
-    let admin = sqlx::PgPool::connect(url).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let listening: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-        )
-        .fetch_one(&admin)
-        .await
-        .unwrap();
-        if listening == count {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{listening} listeners, not {count}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    admin.close().await;
-}
-
 /// Waits half a second and fails if `receiver` announces anything meanwhile.
 async fn quiet(receiver: &mut tokio::sync::mpsc::UnboundedReceiver<String>) {
     let next = tokio::time::timeout(Duration::from_millis(500), receiver.recv()).await;
@@ -171,7 +147,7 @@ async fn servers_sharing_a_store_deliver_each_change_once_and_take_over_the_list
     let store = Store::connect(&url).await.unwrap();
     let first = serve(store.clone()).await;
     let second = serve(store).await;
-    listeners(&url, 1).await;
+    support::postgres::until_listeners(&url, 1).await;
     put(&first, &laptop, "Ada").await;
 
     let mut on_second = names(&second, &phone).await;

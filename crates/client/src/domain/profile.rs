@@ -2,51 +2,45 @@ use chrono::{DateTime, Utc};
 use profile_protocol::{Field, Fields, ProfileWire};
 use serde::{Deserialize, Serialize};
 
-/// The identity of one server state: its ETag without quotes. A server never hands it out for
-/// another state. Never empty: a copy whose tag is unknown holds no `Etag` at all.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Etag(String);
+/// A name a server hands out, as a type of its own: never empty, so "unknown" is `None`, never
+/// an empty string that could be taken for a value.
+macro_rules! server_name {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
 
-impl Etag {
-    /// The tag `tag`; `None` when it is empty, which names no state.
-    pub fn new(tag: impl Into<String>) -> Option<Self> {
-        let tag = tag.into();
-        (!tag.is_empty()).then_some(Etag(tag))
-    }
+        impl $name {
+            /// The name `text`; `None` when it is empty, which names nothing.
+            pub fn new(text: impl Into<String>) -> Option<Self> {
+                let text = text.into();
+                (!text.is_empty()).then_some($name(text))
+            }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
 
-impl std::fmt::Display for Etag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+server_name!(
+    /// The identity of one server state: its ETag without quotes. A server never hands it out
+    /// for another state. A copy whose tag is unknown holds no `Etag` at all.
+    Etag
+);
 
-/// The id of a server's store, made when the store was created: versions count within one store
-/// only. Never empty: a copy whose store is unknown holds no `StoreId` at all.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StoreId(String);
-
-impl StoreId {
-    /// The store id `id`; `None` when it is empty, which names no store.
-    pub fn new(id: impl Into<String>) -> Option<Self> {
-        let id = id.into();
-        (!id.is_empty()).then_some(StoreId(id))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for StoreId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+server_name!(
+    /// The id of a server's store, made when the store was created: versions count within one
+    /// store only. A copy whose store is unknown holds no `StoreId` at all.
+    StoreId
+);
 
 /// A copy of the profile as a server holds it: one state of it, and which one.
 #[derive(Debug, Clone, PartialEq, Eq)]

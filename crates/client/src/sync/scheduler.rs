@@ -167,6 +167,15 @@ impl Backoff {
     }
 }
 
+/// The synchronizer's two loops, for [`UserProfileRepository::until_parked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Loop {
+    /// The sync loop.
+    Sync,
+    /// The event-stream listener.
+    Listener,
+}
+
 /// What woke the synchronizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -274,9 +283,9 @@ async fn sync_loop(repository: &UserProfileRepository, config: &SyncConfig) {
 
 /// Parks the sync loop until a save, "Sync now" or leaving offline mode asks for a sync.
 async fn wait_for_request(repository: &UserProfileRepository) -> Trigger {
-    repository.scheduler_parked(true);
-    repository.sync_requested().await;
-    repository.scheduler_parked(false);
+    repository
+        .parked_while(Loop::Sync, repository.sync_requested())
+        .await;
     Trigger::Requested
 }
 
@@ -298,9 +307,9 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
     let mut backoff = Backoff::default();
     loop {
         if repository.work_offline() {
-            repository.listener_parked(true);
-            repository.until_online().await;
-            repository.listener_parked(false);
+            repository
+                .parked_while(Loop::Listener, repository.until_online())
+                .await;
         }
         let started = Instant::now();
         let delay = match repository.server_events().await {
@@ -342,9 +351,9 @@ async fn listen(repository: &UserProfileRepository, config: &SyncConfig) {
                         repository.listener_failed(&error).await;
                     }
                     // Until the user asks and it gets through, nothing is sent from here.
-                    repository.listener_parked(true);
-                    repository.until_accepted().await;
-                    repository.listener_parked(false);
+                    repository
+                        .parked_while(Loop::Listener, repository.until_accepted())
+                        .await;
                     backoff.reset();
                     continue;
                 }

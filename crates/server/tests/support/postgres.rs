@@ -168,3 +168,27 @@ impl Drop for Postgres {
         self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
     }
 }
+
+/// Waits until `count` fan-out listeners listen on `url`'s database.
+pub async fn until_listeners(url: &str, count: i64) {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        if listening == count {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{listening} listeners, not {count}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    admin.close().await;
+}
