@@ -11,14 +11,17 @@ use tracing_subscriber::EnvFilter;
 // The allocator: jemalloc with its background thread returns the memory that a wave of slow or
 // abandoned clients took once they are gone, where the system allocator keeps most of it (see
 // ARCHITECTURE.md and `benches/server-memory.sh`). Built without the default features, the
-// server uses the system allocator; with `mimalloc`, mimalloc.
-#[cfg(all(feature = "jemalloc", not(windows)))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
+// server uses the system allocator; with `mimalloc`, mimalloc. Whichever it is, `Cap` counts
+// the bytes held through it, which `--metrics-listen` reports.
 #[cfg(all(feature = "mimalloc", any(not(feature = "jemalloc"), windows)))]
+use mimalloc::MiMalloc as Inner;
+#[cfg(not(any(all(feature = "jemalloc", not(windows)), feature = "mimalloc")))]
+use std::alloc::System as Inner;
+#[cfg(all(feature = "jemalloc", not(windows)))]
+use tikv_jemallocator::Jemalloc as Inner;
+
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cap::Cap<Inner> = cap::Cap::new(Inner, usize::MAX);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +46,10 @@ struct Args {
     /// Single-user shortcut: a bearer token for the default user's profile, besides accounts.
     #[arg(long, env = "PROFILE_SERVER_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Also serve `GET /metrics` (the Prometheus text format) on this address: a listener of
+    /// its own, off by default, so the API's address never shows them.
+    #[arg(long, value_name = "ADDRESS")]
+    metrics_listen: Option<SocketAddr>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -112,7 +119,15 @@ async fn main() -> ExitCode {
     }
     let result = match args.command {
         Some(command) => admin(&args.db, command).await,
-        None => serve(&args.db, args.token.unwrap_or_default(), args.listen).await,
+        None => {
+            serve(
+                &args.db,
+                args.token.unwrap_or_default(),
+                args.listen,
+                args.metrics_listen,
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,13 +147,35 @@ async fn open(db: &str) -> Result<Store, String> {
     Store::connect(db).await.map_err(|e| e.to_string())
 }
 
-async fn serve(db: &str, token: String, listen: SocketAddr) -> Result<(), String> {
+async fn serve(
+    db: &str,
+    token: String,
+    listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
+) -> Result<(), String> {
     let running = server::start_with(open(db).await?, &token, listen)
         .await
         .map_err(|e| e.to_string())?;
     // A server must not die because nobody reads its output (a closed pipe): these lines are
     // for whoever watches, and are dropped when nobody does.
     say(&format!("listening on http://{}", running.addr));
+    if let Some(address) = metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|error| format!("cannot listen for metrics on {address}: {error}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let state = running.state.clone();
+        let metrics = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || std::future::ready(metrics_text(&state))),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics).await {
+                tracing::warn!(%error, "the metrics listener stopped");
+            }
+        });
+        say(&format!("metrics on http://{bound}/metrics"));
+    }
     if token.is_empty() {
         say("accounts only; add one with `profile-server user add EMAIL` on the same --db");
     }
@@ -147,6 +184,21 @@ async fn serve(db: &str, token: String, listen: SocketAddr) -> Result<(), String
     }
     running.stop().await;
     Ok(())
+}
+
+/// What `GET /metrics` answers, in the Prometheus text format.
+fn metrics_text(state: &server::AppState) -> String {
+    format!(
+        "# HELP profile_server_heap_bytes Bytes the server holds on its heap (not what the \
+         allocator keeps for reuse).\n\
+         # TYPE profile_server_heap_bytes gauge\n\
+         profile_server_heap_bytes {}\n\
+         # HELP profile_server_event_streams Event streams open on this server.\n\
+         # TYPE profile_server_event_streams gauge\n\
+         profile_server_event_streams {}\n",
+        ALLOCATOR.allocated(),
+        state.event_listeners(),
+    )
 }
 
 /// Prints a line to standard output, ignoring a reader that went away.

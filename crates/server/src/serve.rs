@@ -148,6 +148,8 @@ async fn accept(
                     continue;
                 }
             },
+            // A connection that ended lets go of its task at once, not at the next accept.
+            Some(_ended) = connections.join_next(), if !connections.is_empty() => continue,
             _ = &mut stopped => break,
         };
         if let Err(error) = stream.set_nodelay(true) {
@@ -160,7 +162,6 @@ async fn accept(
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         // Owned by this task: aborting it (a crash, in tests) drops every connection at once.
-        while connections.try_join_next().is_some() {}
         connections.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %remote, "connection ended");

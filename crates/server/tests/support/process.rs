@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Running {
     child: Child,
     pub addr: SocketAddr,
+    /// Where `GET /metrics` answers, when started with [`Running::start_with_metrics`].
+    metrics: Option<SocketAddr>,
     logs: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
@@ -19,6 +21,21 @@ impl Running {
         Self::start_binary(env!("CARGO_BIN_EXE_profile-server"), db, token, log_level)
     }
 
+    /// The same, with its metrics listener on a free port too (`--metrics-listen`).
+    pub fn start_with_metrics(
+        db: impl AsRef<std::ffi::OsStr>,
+        token: &str,
+        log_level: &str,
+    ) -> Self {
+        Self::launch(
+            env!("CARGO_BIN_EXE_profile-server"),
+            db,
+            token,
+            log_level,
+            true,
+        )
+    }
+
     /// The same, with another build of the server (`binary`).
     pub fn start_binary(
         binary: impl AsRef<std::ffi::OsStr>,
@@ -26,8 +43,23 @@ impl Running {
         token: &str,
         log_level: &str,
     ) -> Self {
+        Self::launch(binary, db, token, log_level, false)
+    }
+
+    fn launch(
+        binary: impl AsRef<std::ffi::OsStr>,
+        db: impl AsRef<std::ffi::OsStr>,
+        token: &str,
+        log_level: &str,
+        with_metrics: bool,
+    ) -> Self {
         let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0"])
+            .args(if with_metrics {
+                vec!["--metrics-listen", "127.0.0.1:0"]
+            } else {
+                vec![]
+            })
             .args(if token.is_empty() {
                 vec![]
             } else {
@@ -49,7 +81,19 @@ impl Running {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .parse()
             .unwrap();
-        let logs = std::sync::Arc::new(std::sync::Mutex::new(line.into_bytes()));
+        let mut printed = line.clone().into_bytes();
+        let metrics = with_metrics.then(|| {
+            line.clear();
+            stdout.read_line(&mut line).unwrap();
+            printed.extend_from_slice(line.as_bytes());
+            line.trim()
+                .strip_prefix("metrics on http://")
+                .and_then(|rest| rest.strip_suffix("/metrics"))
+                .unwrap_or_else(|| panic!("unexpected second line {line:?}"))
+                .parse()
+                .unwrap()
+        });
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(printed));
         for mut source in [
             Box::new(stdout) as Box<dyn Read + Send>,
             Box::new(child.stderr.take().unwrap()),
@@ -65,7 +109,34 @@ impl Running {
                 }
             });
         }
-        Self { child, addr, logs }
+        Self {
+            child,
+            addr,
+            metrics,
+            logs,
+        }
+    }
+
+    /// The value of gauge `name` in its `/metrics` answer.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let addr = self.metrics.expect("started with its metrics listener");
+        let text = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
