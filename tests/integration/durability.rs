@@ -5,6 +5,11 @@
 //! over another: `auto_da_alloc`) on the files of this test's own folder. A second flush on the
 //! hot path fails this on any machine, however fast.
 //!
+//! Nor does a save write any file but the database's own: a write to another file of the same
+//! file system, even in place, is flushed by the next commit's journal commit on ext4 (about a
+//! quarter of a save when saves follow each other; BENCHMARKS.md). Other running apps notice a
+//! save by the write to the WAL that the commit makes anyway.
+//!
 //! Besides, SQLite syncs the folder once per connection, at that connection's first commit (a
 //! WAL it opened with "create" might be new); a pool holds at most 4, so over ten saves at most
 //! 4 folder syncs may appear, never one per save.
@@ -66,7 +71,7 @@ async fn a_local_save_makes_exactly_one_durable_write() {
     let repository = UserProfileRepository::new(db, api, Strategies::default(), true)
         .await
         .unwrap();
-    // The first save creates the change marker; saves after it are the steady state.
+    // The first save opens the pool's first writer; saves after it are the steady state.
     repository.save("Ada", "").await.unwrap();
 
     let log = dir.path().join("strace.log");
@@ -134,6 +139,29 @@ async fn a_local_save_makes_exactly_one_durable_write() {
             .iter()
             .all(|call| call.contains("profile.sqlite3-wal>")),
         "{durable:#?}"
+    );
+    let other_writes: Vec<&str> = seen
+        .lines()
+        .filter(|line| line.contains(&format!("{folder}/")))
+        .filter(|line| {
+            ["write(", "pwrite64(", "writev(", "pwritev("]
+                .iter()
+                .any(|call| line.contains(call))
+        })
+        .filter(|line| {
+            ![
+                "profile.sqlite3>",
+                "profile.sqlite3-wal>",
+                "profile.sqlite3-shm>",
+            ]
+            .iter()
+            .any(|file| line.contains(file))
+        })
+        .collect();
+    assert!(
+        other_writes.is_empty(),
+        "a save writes only the database's files; also written:\n{}",
+        other_writes.join("\n")
     );
     let folder_syncs = seen
         .lines()

@@ -288,6 +288,21 @@ impl DatabaseService {
         .map(|row| row.map(UserProfile::from))
     }
 
+    /// The cached profile once any commit under way (by any process) has finished: read with
+    /// the write lock held, so it includes the commit whose log write was just noticed (a commit
+    /// writes the log before it becomes visible). Writes nothing.
+    pub(crate) async fn load_profile_after_writers(
+        &self,
+    ) -> Result<Option<UserProfile>, DatabaseError> {
+        self.write(async |tx| {
+            sqlx::query_as::<_, ProfileRow>("SELECT * FROM profile WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await
+        })
+        .await
+        .map(|row| row.map(UserProfile::from))
+    }
+
     /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
     pub(crate) async fn save_local_edit(
         &self,

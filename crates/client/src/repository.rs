@@ -253,7 +253,6 @@ impl UserProfileRepository {
                 let profile = self.db.save_local_edit(&fields, Utc::now()).await?;
                 tracing::info!(revision = profile.revision, "saved locally");
                 self.status.set_profile(Some(profile.clone()));
-                self.tell_other_processes();
                 self.request_sync();
                 Ok(profile)
             }
@@ -267,10 +266,6 @@ impl UserProfileRepository {
                     .map(|_| SyncOutcome::Synced)
                     .map_err(RepositoryError::clone);
                 engine.record_attempt("save", &attempt).await;
-                if result.is_ok() {
-                    // Stored here too: another running app on this cache shows it at once.
-                    self.tell_other_processes();
-                }
                 result
             }
         }
@@ -305,50 +300,34 @@ impl UserProfileRepository {
         self.network.notified().await;
     }
 
-    /// The file other processes on the same cache watch: written after every local save.
-    fn change_marker(&self) -> std::path::PathBuf {
+    /// The file every commit to the cache writes, by any process: its write-ahead log (the
+    /// cache is in WAL mode, and SQLite keeps the log while a connection is open, as ours are).
+    fn write_ahead_log(&self) -> std::path::PathBuf {
         let mut name = self.db.path().as_os_str().to_owned();
-        name.push(".changed");
+        name.push("-wal");
         std::path::PathBuf::from(name)
     }
 
-    /// Tells every other process with this cache open (a window, `watch`) that the profile
-    /// changed here, so it shows the change and syncs it at once.
+    /// Watches for changes made by other processes on this cache — a save by `set` or another
+    /// window, a sync by `sync` — and takes each in at once: the status shows it, and a sync is
+    /// requested for an edit not yet on the server. Runs until dropped; does nothing where
+    /// watching is not possible.
     ///
-    /// The stamp (who saved, and when) is overwritten in place, at a fixed width, never
-    /// truncated: on ext4 a file truncated and written again is flushed to disk when closed
-    /// (`auto_da_alloc`), which would double the cost of a save. The marker needs no durability:
-    /// it only wakes whoever is running now.
-    fn tell_other_processes(&self) {
-        use std::io::Write;
-        let marker = self.change_marker();
-        let stamp = format!(
-            "{:>10} {:>20}\n",
-            std::process::id(),
-            Utc::now().timestamp_micros()
-        );
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&marker)
-            .and_then(|mut file| file.write_all(stamp.as_bytes()));
-        if let Err(error) = written {
-            tracing::warn!(%error, marker = %marker.display(), "cannot tell other processes about the save");
-        }
-    }
-
-    /// Watches for saves made by other processes on this cache (without polling: a file-system
-    /// notification on the change marker) and takes each in at once: the status shows it and a
-    /// sync is requested. Runs until dropped; does nothing where watching is not possible.
+    /// Without polling, and without anything more on the save path: a file-system notification
+    /// on the cache's write-ahead log, which every commit writes anyway. (A marker file written
+    /// after each save cost a quarter of a save when saves follow each other: BENCHMARKS.md.)
+    /// Our own commits notify too; they are told apart by reading the cache and comparing with
+    /// what the status shows, which this process set itself after its own commit. What was read
+    /// is shown only if nothing was shown meanwhile: this process may have committed and shown
+    /// something newer while the read was under way.
     pub async fn watch_other_processes(&self) {
         use notify::Watcher;
-        let marker = self.change_marker();
-        let Some(folder) = marker.parent().map(std::path::Path::to_path_buf) else {
+        let log = self.write_ahead_log();
+        let Some(folder) = log.parent().map(std::path::Path::to_path_buf) else {
             return futures::future::pending().await;
         };
         let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
-        let watched = marker.clone();
+        let watched = log.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if let Ok(event) = event
                 && (event.kind.is_modify() || event.kind.is_create())
@@ -364,23 +343,41 @@ impl UserProfileRepository {
         let _watcher = match watcher {
             Ok(watcher) => watcher,
             Err(error) => {
-                tracing::warn!(%error, "cannot watch for saves by other processes");
+                tracing::warn!(%error, "cannot watch for changes by other processes");
                 return futures::future::pending().await;
             }
         };
-        let me = std::process::id().to_string();
         while changes.recv().await.is_some() {
-            let Ok(stamp) = std::fs::read_to_string(&marker) else {
-                continue;
+            // One commit writes the log more than once: one look for all that arrived.
+            while changes.try_recv().is_ok() {}
+            self.take_in_what_the_cache_holds().await;
+        }
+    }
+
+    /// Shows the profile the cache holds if it is not what is shown, and asks for a sync of an
+    /// edit not on the server yet. Read again if this process showed another one meanwhile (it
+    /// may be older than what was read: shown after an earlier commit of ours).
+    async fn take_in_what_the_cache_holds(&self) {
+        for _ in 0..10 {
+            let stamp = self.status.profile_stamp();
+            let stored = match self.db.load_profile_after_writers().await {
+                Ok(stored) => stored,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the profile another process changed");
+                    return;
+                }
             };
-            if stamp.split_whitespace().next() == Some(me.as_str()) {
-                continue; // our own save
+            if stored == self.status.current().profile {
+                return; // our own commit, or one that changed nothing shown
             }
-            tracing::info!("the profile was saved by another process; taking it in");
-            if let Err(error) = self.engine().publish_from_db().await {
-                tracing::warn!(%error, "cannot read the profile another process saved");
+            let unsent = stored.as_ref().is_some_and(|profile| !profile.synchronized);
+            if self.status.set_profile_unless_set_since(stamp, stored) {
+                tracing::info!("the profile was changed by another process; taking it in");
+                if unsent {
+                    self.request_sync();
+                }
+                return;
             }
-            self.request_sync();
         }
     }
 
@@ -565,7 +562,6 @@ impl UserProfileRepository {
             return Err(RepositoryError::EditedWhileResolving);
         }
         tracing::info!(?resolution, "conflict resolved");
-        self.tell_other_processes();
         self.request_sync();
         profile.ok_or(RepositoryError::Vanished)
     }

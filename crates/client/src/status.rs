@@ -7,6 +7,7 @@
 use crate::domain::{SyncAttempt, SyncState, UserProfile};
 use chrono::{DateTime, Utc};
 use futures::Stream;
+use std::sync::atomic::Ordering;
 use tokio::sync::watch;
 use tokio_stream::wrappers::WatchStream;
 
@@ -60,12 +61,16 @@ impl Status {
 #[derive(Debug)]
 pub struct StatusStore {
     sender: watch::Sender<Status>,
+    /// How many times the profile was set: changed only under the channel's lock, so a reader
+    /// of the cache can publish what it read only if nobody published meanwhile.
+    profile_sets: std::sync::atomic::AtomicU64,
 }
 
 impl StatusStore {
     pub fn new(initial: Status) -> Self {
         Self {
             sender: watch::Sender::new(initial),
+            profile_sets: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -104,8 +109,32 @@ impl StatusStore {
     }
 
     pub fn set_profile(&self, profile: Option<UserProfile>) {
-        self.sender
-            .send_if_modified(|status| replace(&mut status.profile, profile));
+        self.sender.send_if_modified(|status| {
+            self.profile_sets.fetch_add(1, Ordering::SeqCst);
+            replace(&mut status.profile, profile)
+        });
+    }
+
+    /// A stamp for [`set_profile_unless_set_since`](Self::set_profile_unless_set_since): take
+    /// it before reading the profile from the cache.
+    pub fn profile_stamp(&self) -> u64 {
+        let _locked = self.sender.borrow();
+        self.profile_sets.load(Ordering::SeqCst)
+    }
+
+    /// Sets the profile read from the cache after `stamp` was taken, unless someone set one
+    /// meanwhile (theirs is at least as new). Returns whether it was set.
+    pub fn set_profile_unless_set_since(&self, stamp: u64, profile: Option<UserProfile>) -> bool {
+        let mut set = false;
+        self.sender.send_if_modified(|status| {
+            if self.profile_sets.load(Ordering::SeqCst) != stamp {
+                return false;
+            }
+            self.profile_sets.fetch_add(1, Ordering::SeqCst);
+            set = true;
+            replace(&mut status.profile, profile)
+        });
+        set
     }
 
     pub fn work_offline(&self) -> bool {
