@@ -245,6 +245,10 @@ impl InFlight {
 pub struct DatabaseService {
     pool: SqlitePool,
     path: Arc<PathBuf>,
+    /// Taken by every write of this process before SQLite's write lock, so our own writers
+    /// queue here in order instead of meeting in SQLite's busy handler, which sleeps (1 ms and
+    /// up) between tries.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The assignments that drop a recorded conflict, for `UPDATE profile SET ...`.
@@ -264,7 +268,11 @@ impl DatabaseService {
                 path: path.clone(),
                 source: Arc::new(source),
             })?;
-        Ok(Self { pool, path })
+        Ok(Self {
+            pool,
+            path,
+            writer: Arc::default(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -652,6 +660,7 @@ impl DatabaseService {
         &self,
         work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, DatabaseError> {
+        let _turn = self.writer.lock().await;
         let result = async {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let value = work(&mut tx).await?;

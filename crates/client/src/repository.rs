@@ -250,9 +250,13 @@ impl UserProfileRepository {
         let fields = validate(name, photo_url)?;
         match self.strategies.write {
             WriteStrategy::OfflineFirst => {
+                let stamp = self.status.profile_stamp();
                 let profile = self.db.save_local_edit(&fields, Utc::now()).await?;
                 tracing::info!(revision = profile.revision, "saved locally");
-                self.status.set_profile(Some(profile.clone()));
+                // Unless the watcher of other processes' changes showed the cache meanwhile:
+                // it read after this commit (it reads holding the write lock), so it is newer.
+                self.status
+                    .set_profile_unless_set_since(stamp, Some(profile.clone()));
                 self.request_sync();
                 Ok(profile)
             }
@@ -314,7 +318,9 @@ impl UserProfileRepository {
     /// watching is not possible.
     ///
     /// Without polling, and without anything more on the save path: a file-system notification
-    /// on the cache's write-ahead log, which every commit writes anyway. (A marker file written
+    /// on the cache's write-ahead log, which every commit writes anyway. (Each commit, ours too,
+    /// costs every running app one read, off the save path; ours queue behind our own writes
+    /// in-process, never in SQLite's busy handler.) (A marker file written
     /// after each save cost a quarter of a save when saves follow each other: BENCHMARKS.md.)
     /// Our own commits notify too; they are told apart by reading the cache and comparing with
     /// what the status shows, which this process set itself after its own commit. What was read
@@ -329,10 +335,14 @@ impl UserProfileRepository {
         let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
         let watched = log.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if let Ok(event) = event
-                && (event.kind.is_modify() || event.kind.is_create())
-                && event.paths.contains(&watched)
-            {
+            // An error or a rescan (the notification queue overflowed) may hide a change: look.
+            let look = event.is_err()
+                || event.as_ref().is_ok_and(|event| {
+                    event.need_rescan()
+                        || ((event.kind.is_modify() || event.kind.is_create())
+                            && event.paths.contains(&watched))
+                });
+            if look {
                 let _ = sender.send(());
             }
         })
@@ -356,15 +366,20 @@ impl UserProfileRepository {
 
     /// Shows the profile the cache holds if it is not what is shown, and asks for a sync of an
     /// edit not on the server yet. Read again if this process showed another one meanwhile (it
-    /// may be older than what was read: shown after an earlier commit of ours).
+    /// may be older than what was read: shown after an earlier commit of ours), and after a
+    /// failed read (the cache busy for longer than its timeout), a few times, waiting longer
+    /// each time.
     async fn take_in_what_the_cache_holds(&self) {
+        let mut wait = std::time::Duration::from_millis(50);
         for _ in 0..10 {
             let stamp = self.status.profile_stamp();
             let stored = match self.db.load_profile_after_writers().await {
                 Ok(stored) => stored,
                 Err(error) => {
-                    tracing::warn!(%error, "cannot read the profile another process changed");
-                    return;
+                    tracing::warn!(%error, "cannot read the profile another process changed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    continue;
                 }
             };
             if stored == self.status.current().profile {
@@ -379,6 +394,7 @@ impl UserProfileRepository {
                 return;
             }
         }
+        tracing::warn!("gave up taking in a change by another process; the next change will");
     }
 
     /// Turns "Work offline" on or off; turning it off syncs at once.

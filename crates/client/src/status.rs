@@ -108,17 +108,9 @@ impl StatusStore {
             .send_if_modified(|status| replace(&mut status.server_answered, true));
     }
 
-    pub fn set_profile(&self, profile: Option<UserProfile>) {
-        self.sender.send_if_modified(|status| {
-            self.profile_sets.fetch_add(1, Ordering::SeqCst);
-            replace(&mut status.profile, profile)
-        });
-    }
-
     /// A stamp for [`set_profile_unless_set_since`](Self::set_profile_unless_set_since): take
     /// it before reading the profile from the cache.
     pub fn profile_stamp(&self) -> u64 {
-        let _locked = self.sender.borrow();
         self.profile_sets.load(Ordering::SeqCst)
     }
 

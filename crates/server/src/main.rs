@@ -47,7 +47,8 @@ struct Args {
     #[arg(long, env = "PROFILE_SERVER_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Also serve `GET /metrics` (the Prometheus text format) on this address: a listener of
-    /// its own, off by default, so the API's address never shows them.
+    /// its own, off by default, so the API's address never shows them; for a scraper on
+    /// loopback or a private network.
     #[arg(long, value_name = "ADDRESS")]
     metrics_listen: Option<SocketAddr>,
     #[command(subcommand)]
@@ -153,22 +154,31 @@ async fn serve(
     listen: SocketAddr,
     metrics_listen: Option<SocketAddr>,
 ) -> Result<(), String> {
+    // Bound before the API, so that a metrics address in use stops the start, before the
+    // "listening" line that says it succeeded.
+    let metrics = match metrics_listen {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|error| format!("cannot listen for metrics on {address}: {error}"))?,
+        ),
+        None => None,
+    };
     let running = server::start_with(open(db).await?, &token, listen)
         .await
         .map_err(|e| e.to_string())?;
     // A server must not die because nobody reads its output (a closed pipe): these lines are
     // for whoever watches, and are dropped when nobody does.
     say(&format!("listening on http://{}", running.addr));
-    if let Some(address) = metrics_listen {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|error| format!("cannot listen for metrics on {address}: {error}"))?;
+    if let Some(listener) = metrics {
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let state = running.state.clone();
         let metrics = axum::Router::new().route(
             "/metrics",
             axum::routing::get(move || std::future::ready(metrics_text(&state))),
         );
+        // For a scraper on loopback or a private network: this listener has none of the API's
+        // limits on slow clients.
         tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, metrics).await {
                 tracing::warn!(%error, "the metrics listener stopped");
@@ -189,8 +199,8 @@ async fn serve(
 /// What `GET /metrics` answers, in the Prometheus text format.
 fn metrics_text(state: &server::AppState) -> String {
     format!(
-        "# HELP profile_server_heap_bytes Bytes the server holds on its heap (not what the \
-         allocator keeps for reuse).\n\
+        "# HELP profile_server_heap_bytes Bytes the server's code holds through its allocator \
+         (not what the allocator keeps for reuse, nor SQLite's own).\n\
          # TYPE profile_server_heap_bytes gauge\n\
          profile_server_heap_bytes {}\n\
          # HELP profile_server_event_streams Event streams open on this server.\n\

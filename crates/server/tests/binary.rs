@@ -29,7 +29,7 @@ async fn health_latency(running: &Running) -> Duration {
 /// size, which depends on how much freed memory the allocator keeps; how much of that comes
 /// back, per allocator, is measured in the memory benchmark.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn half_sent_and_idle_connections_are_closed_and_memory_levels_off() {
+async fn half_sent_and_idle_connections_are_closed_and_the_heap_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let running =
         Running::start_with_metrics(dir.path().join("server.sqlite3"), "slow-test-token", "warn");
@@ -81,10 +81,11 @@ async fn half_sent_and_idle_connections_are_closed_and_memory_levels_off() {
         first_cost <= (count as u64) * 64,
         "more than 64 KiB per half-sent request: {first_cost} KiB over {count}"
     );
-    // Levelling off: once a wave is gone, the heap is back to its idle size, give or take 64
-    // bytes per request of a wave — a leak, or connections kept until something else happens,
-    // would leave more after every wave.
-    let slack = count as u64 * 64;
+    // Once a wave is gone, the heap is back to its idle size, give or take 64 bytes per request
+    // of a wave (and at least 256 KiB, for what a first use of a path allocates once, where the
+    // open-file limit makes waves small) — a leak, or connections kept until something else
+    // happens, leaves more after every wave.
+    let slack = (count as u64 * 64).max(256 * 1024);
     assert!(
         heaps.iter().all(|&heap| heap <= idle_heap + slack),
         "the heap keeps what the waves took: {heaps:?} bytes after them, {idle_heap} idle"

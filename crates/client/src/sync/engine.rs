@@ -382,8 +382,20 @@ impl Engine<'_> {
     }
 
     pub async fn publish_from_db(&self) -> Result<Option<UserProfile>, RepositoryError> {
-        let profile = self.db.load_profile().await?;
-        self.status.set_profile(profile.clone());
+        // Read again if another task (the watcher of other processes' changes) showed a profile
+        // while this one was read: theirs may be newer, and what is shown last must be the
+        // newest. Bounded: each retry means someone else showed the cache's state meanwhile.
+        let mut profile = None;
+        for _ in 0..10 {
+            let stamp = self.status.profile_stamp();
+            profile = self.db.load_profile().await?;
+            if self
+                .status
+                .set_profile_unless_set_since(stamp, profile.clone())
+            {
+                break;
+            }
+        }
         Ok(profile)
     }
 }
