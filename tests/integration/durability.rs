@@ -5,10 +5,10 @@
 //! over another: `auto_da_alloc`) on the files of this test's own folder. A second flush on the
 //! hot path fails this on any machine, however fast.
 //!
-//! Nor does a save write, touch, cut or make any file but the database's own: a write to another file of the same
-//! file system, even in place, is flushed by the next commit's journal commit on ext4 (about a
-//! quarter of a save when saves follow each other; BENCHMARKS.md). Other running apps notice a
-//! save by the write to the WAL that the commit makes anyway.
+//! Nor does a save write, touch, cut or make any file but the database's own: writing a marker
+//! file after each save, even in place or in memory, added 40–60 µs to a save back to back
+//! (BENCHMARKS.md). Other running apps notice a save by the write to the WAL that the commit
+//! makes anyway.
 //!
 //! Besides, SQLite syncs the folder once per connection, at that connection's first commit (a
 //! WAL it opened with "create" might be new); a pool holds at most 4, so over ten saves at most
