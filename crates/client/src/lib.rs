@@ -12,6 +12,7 @@ pub mod domain;
 mod error;
 pub mod failure;
 pub mod network;
+pub mod photo;
 pub mod power;
 pub mod repository;
 pub mod status;
