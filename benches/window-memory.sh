@@ -35,7 +35,7 @@ start_server() {
 start_server
 OFFLINE_PROFILE_TOKEN=$token "$app" --data-dir "$work/other" --api "$api" set --name "Soak 0" >/dev/null
 
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
 DISPLAY="$display" ICED_BACKEND=tiny-skia RUST_LOG=warn OFFLINE_PROFILE_TOKEN=$token \

@@ -16,7 +16,7 @@ bin="$CARGO_TARGET_DIR/release/offline-profile"
 
 work=$(mktemp -d)
 display=":$(( 200 + RANDOM % 50 ))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
 export DISPLAY="$display" ICED_BACKEND=tiny-skia
