@@ -7,8 +7,9 @@ use crate::session::{Connection, Session, SessionError, Settings, open_or_recove
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
+use profile_client::PhotoEdit;
 use profile_client::database::{DatabaseError, DatabaseService};
-use profile_client::domain::{SyncAttempt, SyncState, UserProfile};
+use profile_client::domain::{PhotoRef, SyncAttempt, SyncState, UserProfile};
 use profile_client::{
     Activity, ReadStrategy, RepositoryError, Resolution, Status, SyncOutcome, WriteStrategy, sync,
 };
@@ -94,6 +95,13 @@ pub enum Command {
         name: Option<String>,
         #[arg(long)]
         photo_url: Option<String>,
+        /// A picture on this computer (PNG or JPEG) to be the photo: made upright, square and at
+        /// most 512 pixels, and sent without its metadata; the file itself is not changed.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_photo")]
+        photo: Option<std::path::PathBuf>,
+        /// Remove the photo.
+        #[arg(long)]
+        no_photo: bool,
     },
     /// One full sync; succeeds only when the profile is synchronized afterwards.
     Sync,
@@ -242,7 +250,12 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
         }
         Command::Show { json } => show(&settings, json, false).await,
         Command::Status { json } => show(&settings, json, true).await,
-        Command::Set { name, photo_url } => set(settings, name, photo_url).await,
+        Command::Set {
+            name,
+            photo_url,
+            photo,
+            no_photo,
+        } => set(settings, name, photo_url, photo, no_photo).await,
         Command::Sync => sync_once(settings).await,
         Command::Watch { json } => watch(settings, json).await,
         Command::Resolve { keep_mine, .. } => {
@@ -265,8 +278,33 @@ async fn show(settings: &Settings, json: bool, with_attempt: bool) -> Result<(),
     } else {
         None
     };
-    print_profile(profile.as_ref(), attempt.as_ref(), json, settings);
+    let photo = photo_held(&db, profile.as_ref()).await?;
+    print_profile(profile.as_ref(), photo, attempt.as_ref(), json, settings);
     Ok(())
+}
+
+/// What this cache knows of the profile's photo: whether the server holds it (`uploaded`: sent
+/// from here, or downloaded from it) and whether this computer does (`cached`: `false` while it
+/// downloads). `None` without a photo.
+#[derive(Debug, Clone, Copy)]
+struct PhotoHeld {
+    uploaded: bool,
+    cached: bool,
+}
+
+async fn photo_held(
+    db: &DatabaseService,
+    profile: Option<&UserProfile>,
+) -> Result<Option<PhotoHeld>, DatabaseError> {
+    let Some(photo) = profile.and_then(|p| p.fields.photo.as_ref()) else {
+        return Ok(None);
+    };
+    let uploaded = db.photo_uploaded(&photo.sha256).await?;
+    Ok(Some(PhotoHeld {
+        // One this computer does not hold came from the server.
+        uploaded: uploaded.unwrap_or(true),
+        cached: uploaded.is_some(),
+    }))
 }
 
 async fn login(settings: Settings, email: String, password_stdin: bool) -> Result<(), Failure> {
@@ -457,12 +495,38 @@ async fn set(
     settings: Settings,
     name: Option<String>,
     photo_url: Option<String>,
+    photo: Option<std::path::PathBuf>,
+    no_photo: bool,
 ) -> Result<(), Failure> {
-    if name.is_none() && photo_url.is_none() {
+    if name.is_none() && photo_url.is_none() && photo.is_none() && !no_photo {
         return Err(Failure::Usage(
-            "nothing to set: give --name and/or --photo-url".into(),
+            "nothing to set: give --name, --photo-url, --photo FILE or --no-photo".into(),
         ));
     }
+    // The picture is read and made fit before anything opens: a file that cannot be the photo
+    // changes nothing.
+    let picked = match &photo {
+        Some(path) => {
+            let path = path.clone();
+            let normalised =
+                tokio::task::spawn_blocking(move || profile_client::photo::normalize_file(&path))
+                    .await
+                    .map_err(|e| Failure::NotDone(format!("the photo could not be read: {e}")))?;
+            Some(normalised.map_err(|error| match error {
+                // It names the file already.
+                profile_client::photo::PhotoError::Unreadable { .. } => {
+                    Failure::Usage(format!("the photo {error}"))
+                }
+                _ => Failure::Usage(format!("{}: {error}", path_shown(photo.as_deref()))),
+            })?)
+        }
+        None => None,
+    };
+    let photo_edit = match (&picked, no_photo) {
+        (Some(picked), _) => PhotoEdit::Set(picked),
+        (None, true) => PhotoEdit::Remove,
+        (None, false) => PhotoEdit::Keep,
+    };
     let offline = settings.offline;
     let session = open(settings).await?;
     let current = session.repository.cached().await?;
@@ -472,12 +536,19 @@ async fn set(
     let photo_url = photo_url
         .or_else(|| current.as_ref().map(|p| p.fields.photo_url.clone()))
         .unwrap_or_default();
-    let saved = session.repository.save(&name, &photo_url).await?;
+    let saved = session
+        .repository
+        .save_edit(&name, &photo_url, photo_edit)
+        .await?;
     println!("saved locally (revision {})", saved.revision);
     if !offline && !saved.synchronized {
         push_once(&session).await;
     }
     Ok(())
+}
+
+fn path_shown(path: Option<&std::path::Path>) -> std::path::Display<'_> {
+    path.unwrap_or_else(|| std::path::Path::new("")).display()
 }
 
 /// One push attempt after a local save; the save stands whatever happens here.
@@ -545,7 +616,9 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
                 let Some(status) = status else { break };
                 let key = (status.profile.clone(), status.state(), activity_word(&status));
                 if last.as_ref() != Some(&key) {
-                    print_status_line(&status, json);
+                    let db = session.repository.database();
+                    let photo = photo_held(db, status.profile.as_ref()).await?;
+                    print_status_line(&status, photo, json);
                     last = Some(key);
                 }
             }
@@ -566,10 +639,10 @@ fn activity_word(status: &Status) -> String {
     }
 }
 
-fn print_status_line(status: &Status, json: bool) {
+fn print_status_line(status: &Status, photo: Option<PhotoHeld>, json: bool) {
     use std::io::Write;
     if json {
-        let mut value = profile_json(status.profile.as_ref());
+        let mut value = profile_json(status.profile.as_ref(), photo);
         value["activity"] = json!(activity_word(status));
         println!("{value}");
     } else {
@@ -588,12 +661,32 @@ fn describe(profile: Option<&UserProfile>) -> String {
     profile.map_or_else(|| "(no profile)".into(), |p| p.fields.to_string())
 }
 
-fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
+/// A photo reference as JSON: `{"sha256", "width", "height", "bytes"}`, and with `held`,
+/// `"uploaded"` and `"cached"`; `null` for none.
+fn photo_json(photo: Option<&PhotoRef>, held: Option<PhotoHeld>) -> serde_json::Value {
+    let Some(photo) = photo else {
+        return serde_json::Value::Null;
+    };
+    let mut value = json!({
+        "sha256": photo.sha256,
+        "width": photo.width,
+        "height": photo.height,
+        "bytes": photo.bytes,
+    });
+    if let Some(held) = held {
+        value["uploaded"] = json!(held.uploaded);
+        value["cached"] = json!(held.cached);
+    }
+    value
+}
+
+fn profile_json(profile: Option<&UserProfile>, photo: Option<PhotoHeld>) -> serde_json::Value {
     let state = SyncState::of(profile);
     match profile {
         Some(p) => json!({
             "name": p.name(),
             "photo_url": p.photo_url(),
+            "photo": photo_json(p.fields.photo.as_ref(), photo),
             "synchronized": p.synchronized,
             "state": state,
             "updated_at": p.updated_at,
@@ -603,12 +696,18 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
             "server": p.base.as_ref().map(|base| base.server.as_str()),
             "conflict": p.conflict.as_ref().map(|c| json!({
                 "fields": c.fields,
-                "theirs": { "name": c.theirs.fields.name, "photo_url": c.theirs.fields.photo_url, "version": c.theirs.version },
+                "theirs": {
+                    "name": c.theirs.fields.name,
+                    "photo_url": c.theirs.fields.photo_url,
+                    "photo": photo_json(c.theirs.fields.photo.as_ref(), None),
+                    "version": c.theirs.version,
+                },
             })),
         }),
         None => json!({
             "name": null,
             "photo_url": null,
+            "photo": null,
             "synchronized": false,
             "state": state,
             "updated_at": null,
@@ -620,13 +719,14 @@ fn profile_json(profile: Option<&UserProfile>) -> serde_json::Value {
 /// What `show` and `status` say, built once and rendered as text or JSON.
 struct Report<'a> {
     profile: Option<&'a UserProfile>,
+    photo: Option<PhotoHeld>,
     /// `status` only: the last attempt (`Some(None)`: never) and the connection.
     status: Option<(Option<&'a SyncAttempt>, &'a Settings)>,
 }
 
 impl Report<'_> {
     fn json(&self) -> serde_json::Value {
-        let mut value = profile_json(self.profile);
+        let mut value = profile_json(self.profile, self.photo);
         if let Some((attempt, settings)) = self.status {
             value["last_sync"] = match attempt {
                 Some(a) => json!({ "at": a.at, "ok": a.ok, "message": a.message }),
@@ -661,6 +761,16 @@ impl Report<'_> {
                         p.photo_url()
                     }
                 ));
+                if let Some(photo) = &p.fields.photo {
+                    let held = match self.photo {
+                        Some(PhotoHeld { cached: false, .. }) => " (downloading)",
+                        Some(PhotoHeld {
+                            uploaded: false, ..
+                        }) => " (not yet on the server)",
+                        _ => "",
+                    };
+                    lines.push(format!("photo:      {photo}{held}"));
+                }
                 lines.push(format!("state:      {state}"));
                 lines.push(format!("updated at: {}", p.updated_at.to_rfc3339()));
                 lines.push(format!(
@@ -712,12 +822,14 @@ impl Report<'_> {
 /// whose profile this is).
 fn print_profile(
     profile: Option<&UserProfile>,
+    photo: Option<PhotoHeld>,
     attempt: Option<&Option<SyncAttempt>>,
     json: bool,
     settings: &Settings,
 ) {
     let report = Report {
         profile,
+        photo,
         status: attempt.map(|attempt| (attempt.as_ref(), settings)),
     };
     if json {

@@ -308,6 +308,7 @@ async fn the_form_the_cli_and_the_server_refuse_invalid_values_with_the_same_rea
         let shown = match expected.field {
             profile_client::domain::Field::Name => view_model.name_error(),
             profile_client::domain::Field::PhotoUrl => view_model.photo_url_error(),
+            profile_client::domain::Field::Photo => unreachable!("validate checks text only"),
         };
         assert_eq!(
             shown,

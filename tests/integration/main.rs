@@ -14,6 +14,7 @@ mod model;
 mod netns;
 mod network;
 mod network_manager;
+mod photos;
 mod repository;
 mod scale;
 mod server;

@@ -19,18 +19,22 @@
 //!   user chose "Use theirs" for it;
 //! - convergence: with faults off, two rounds of sync leave every client without a conflict
 //!   equal to the server;
-//! - no duplicate writes: the server's version moves only when its content changes.
+//! - no duplicate writes: the server's version moves only when its content changes;
+//! - photos are a field like the others (picked, removed, repeated from another client), and a
+//!   photo a client picked and still shows is always in its cache.
 
 use crate::support::{Mode, Proxy, TOKEN};
 use futures::StreamExt;
 use profile_client::api_client::ApiClientService;
 use profile_client::database::DatabaseService;
 use profile_client::domain::{Etag, Field, Fields, SyncState};
-use profile_client::{Resolution, Strategies, SyncOutcome, UserProfileRepository};
+use profile_client::photo::Photo;
+use profile_client::{PhotoEdit, Resolution, Strategies, SyncOutcome, UserProfileRepository};
 use profile_protocol::ProfileWire;
 use profile_server::{AppState, RunningServer, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -157,14 +161,15 @@ async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
     panic!("cannot bind {addr} again");
 }
 
-/// Records every PUT the server accepts, in the order it answers them.
+/// Records every profile PUT the server accepts, in the order it answers them.
 fn recording(history: History) -> impl FnOnce(axum::Router) -> axum::Router {
     move |router| {
         router.layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 let history = history.clone();
                 async move {
-                    let put = request.method() == axum::http::Method::PUT;
+                    let put = request.method() == axum::http::Method::PUT
+                        && request.uri().path() == "/v1/profile";
                     let response = next.run(request).await;
                     if !put || !response.status().is_success() {
                         return response;
@@ -184,10 +189,10 @@ struct ModelClient {
     folder: TempDir,
     proxy: Proxy,
     repository: Arc<UserProfileRepository>,
-    /// The value this client last saved in each field and still stands by (name, photo URL):
-    /// an earlier save of the field is superseded by it, in this client's own order. Unique
-    /// values only (a save that repeats another client's value is not tracked).
-    saved: [Option<String>; 2],
+    /// The value this client last saved in each field and still stands by (name, photo URL,
+    /// photo — by its id): an earlier save of the field is superseded by it, in this client's
+    /// own order. Unique values only (a save that repeats another client's value is not tracked).
+    saved: [Option<String>; 3],
 }
 
 impl ModelClient {
@@ -199,7 +204,7 @@ impl ModelClient {
             folder,
             proxy,
             repository,
-            saved: [None, None],
+            saved: [None, None, None],
         }
     }
 
@@ -224,21 +229,51 @@ fn slot(field: Field) -> usize {
     match field {
         Field::Name => 0,
         Field::PhotoUrl => 1,
+        Field::Photo => 2,
+    }
+}
+
+/// A field's value as the model compares it: the text, or the photo's id ('' for none).
+fn value(fields: &Fields, field: Field) -> String {
+    match field {
+        Field::Photo => fields
+            .photo
+            .as_ref()
+            .map_or_else(String::new, |photo| photo.sha256.to_string()),
+        _ => fields.describe(field),
     }
 }
 
 /// A value no save or seed of this case has used before (`n` counts them), so that finding
-/// it on the server proves that this very save reached it.
-fn unique(n: &mut u64, field: Field) -> String {
+/// it on the server proves that this very save reached it. A photo is a real picture, made
+/// and normalised as a picked file is, kept in `photos` by its id.
+fn unique(n: &mut u64, field: Field, photos: &mut HashMap<String, Photo>) -> String {
     *n += 1;
     match field {
         Field::Name => format!("Name {n}"),
         Field::PhotoUrl => format!("https://example.com/{n}.png"),
+        Field::Photo => {
+            let picture = image::RgbImage::from_fn(12, 12, |x, y| {
+                image::Rgb([(*n % 251) as u8, (*n / 251 % 251) as u8, (x * 20 + y) as u8])
+            });
+            let mut png = Vec::new();
+            picture
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .unwrap();
+            let photo = profile_client::photo::normalize(&png).unwrap();
+            let id = photo.sha256.to_string();
+            photos.insert(id.clone(), photo);
+            id
+        }
     }
 }
 
 fn fields(n: &mut u64) -> Fields {
-    Fields::new(unique(n, Field::Name), unique(n, Field::PhotoUrl))
+    let mut none = HashMap::new();
+    Fields::new(
+        unique(n, Field::Name, &mut none),
+        unique(n, Field::PhotoUrl, &mut none),
+    )
 }
 
 struct Case {
@@ -250,6 +285,8 @@ struct Case {
     verbose: bool,
     /// How many unique values were handed out.
     values: u64,
+    /// Every photo made for a save, by its id.
+    photos: HashMap<String, Photo>,
 }
 
 type Checked = Result<(), String>;
@@ -286,6 +323,7 @@ impl Case {
             log: Vec::new(),
             verbose,
             values,
+            photos: HashMap::new(),
         }
     }
 
@@ -356,37 +394,53 @@ impl Case {
     async fn edit(&mut self, c: usize) {
         let client = &self.clients[c];
         let current = client.repository.cached().await.unwrap().map(|p| p.fields);
-        // A first profile needs a name; later edits change either field.
-        let field = if current.is_none() || self.rng.random_bool(0.5) {
+        // A first profile needs a name; later edits change any field.
+        let field = if current.is_none() || self.rng.random_bool(0.4) {
             Field::Name
-        } else {
+        } else if self.rng.random_bool(0.5) {
             Field::PhotoUrl
+        } else {
+            Field::Photo
         };
+        let optional = field != Field::Name;
         // Now and then the same value as another client's, so equal edits on two sides (and
         // an empty photo URL) happen too; those are not tracked as this client's own.
         let other = self.rng.random_range(0..self.clients.len());
         let repeated = match self.rng.random_range(0..10) {
-            0 if field == Field::PhotoUrl => Some(String::new()),
+            0 if optional => Some(String::new()),
+            // Another client's photo is one this case made, so its bytes are at hand.
             1 => self.clients[other]
                 .repository
                 .cached()
                 .await
                 .unwrap()
-                .map(|p| p.fields.get(field).to_owned())
-                .filter(|value| field == Field::PhotoUrl || !value.is_empty()),
+                .map(|p| value(&p.fields, field))
+                .filter(|value| optional || !value.is_empty()),
             _ => None,
         };
         let new = repeated
             .clone()
-            .unwrap_or_else(|| unique(&mut self.values, field));
+            .unwrap_or_else(|| unique(&mut self.values, field, &mut self.photos));
         let mut edited = current.unwrap_or_default();
-        *edited.get_mut(field) = new.clone();
-        let client = &mut self.clients[c];
+        let photo = match field {
+            Field::Name => {
+                edited.name.clone_from(&new);
+                PhotoEdit::Keep
+            }
+            Field::PhotoUrl => {
+                edited.photo_url.clone_from(&new);
+                PhotoEdit::Keep
+            }
+            Field::Photo if new.is_empty() => PhotoEdit::Remove,
+            Field::Photo => PhotoEdit::Set(&self.photos[&new]),
+        };
+        let client = &self.clients[c];
         client
             .repository
-            .save(&edited.name, &edited.photo_url)
+            .save_edit(&edited.name, &edited.photo_url, photo)
             .await
             .unwrap();
+        let client = &mut self.clients[c];
         // A later save of the field supersedes the earlier one, whatever its value.
         client.saved[slot(field)] = repeated.is_none().then(|| new.clone());
         self.note(format!("client {c}: saves {field} = {new:?}"));
@@ -495,6 +549,18 @@ impl Case {
                 "client {c}: the published status is not the stored profile"
             );
             let Some(local) = local else { continue };
+            // A photo this client picked and still shows is in its cache (kept in the save's
+            // transaction, evicted only once nothing refers to it).
+            if let Some(photo) = &local.fields.photo
+                && client.saved[slot(Field::Photo)].as_deref() == Some(photo.sha256.as_str())
+            {
+                let held = client.repository.photo(&photo.sha256).await.unwrap();
+                ensure!(
+                    held.is_some(),
+                    "client {c} shows its own photo {} but its cache lacks it",
+                    photo.sha256
+                );
+            }
             if local.synchronized {
                 let base = local.base.as_ref();
                 ensure!(
@@ -540,7 +606,7 @@ impl Case {
             let shown_in_conflict = |field: Field, saved: &str| {
                 local
                     .as_ref()
-                    .is_some_and(|p| p.conflict.is_some() && p.fields.get(field) == saved)
+                    .is_some_and(|p| p.conflict.is_some() && value(&p.fields, field) == saved)
             };
             match (&local, &server) {
                 (Some(local), _) if local.conflict.is_some() => {}
@@ -564,7 +630,7 @@ impl Case {
                 };
                 let reached = history.iter().any(|entry| match entry {
                     Entry::Put(wire) | Entry::Reset(Some(wire)) => {
-                        wire.fields().get(field) == saved
+                        value(&wire.fields(), field) == *saved
                     }
                     Entry::Reset(None) => false,
                 });

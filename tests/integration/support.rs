@@ -179,6 +179,9 @@ pub enum Mode {
     CutRequest(usize),
     /// Forward the request and only the first bytes of the response, then cut.
     CutResponse(usize),
+    /// Forward requests, and responses as they come, and cut the connection once this many
+    /// response bytes went through (shorter answers before it pass whole).
+    CutAfter(usize),
     /// Forward the request, let the server answer (and commit), then cut the connection
     /// before the client sees a byte of the response.
     DropResponses,
@@ -278,6 +281,28 @@ async fn forward(mode: Mode, mut inbound: TcpStream, mut outbound: TcpStream) {
             let mut buffer = vec![0u8; bytes];
             if server_read.read_exact(&mut buffer).await.is_ok() {
                 let _ = client_write.write_all(&buffer).await;
+            }
+            request.abort();
+        }
+        Mode::CutAfter(bytes) => {
+            let (mut client_read, mut client_write) = inbound.into_split();
+            let (mut server_read, mut server_write) = outbound.into_split();
+            let request = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut left = bytes;
+            let mut buffer = vec![0u8; 8192];
+            while left > 0 {
+                let want = left.min(buffer.len());
+                match server_read.read(&mut buffer[..want]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if client_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                        left -= n;
+                    }
+                }
             }
             request.abort();
         }

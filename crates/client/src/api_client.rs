@@ -5,7 +5,7 @@
 //! tell a server that is away from one that said no. Knows nothing of the database.
 
 use crate::domain::{Etag, Fields, ServerProfile, check_web_url};
-use profile_protocol::{ErrorBody, ProfileWire, PutBody};
+use profile_protocol::{ErrorBody, PhotoId, ProfileWire, PutBody};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use std::error::Error as _;
@@ -66,6 +66,9 @@ pub enum ApiError {
     Conflict(Box<ServerProfile>),
     #[error("the server has no profile to update (it was emptied or replaced)")]
     NoProfile,
+    /// The profile refers to a photo the server does not hold: it must be uploaded first.
+    #[error("the server does not have the profile's photo")]
+    PhotoMissing,
     /// 401: the token is missing, wrong, or its device was signed out (revoked).
     #[error("signed out: {0}")]
     SignedOut(String),
@@ -91,7 +94,10 @@ impl ApiError {
             | ApiError::Untrusted(_)
             | ApiError::Protocol(_) => true,
             ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
-            ApiError::Conflict(_) | ApiError::NoProfile | ApiError::SignedOut(_) => false,
+            ApiError::Conflict(_)
+            | ApiError::NoProfile
+            | ApiError::PhotoMissing
+            | ApiError::SignedOut(_) => false,
         }
     }
 
@@ -334,6 +340,51 @@ impl ApiClientService {
             }
             _ => Err(status_error(response).await),
         }
+    }
+}
+
+impl ApiClientService {
+    /// `PUT /v1/photos/{sha256}`: sends a photo (201 new, 200 already there: both are done).
+    pub async fn put_photo(&self, id: &PhotoId, jpeg: Vec<u8>) -> Result<(), ApiError> {
+        let request = self
+            .request(reqwest::Method::PUT, &format!("v1/photos/{id}"))
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(jpeg);
+        let response = send(request).await?;
+        match response.status() {
+            StatusCode::OK | StatusCode::CREATED => Ok(()),
+            _ => Err(status_error(response).await),
+        }
+    }
+
+    /// `GET /v1/photos/{sha256}`: the photo's bytes, checked against its name (a download cut
+    /// short or altered on the way is refused, never kept).
+    pub async fn get_photo(&self, id: &PhotoId) -> Result<Vec<u8>, ApiError> {
+        use futures::StreamExt;
+        let response = send(self.request(reqwest::Method::GET, &format!("v1/photos/{id}"))).await?;
+        if response.status() != StatusCode::OK {
+            return Err(status_error(response).await);
+        }
+        let mut body = Vec::new();
+        let mut chunks = response.bytes_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(transport_error)?;
+            if body.len() + chunk.len() > profile_protocol::PHOTO_MAX_BYTES {
+                return Err(ApiError::Protocol(format!(
+                    "the photo {} is larger than a photo can be",
+                    id.short()
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if PhotoId::of(&body) != *id {
+            return Err(ApiError::Protocol(format!(
+                "the photo {} arrived with other bytes than its name says ({} bytes; cut short?)",
+                id.short(),
+                body.len()
+            )));
+        }
+        Ok(body)
     }
 }
 
@@ -620,17 +671,25 @@ impl ApiClientService {
 async fn status_error(response: reqwest::Response) -> ApiError {
     let status = response.status();
     let retry_after = retry_after(response.headers());
-    let reason = match response.bytes().await {
-        Ok(bytes) => serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|body| body.error)
-            .unwrap_or_else(|_| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("unknown status")
-                    .to_owned()
-            }),
+    let body = match response.bytes().await {
+        Ok(bytes) => serde_json::from_slice::<ErrorBody>(&bytes).ok(),
         Err(error) => return transport_error(error),
     };
+    if body
+        .as_ref()
+        .is_some_and(|body| body.code.as_deref() == Some(profile_protocol::PHOTO_MISSING))
+    {
+        return ApiError::PhotoMissing;
+    }
+    let reason = body.map_or_else(
+        || {
+            status
+                .canonical_reason()
+                .unwrap_or("unknown status")
+                .to_owned()
+        },
+        |body| body.error,
+    );
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         ApiError::ServerFailure {
             status: status.as_u16(),

@@ -11,7 +11,9 @@
 use crate::domain::{
     Conflict, Etag, Field, Fields, ServerProfile, StoreId, SyncAttempt, UserProfile,
 };
+use crate::photo::Photo;
 use chrono::{DateTime, Utc};
+use profile_protocol::{PhotoId, PhotoRef};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
@@ -19,12 +21,12 @@ use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 
-/// The seven columns that hold one server copy, named after its role: `base_*` (the last server
+/// The eight columns that hold one server copy, named after its role: `base_*` (the last server
 /// copy the local one was synced with) or `conflict_*` (the copy a conflict is shown against).
-/// The one list of them, in the order [`CopyParams`] binds them as `?1` to `?7`:
+/// The one list of them, in the order [`CopyParams`] binds them as `?1` to `?8`:
 /// - `columns "<role>"`: their names, to read them;
 /// - `list "<role>"`: their names, comma-separated, for an `INSERT`;
-/// - `params`: `?1, ..., ?7`, the copy's values in the same order;
+/// - `params`: `?1, ..., ?8`, the copy's values in the same order;
 /// - `set "<role>"`: `<role>_name = ?1, ...`, to write the copy;
 /// - `clear "<role>"`: `<role>_name = NULL, ...`, to empty them.
 macro_rules! copy_sql {
@@ -51,7 +53,7 @@ macro_rules! copy_sql {
     };
     ($mode:ident $($role:literal)?) => {
         copy_sql!(@ $mode $($role)? [
-            name 1, photo_url 2, version 3, updated_at 4, etag 5, store 6, server 7
+            name 1, photo_url 2, version 3, updated_at 4, etag 5, store 6, server 7, photo 8
         ])
     };
 }
@@ -91,6 +93,7 @@ impl DatabaseError {
 struct ProfileRow {
     name: String,
     photo_url: String,
+    photo: Option<PhotoRef>,
     synchronized: bool,
     revision: i64,
     updated_at: DateTime<Utc>,
@@ -105,6 +108,7 @@ impl FromRow<'_, SqliteRow> for ProfileRow {
         Ok(ProfileRow {
             name: row.try_get("name")?,
             photo_url: row.try_get("photo_url")?,
+            photo: photo_from_column(row.try_get("photo")?)?,
             synchronized: row.try_get("synchronized")?,
             revision: row.try_get("revision")?,
             updated_at: row.try_get("updated_at")?,
@@ -126,12 +130,23 @@ struct CopyRow {
     etag: Option<String>,
     store: Option<String>,
     server: Option<String>,
+    /// NULL also in a copy that has no photo.
+    photo: Option<PhotoRef>,
 }
 
 impl CopyRow {
     /// Reads the copy in `columns` (one role's, from `copy_sql!(columns ...)`).
-    fn read(row: &SqliteRow, columns: [&str; 7]) -> Result<Self, sqlx::Error> {
-        let [name, photo_url, version, updated_at, etag, store, server] = columns;
+    fn read(row: &SqliteRow, columns: [&str; 8]) -> Result<Self, sqlx::Error> {
+        let [
+            name,
+            photo_url,
+            version,
+            updated_at,
+            etag,
+            store,
+            server,
+            photo,
+        ] = columns;
         Ok(CopyRow {
             name: row.try_get(name)?,
             photo_url: row.try_get(photo_url)?,
@@ -140,6 +155,7 @@ impl CopyRow {
             etag: row.try_get(etag)?,
             store: row.try_get(store)?,
             server: row.try_get(server)?,
+            photo: photo_from_column(row.try_get(photo)?)?,
         })
     }
 
@@ -148,7 +164,7 @@ impl CopyRow {
     /// sync compares contents.
     fn into_copy(self) -> Option<ServerProfile> {
         Some(ServerProfile {
-            fields: Fields::new(self.name?, self.photo_url?),
+            fields: Fields::new(self.name?, self.photo_url?).with_photo(self.photo),
             version: self.version?,
             updated_at: self.updated_at?,
             etag: self.etag.and_then(Etag::new),
@@ -171,7 +187,7 @@ impl From<ProfileRow> for UserProfile {
                 .collect(),
         });
         UserProfile {
-            fields: Fields::new(row.name, row.photo_url),
+            fields: Fields::new(row.name, row.photo_url).with_photo(row.photo),
             synchronized: row.synchronized,
             revision: row.revision,
             base: row.base.into_copy(),
@@ -184,12 +200,12 @@ impl From<ProfileRow> for UserProfile {
 
 /// A server copy to write into the columns of one role: the base (`base_*`) or a conflict's
 /// server copy (`conflict_*`). A statement that writes one starts from it, so the copy is always
-/// `?1` to `?7` (see `copy_sql!`) and the statement's own parameters follow from `?8`. An
+/// `?1` to `?8` (see `copy_sql!`) and the statement's own parameters follow from `?9`. An
 /// unknown tag or store is written as '', which reads back as unknown.
 struct CopyParams<'a>(&'a ServerProfile);
 
 impl<'a> CopyParams<'a> {
-    /// `sql` with the copy bound as its first seven parameters.
+    /// `sql` with the copy bound as its first eight parameters.
     fn query(self, sql: &'static str) -> SqliteQuery<'a> {
         let copy = self.0;
         sqlx::query(sql)
@@ -200,7 +216,37 @@ impl<'a> CopyParams<'a> {
             .bind(copy.etag.as_ref().map_or("", Etag::as_str))
             .bind(copy.store.as_ref().map_or("", StoreId::as_str))
             .bind(&copy.server)
+            .bind(photo_column(copy.fields.photo.as_ref()))
     }
+}
+
+/// A photo reference as the `photo` columns hold it: JSON, or NULL for none.
+fn photo_column(photo: Option<&PhotoRef>) -> Option<String> {
+    photo.map(|photo| serde_json::to_string(photo).expect("a reference serialises"))
+}
+
+/// A `photo` column read back.
+fn photo_from_column(json: Option<String>) -> Result<Option<PhotoRef>, sqlx::Error> {
+    json.map(|json| serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
+}
+
+/// What a local edit does to the photo.
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoEdit<'a> {
+    /// Leaves it as it is.
+    Keep,
+    /// Makes this the photo, storing its bytes in the same transaction.
+    Set(&'a Photo),
+    /// No photo.
+    Remove,
+}
+
+/// A photo in the cache, with whether the server is known to hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedPhoto {
+    pub jpeg: Vec<u8>,
+    pub uploaded: bool,
 }
 
 /// The outcome of the last sync attempt as SQLite stores it.
@@ -311,27 +357,179 @@ impl DatabaseService {
         .map(|row| row.map(UserProfile::from))
     }
 
-    /// Commits a local edit: new fields, `synchronized = 0`, revision + 1. Returns the new row.
+    /// Commits a local edit: the name and photo URL of `fields`, the photo as `photo` says,
+    /// `synchronized = 0`, revision + 1. Returns the new row. A photo set is stored in the same
+    /// transaction that points the profile at it: after a crash there is either both or neither.
     pub(crate) async fn save_local_edit(
         &self,
         fields: &Fields,
+        photo: PhotoEdit<'_>,
         now: DateTime<Utc>,
     ) -> Result<UserProfile, DatabaseError> {
         self.write(async |tx| {
-            let row = sqlx::query_as::<_, ProfileRow>(
-                "INSERT INTO profile (id, name, photo_url, synchronized, revision, updated_at) \
-                 VALUES (1, ?1, ?2, 0, 1, ?3) \
-                 ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
-                 revision = revision + 1, updated_at = ?3 RETURNING *",
-            )
-            .bind(&fields.name)
-            .bind(&fields.photo_url)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            let sql = match photo {
+                PhotoEdit::Keep => {
+                    "INSERT INTO profile (id, name, photo_url, synchronized, revision, \
+                     updated_at) VALUES (1, ?1, ?2, 0, 1, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, synchronized = 0, \
+                     revision = revision + 1, updated_at = ?3 RETURNING *"
+                }
+                PhotoEdit::Set(_) | PhotoEdit::Remove => {
+                    "INSERT INTO profile (id, name, photo_url, photo, synchronized, revision, \
+                     updated_at) VALUES (1, ?1, ?2, ?4, 0, 1, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, photo = ?4, \
+                     synchronized = 0, revision = revision + 1, updated_at = ?3 RETURNING *"
+                }
+            };
+            let reference = keep_photo(tx, photo, now).await?;
+            let mut query = sqlx::query_as::<_, ProfileRow>(sql)
+                .bind(&fields.name)
+                .bind(&fields.photo_url)
+                .bind(now);
+            if !matches!(photo, PhotoEdit::Keep) {
+                query = query.bind(photo_column(reference.as_ref()));
+            }
+            let row = query.fetch_one(&mut *tx).await?;
+            if !matches!(photo, PhotoEdit::Keep) {
+                evict_photos(tx).await?;
+            }
             Ok(UserProfile::from(row))
         })
         .await
+    }
+
+    /// Commits a local edit of the photo alone (the name and photo URL stay as saved). `None`
+    /// when there is no profile yet to give a photo to.
+    pub(crate) async fn save_photo_edit(
+        &self,
+        photo: PhotoEdit<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserProfile>, DatabaseError> {
+        self.write(async |tx| {
+            let exists = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM profile WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?
+                == 1;
+            if !exists {
+                return Ok(None);
+            }
+            let reference = keep_photo(tx, photo, now).await?;
+            let row = sqlx::query_as::<_, ProfileRow>(
+                "UPDATE profile SET photo = ?1, synchronized = 0, revision = revision + 1, \
+                 updated_at = ?2 WHERE id = 1 RETURNING *",
+            )
+            .bind(photo_column(reference.as_ref()))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            evict_photos(tx).await?;
+            Ok(Some(UserProfile::from(row)))
+        })
+        .await
+    }
+
+    /// Takes the photo `id`, which no one holds any more, out of the local copy at
+    /// `expected_revision`. Returns `false` when an edit was made meanwhile.
+    pub(crate) async fn drop_lost_photo(
+        &self,
+        expected_revision: i64,
+        id: &PhotoId,
+    ) -> Result<bool, DatabaseError> {
+        self.write(async |tx| {
+            let done = sqlx::query(
+                "UPDATE profile SET photo = NULL, synchronized = 0, revision = revision + 1 \
+                 WHERE id = 1 AND revision = ?1 AND json_extract(photo, '$.sha256') = ?2",
+            )
+            .bind(expected_revision)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            Ok(done == 1)
+        })
+        .await
+    }
+
+    /// The photo `id` from the cache, if it holds it.
+    pub async fn photo(&self, id: &PhotoId) -> Result<Option<CachedPhoto>, DatabaseError> {
+        let row = self
+            .read(
+                sqlx::query_as::<_, (Vec<u8>, bool)>(
+                    "SELECT jpeg, uploaded FROM photos WHERE sha256 = ?1",
+                )
+                .bind(id.as_str())
+                .fetch_optional(&self.pool),
+            )
+            .await?;
+        Ok(row.map(|(jpeg, uploaded)| CachedPhoto { jpeg, uploaded }))
+    }
+
+    /// Whether the server is known to hold the photo `id` (`None`: the cache does not hold it).
+    pub async fn photo_uploaded(&self, id: &PhotoId) -> Result<Option<bool>, DatabaseError> {
+        self.read(
+            sqlx::query_scalar::<_, bool>("SELECT uploaded FROM photos WHERE sha256 = ?1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool),
+        )
+        .await
+    }
+
+    /// Records whether the server holds the photo `id`.
+    pub(crate) async fn mark_photo_uploaded(
+        &self,
+        id: &PhotoId,
+        uploaded: bool,
+    ) -> Result<(), DatabaseError> {
+        self.write(async |tx| {
+            sqlx::query("UPDATE photos SET uploaded = ?2 WHERE sha256 = ?1")
+                .bind(id.as_str())
+                .bind(uploaded)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Keeps a photo downloaded from the server (its bytes already checked against its name),
+    /// unless nothing refers to it any more.
+    pub(crate) async fn store_downloaded_photo(
+        &self,
+        photo: &PhotoRef,
+        jpeg: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), DatabaseError> {
+        self.write(async |tx| {
+            sqlx::query(
+                "INSERT INTO photos (sha256, jpeg, width, height, uploaded, stored_at) \
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5) \
+                 ON CONFLICT (sha256) DO UPDATE SET uploaded = 1",
+            )
+            .bind(photo.sha256.as_str())
+            .bind(jpeg)
+            .bind(photo.width)
+            .bind(photo.height)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            evict_photos(tx).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The ids of the photos the cache holds (for tests and `status`).
+    pub async fn photo_ids(&self) -> Result<Vec<PhotoId>, DatabaseError> {
+        let ids = self
+            .read(
+                sqlx::query_scalar::<_, String>("SELECT sha256 FROM photos ORDER BY sha256")
+                    .fetch_all(&self.pool),
+            )
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| PhotoId::parse(&id).ok())
+            .collect())
     }
 
     /// Records that the server accepted the local state at `sent_revision` as `server`.
@@ -349,11 +547,11 @@ impl DatabaseService {
         self.write(async |tx| {
             let synced = CopyParams(server)
                 .query(concat!(
-                    "UPDATE profile SET synchronized = 1, name = ?1, photo_url = ?2, ",
+                    "UPDATE profile SET synchronized = 1, name = ?1, photo_url = ?2, photo = ?8, ",
                     copy_sql!(set "base"),
-                    ", synced_at = ?8, ",
+                    ", synced_at = ?9, ",
                     clear_conflict!(),
-                    " WHERE id = 1 AND revision = ?9"
+                    " WHERE id = 1 AND revision = ?10"
                 ))
                 .bind(now)
                 .bind(sent_revision)
@@ -367,12 +565,13 @@ impl DatabaseService {
                     .query(concat!(
                         "UPDATE profile SET ",
                         copy_sql!(set "base"),
-                        ", synced_at = ?8 WHERE id = 1"
+                        ", synced_at = ?9 WHERE id = 1"
                     ))
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
             }
+            evict_photos(tx).await?;
             Ok(synced)
         })
         .await
@@ -388,9 +587,10 @@ impl DatabaseService {
     ) -> Result<(), DatabaseError> {
         self.write(async |tx| {
             sqlx::query(
-                "INSERT INTO in_flight (name, photo_url, base_version, base_store) \
-                 SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM in_flight \
-                 WHERE name = ?1 AND photo_url = ?2 AND base_version = ?3 AND base_store = ?4)",
+                "INSERT INTO in_flight (name, photo_url, base_version, base_store, photo) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM in_flight \
+                 WHERE name = ?1 AND photo_url = ?2 AND base_version = ?3 AND base_store = ?4 \
+                 AND photo IS ?5)",
             )
             .bind(&fields.name)
             .bind(&fields.photo_url)
@@ -399,6 +599,7 @@ impl DatabaseService {
                 base.and_then(|base| base.store.as_ref())
                     .map_or("", StoreId::as_str),
             )
+            .bind(photo_column(fields.photo.as_ref()))
             .execute(&mut *tx)
             .await?;
             // Bounded: only pushes in a row that all lost their answer accumulate.
@@ -416,22 +617,24 @@ impl DatabaseService {
     /// The pushes sent since the server last answered.
     pub(crate) async fn in_flight(&self) -> Result<Vec<InFlight>, DatabaseError> {
         self.read(async {
-            let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
-                "SELECT name, photo_url, base_version, base_store FROM in_flight ORDER BY id",
+            let rows: Vec<(String, String, i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT name, photo_url, base_version, base_store, photo FROM in_flight \
+                 ORDER BY id",
             )
             .fetch_all(&self.pool)
             .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(name, photo_url, base_version, base_store)| InFlight {
-                    fields: Fields { name, photo_url },
-                    // 0 is a create, '' an unknown store (the columns are NOT NULL).
-                    base: (base_version != 0).then(|| SentOn {
-                        version: base_version,
-                        store: StoreId::new(base_store),
-                    }),
+            rows.into_iter()
+                .map(|(name, photo_url, base_version, base_store, photo)| {
+                    Ok(InFlight {
+                        fields: Fields::new(name, photo_url).with_photo(photo_from_column(photo)?),
+                        // 0 is a create, '' an unknown store (the columns are NOT NULL).
+                        base: (base_version != 0).then(|| SentOn {
+                            version: base_version,
+                            store: StoreId::new(base_store),
+                        }),
+                    })
                 })
-                .collect())
+                .collect()
         })
         .await
     }
@@ -448,14 +651,14 @@ impl DatabaseService {
             // In the condition, ?6 and ?3 are the copy's store and version.
             let stored = CopyParams(server)
                 .query(concat!(
-                    "INSERT INTO profile (id, name, photo_url, synchronized, revision, ",
+                    "INSERT INTO profile (id, name, photo_url, photo, synchronized, revision, ",
                     copy_sql!(list "base"),
-                    ", updated_at, synced_at) VALUES (1, ?1, ?2, 1, 0, ",
+                    ", updated_at, synced_at) VALUES (1, ?1, ?2, ?8, 1, 0, ",
                     copy_sql!(params),
-                    ", ?4, ?8) ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, \
-                     synchronized = 1, ",
+                    ", ?4, ?9) ON CONFLICT (id) DO UPDATE SET name = ?1, photo_url = ?2, \
+                     photo = ?8, synchronized = 1, ",
                     copy_sql!(set "base"),
-                    ", updated_at = ?4, synced_at = ?8 \
+                    ", updated_at = ?4, synced_at = ?9 \
                      WHERE synchronized = 1 AND conflict_version IS NULL \
                      AND (base_store IS NULL OR base_store = '' OR ?6 = '' \
                      OR base_store <> ?6 OR base_version <= ?3)"
@@ -464,6 +667,9 @@ impl DatabaseService {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            if stored == 1 {
+                evict_photos(tx).await?;
+            }
             Ok(stored == 1)
         })
         .await
@@ -506,14 +712,16 @@ impl DatabaseService {
                 .query(concat!(
                     "UPDATE profile SET ",
                     copy_sql!(set "base"),
-                    ", updated_at = ?8, name = ?9, photo_url = ?10, synchronized = ?11, \
-                     revision = revision + 1, synced_at = CASE WHEN ?11 THEN ?8 ELSE synced_at END, ",
+                    ", updated_at = ?9, name = ?10, photo_url = ?11, photo = ?12, \
+                     synchronized = ?13, revision = revision + 1, \
+                     synced_at = CASE WHEN ?13 THEN ?9 ELSE synced_at END, ",
                     clear_conflict!(),
-                    " WHERE id = 1 AND revision = ?12"
+                    " WHERE id = 1 AND revision = ?14"
                 ))
                 .bind(now)
                 .bind(&fields.name)
                 .bind(&fields.photo_url)
+                .bind(photo_column(fields.photo.as_ref()))
                 .bind(synchronized)
                 .bind(expected_revision)
                 .execute(&mut *tx)
@@ -521,6 +729,7 @@ impl DatabaseService {
                 .rows_affected();
             if done == 1 {
                 clear_in_flight(tx).await?;
+                evict_photos(tx).await?;
             }
             Ok(done == 1)
         })
@@ -547,12 +756,13 @@ impl DatabaseService {
                 .query(concat!(
                     "UPDATE profile SET ",
                     copy_sql!(set "conflict"),
-                    ", conflict_fields = ?8, name = ?9, photo_url = ?10, synchronized = 0, \
-                     revision = revision + 1 WHERE id = 1 AND revision = ?11"
+                    ", conflict_fields = ?9, name = ?10, photo_url = ?11, photo = ?12, \
+                     synchronized = 0, revision = revision + 1 WHERE id = 1 AND revision = ?13"
                 ))
                 .bind(&fields)
                 .bind(&mine.name)
                 .bind(&mine.photo_url)
+                .bind(photo_column(mine.photo.as_ref()))
                 .bind(expected_revision)
                 .execute(&mut *tx)
                 .await?
@@ -686,6 +896,47 @@ impl DatabaseService {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
+/// Stores the bytes of a photo being set (as not yet uploaded, unless the cache already knows
+/// the server has it) and returns the reference the profile gets: `None` for no photo.
+async fn keep_photo(
+    tx: &mut SqliteConnection,
+    photo: PhotoEdit<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<PhotoRef>, sqlx::Error> {
+    let PhotoEdit::Set(photo) = photo else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "INSERT INTO photos (sha256, jpeg, width, height, uploaded, stored_at) \
+         VALUES (?1, ?2, ?3, ?4, 0, ?5) ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(photo.sha256.as_str())
+    .bind(&photo.jpeg)
+    .bind(photo.width)
+    .bind(photo.height)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(Some(photo.reference()))
+}
+
+/// Deletes the photos nothing refers to: not the profile, its base, a conflict's server copy or
+/// an unanswered push. Called in the transactions that can drop a reference.
+async fn evict_photos(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM photos WHERE sha256 NOT IN ( \
+         SELECT json_extract(photo, '$.sha256') FROM profile WHERE photo IS NOT NULL \
+         UNION SELECT json_extract(base_photo, '$.sha256') FROM profile \
+         WHERE base_photo IS NOT NULL \
+         UNION SELECT json_extract(conflict_photo, '$.sha256') FROM profile \
+         WHERE conflict_photo IS NOT NULL \
+         UNION SELECT json_extract(photo, '$.sha256') FROM in_flight WHERE photo IS NOT NULL)",
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Forgets the unanswered pushes: called in the transaction that records an answer.
 async fn clear_in_flight(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM in_flight").execute(tx).await?;
@@ -701,18 +952,19 @@ mod tests {
         assert_eq!(
             copy_sql!(set "base"),
             "base_name = ?1, base_photo_url = ?2, base_version = ?3, base_updated_at = ?4, \
-             base_etag = ?5, base_store = ?6, base_server = ?7"
+             base_etag = ?5, base_store = ?6, base_server = ?7, base_photo = ?8"
         );
         assert_eq!(
             copy_sql!(list "conflict"),
             "conflict_name, conflict_photo_url, conflict_version, conflict_updated_at, \
-             conflict_etag, conflict_store, conflict_server"
+             conflict_etag, conflict_store, conflict_server, conflict_photo"
         );
-        assert_eq!(copy_sql!(params), "?1, ?2, ?3, ?4, ?5, ?6, ?7");
+        assert_eq!(copy_sql!(params), "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8");
         assert_eq!(
             copy_sql!(clear "base"),
             "base_name = NULL, base_photo_url = NULL, base_version = NULL, \
-             base_updated_at = NULL, base_etag = NULL, base_store = NULL, base_server = NULL"
+             base_updated_at = NULL, base_etag = NULL, base_store = NULL, base_server = NULL, \
+             base_photo = NULL"
         );
         assert_eq!(copy_sql!(columns "conflict")[4], "conflict_etag");
     }

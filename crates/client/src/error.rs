@@ -29,6 +29,8 @@ pub enum RepositoryError {
     KeptChanging,
     #[error("the local profile disappeared while it was being saved")]
     Vanished,
+    #[error("there is no profile yet to give a photo to; save a name first")]
+    NoProfileYet,
 }
 
 impl RepositoryError {

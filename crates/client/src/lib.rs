@@ -18,6 +18,7 @@ pub mod repository;
 pub mod status;
 pub mod sync;
 
+pub use database::PhotoEdit;
 pub use error::RepositoryError;
 pub use failure::{ChangeFate, Failure, What};
 pub use repository::{

@@ -11,6 +11,7 @@
 //! animated PNG gives its first frame.
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use profile_protocol::{PhotoId, PhotoRef, jpeg_is_complete};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -21,7 +22,7 @@ pub const MAX_DIMENSION: u32 = 12_000;
 /// The most the decoder may allocate: a 12,000 × 12,000 RGB picture and a little more.
 const MAX_ALLOC_BYTES: u64 = 512 * 1024 * 1024;
 /// The normalised photo's side, at most.
-pub const MAX_SIDE: u32 = 512;
+pub const MAX_SIDE: u32 = profile_protocol::PHOTO_MAX_SIDE;
 /// The JPEG quality of the normalised photo.
 const QUALITY: u8 = 85;
 
@@ -30,10 +31,22 @@ const QUALITY: u8 = 85;
 pub struct Photo {
     /// The JPEG, without metadata.
     pub jpeg: Vec<u8>,
-    /// The SHA-256 of `jpeg`, in lowercase hex: the photo's identity.
-    pub sha256: String,
+    /// The SHA-256 of `jpeg`: the photo's identity.
+    pub sha256: PhotoId,
     pub width: u32,
     pub height: u32,
+}
+
+impl Photo {
+    /// What a profile says of this photo.
+    pub fn reference(&self) -> PhotoRef {
+        PhotoRef {
+            sha256: self.sha256.clone(),
+            width: self.width,
+            height: self.height,
+            bytes: self.jpeg.len() as u64,
+        }
+    }
 }
 
 /// Why a picked file cannot be the photo; nothing was kept.
@@ -150,43 +163,17 @@ fn square(picture: &DynamicImage) -> image::RgbImage {
 }
 
 fn encode(picture: &image::RgbImage) -> Photo {
-    use sha2::Digest;
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, QUALITY)
         .encode_image(picture)
         .expect("encoding an RGB picture into memory cannot fail");
-    let sha256 = sha2::Sha256::digest(&jpeg)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let sha256 = PhotoId::of(&jpeg);
     Photo {
         jpeg,
         sha256,
         width: picture.width(),
         height: picture.height(),
     }
-}
-
-/// Whether the JPEG in `bytes` has its end marker after its picture data: the segments before
-/// the first scan are stepped over by their lengths (an EXIF thumbnail inside them has an end
-/// marker of its own), and the end marker must follow that scan. Data after the end (a phone's
-/// "motion photo") is allowed.
-fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let mut at = 2; // after the start marker
-    while at + 4 <= bytes.len() {
-        if bytes[at] != 0xFF {
-            return false;
-        }
-        match bytes[at + 1] {
-            0xFF => at += 1, // fill byte
-            0xDA => return bytes[at..].windows(2).any(|pair| pair == [0xFF, 0xD9]),
-            _ => {
-                let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
-                at += 2 + length;
-            }
-        }
-    }
-    false
 }
 
 /// Whether `bytes` start like an SVG document (XML text naming an `svg` element early on).
@@ -197,14 +184,15 @@ fn looks_like_svg(bytes: &[u8]) -> bool {
         && text.contains("<svg")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CANARY: &str = "GPS 51.5007N 0.1246W serial 12345";
+/// Pictures as cameras and phones make them, for tests, demos and benchmarks: made here, so
+/// nothing depends on a file that could change.
+pub mod samples {
+    /// Stands for the GPS position and camera serial an EXIF block carries: found in a picked
+    /// file, it must not be found in what leaves the computer.
+    pub const CANARY: &str = "GPS 51.5007N 0.1246W serial 12345";
 
     /// A JPEG of `width` × `height`, its left half red and right half blue.
-    fn halves_jpeg(width: u32, height: u32) -> Vec<u8> {
+    pub fn halves_jpeg(width: u32, height: u32) -> Vec<u8> {
         let picture = image::RgbImage::from_fn(width, height, |x, _| {
             if x < width / 2 {
                 image::Rgb([255, 0, 0])
@@ -221,7 +209,7 @@ mod tests {
 
     /// `jpeg` with an EXIF block right after its start: orientation `orientation` and an
     /// image description holding [`CANARY`] (standing for GPS and camera data).
-    fn with_exif(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    pub fn with_exif(jpeg: &[u8], orientation: u16) -> Vec<u8> {
         let mut tiff = Vec::new();
         tiff.extend_from_slice(b"II\x2a\x00\x08\x00\x00\x00"); // little-endian, IFD0 at 8
         tiff.extend_from_slice(&2u16.to_le_bytes()); // two entries
@@ -248,6 +236,13 @@ mod tests {
         out.extend_from_slice(&jpeg[2..]);
         out
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::samples::{CANARY, halves_jpeg, with_exif};
 
     fn is_red(pixel: &image::Rgb<u8>) -> bool {
         pixel[0] > 200 && pixel[2] < 60
@@ -308,8 +303,8 @@ mod tests {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        assert_eq!(photo.sha256, hash);
-        assert_eq!(photo.sha256.len(), 64);
+        assert_eq!(photo.sha256.as_str(), hash);
+        assert_eq!(photo.reference().bytes, photo.jpeg.len() as u64);
         // The same picture gives the same photo, byte for byte.
         assert_eq!(normalize(&halves_jpeg(1200, 800)).unwrap(), photo);
     }

@@ -7,13 +7,14 @@
 
 use crate::api_client::{ApiClientService, ApiError};
 use crate::avatar;
-use crate::database::DatabaseService;
+use crate::database::{DatabaseService, PhotoEdit};
 use crate::domain::{ServerProfile, UserProfile, take_theirs, validate};
 use crate::error::RepositoryError;
 use crate::status::{Activity, Status, StatusStore};
-use crate::sync::{Engine, Pulled, SyncOutcome};
+use crate::sync::{Engine, SyncOutcome};
 use chrono::{DateTime, Utc};
 use futures::Stream;
+use profile_protocol::PhotoId;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -236,7 +237,12 @@ impl UserProfileRepository {
         self.ensure_online()?;
         let _guard = self.sync_lock.lock().await;
         let engine = self.engine();
-        let result = engine.pull().await.map(Pulled::outcome);
+        let result = async {
+            let outcome = engine.pull().await?.outcome();
+            engine.fetch_missing_photos().await?;
+            Ok(outcome)
+        }
+        .await;
         engine.record_attempt("read", &result).await;
         if result? == SyncOutcome::Pending {
             self.request_sync();
@@ -247,11 +253,22 @@ impl UserProfileRepository {
     /// Saves an edit with the configured write strategy. Offline-first returns once the edit is
     /// committed locally and wakes the synchronizer; online-only returns once the server has it.
     pub async fn save(&self, name: &str, photo_url: &str) -> Result<UserProfile, RepositoryError> {
+        self.save_edit(name, photo_url, PhotoEdit::Keep).await
+    }
+
+    /// Saves an edit of the name and photo URL and, as `photo` says, of the photo (see
+    /// [`save`](Self::save)). A photo set is kept in the cache in the same transaction.
+    pub async fn save_edit(
+        &self,
+        name: &str,
+        photo_url: &str,
+        photo: PhotoEdit<'_>,
+    ) -> Result<UserProfile, RepositoryError> {
         let fields = validate(name, photo_url)?;
         match self.strategies.write {
             WriteStrategy::OfflineFirst => {
                 let stamp = self.status.profile_stamp();
-                let profile = self.db.save_local_edit(&fields, Utc::now()).await?;
+                let profile = self.db.save_local_edit(&fields, photo, Utc::now()).await?;
                 tracing::info!(revision = profile.revision, "saved locally");
                 // Unless the watcher of other processes' changes showed the cache meanwhile:
                 // it read after this commit (it reads holding the write lock), so it is newer.
@@ -264,7 +281,7 @@ impl UserProfileRepository {
                 self.ensure_online()?;
                 let _guard = self.sync_lock.lock().await;
                 let engine = self.engine();
-                let result = engine.save_online(&fields).await;
+                let result = engine.save_online(&fields, photo).await;
                 let attempt = result
                     .as_ref()
                     .map(|_| SyncOutcome::Synced)
@@ -273,6 +290,36 @@ impl UserProfileRepository {
                 result
             }
         }
+    }
+
+    /// Changes the photo alone, keeping the saved name and photo URL: the window's *Change
+    /// photo…*, a dropped file, *Remove photo*. Saved like any edit (see [`save`](Self::save)).
+    pub async fn change_photo(&self, photo: PhotoEdit<'_>) -> Result<UserProfile, RepositoryError> {
+        match self.strategies.write {
+            WriteStrategy::OfflineFirst => {
+                let stamp = self.status.profile_stamp();
+                let profile = self
+                    .db
+                    .save_photo_edit(photo, Utc::now())
+                    .await?
+                    .ok_or(RepositoryError::NoProfileYet)?;
+                tracing::info!(revision = profile.revision, "photo saved locally");
+                self.status
+                    .set_profile_unless_set_since(stamp, Some(profile.clone()));
+                self.request_sync();
+                Ok(profile)
+            }
+            WriteStrategy::OnlineOnly => {
+                let saved = self.cached().await?.ok_or(RepositoryError::NoProfileYet)?;
+                self.save_edit(saved.name(), saved.photo_url(), photo).await
+            }
+        }
+    }
+
+    /// The bytes of the photo `id` (a JPEG), when the cache holds them; `None` while a photo
+    /// another device chose is still downloading.
+    pub async fn photo(&self, id: &PhotoId) -> Result<Option<Vec<u8>>, RepositoryError> {
+        Ok(self.db.photo(id).await?.map(|photo| photo.jpeg))
     }
 
     /// Asks the synchronizer to sync as soon as it can.
@@ -512,7 +559,12 @@ impl UserProfileRepository {
     /// otherwise a sync is requested, which merges it with the local edit.
     pub async fn apply_pushed(&self, server: ServerProfile) -> Result<(), RepositoryError> {
         let _guard = self.sync_lock.lock().await;
-        if self.engine().apply_pushed(&server).await? {
+        let engine = self.engine();
+        if engine.apply_pushed(&server).await? {
+            self.request_sync();
+        } else if let Err(error) = engine.fetch_missing_photos().await {
+            // Retried by a sync, on the sync schedule.
+            tracing::warn!(%error, "a pushed profile's photo could not be downloaded");
             self.request_sync();
         }
         Ok(())

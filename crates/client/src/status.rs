@@ -49,6 +49,9 @@ pub struct Status {
     pub last_failure: Option<crate::Failure>,
     /// Something the user must be told once (e.g. a damaged cache was replaced).
     pub notice: Option<String>,
+    /// How many photos this process downloaded into the cache: when it changes, a view showing a
+    /// "downloading" mark reads the photo again.
+    pub photos_arrived: u64,
 }
 
 impl Status {
@@ -103,6 +106,11 @@ impl StatusStore {
     }
 
     /// The server answered a request.
+    /// A photo the profile shows was downloaded into the cache.
+    pub fn photo_arrived(&self) {
+        self.sender.send_modify(|status| status.photos_arrived += 1);
+    }
+
     pub fn server_answered(&self) {
         self.sender
             .send_if_modified(|status| replace(&mut status.server_answered, true));

@@ -26,7 +26,7 @@ pub fn validate(name: &str, photo_url: &str) -> Result<Fields, ValidationError> 
         field: Field::PhotoUrl,
         reason,
     })?;
-    Ok(Fields { name, photo_url })
+    Ok(Fields::new(name, photo_url))
 }
 
 /// A name is trimmed, 1 to 100 characters, without control or bidirectional-override characters.

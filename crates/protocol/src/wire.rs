@@ -1,6 +1,6 @@
 //! The JSON bodies of the REST API.
 
-use crate::Fields;
+use crate::{Fields, PhotoRef};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub struct ProfileWire {
     pub name: String,
     pub photo_url: String,
+    /// The picked photo (absent from the bodies of servers that predate photos: none).
+    #[serde(default)]
+    pub photo: Option<PhotoRef>,
     /// The state's position in its store's history.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -21,22 +24,40 @@ pub struct ProfileWire {
 
 impl ProfileWire {
     pub fn fields(&self) -> Fields {
-        Fields::new(self.name.clone(), self.photo_url.clone())
+        Fields::new(self.name.clone(), self.photo_url.clone()).with_photo(self.photo.clone())
     }
 
     /// `true` when the profile holds exactly these fields.
     pub fn holds(&self, fields: &Fields) -> bool {
-        self.name == fields.name && self.photo_url == fields.photo_url
+        self.name == fields.name && self.photo_url == fields.photo_url && self.photo == fields.photo
     }
 }
 
 /// The body of a `PUT /v1/profile`.
+///
+/// `photo` has three states: absent (a client that predates photos) keeps the server's photo,
+/// so such a client never erases one by omitting it; `null` removes it; an object sets it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PutBody {
     pub name: String,
     #[serde(default)]
     pub photo_url: String,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub photo: Option<Option<PhotoRef>>,
+}
+
+/// A field that is present: `null` is `Some(None)`; an absent one is `None` (`default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl From<&Fields> for PutBody {
@@ -44,14 +65,57 @@ impl From<&Fields> for PutBody {
         PutBody {
             name: fields.name.clone(),
             photo_url: fields.photo_url.clone(),
+            photo: Some(fields.photo.clone()),
         }
     }
 }
 
-/// An error body: `{"error": "..."}`.
+/// An error body: `{"error": "..."}`, with a `code` where a client is expected to act on it
+/// (see [`PHOTO_MISSING`](crate::PHOTO_MISSING)).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PhotoId;
+
+    #[test]
+    fn a_put_body_tells_keep_remove_and_set_apart() {
+        let keep: PutBody = serde_json::from_str(r#"{"name":"Ada","photo_url":""}"#).unwrap();
+        assert_eq!(keep.photo, None);
+        let remove: PutBody = serde_json::from_str(r#"{"name":"Ada","photo":null}"#).unwrap();
+        assert_eq!(remove.photo, Some(None));
+        let photo = PhotoRef {
+            sha256: PhotoId::of(b"x"),
+            width: 8,
+            height: 8,
+            bytes: 100,
+        };
+        let fields = Fields::new("Ada", "").with_photo(Some(photo.clone()));
+        let json = serde_json::to_string(&PutBody::from(&fields)).unwrap();
+        let set: PutBody = serde_json::from_str(&json).unwrap();
+        assert_eq!(set.photo, Some(Some(photo)));
+        let none = serde_json::to_string(&PutBody::from(&Fields::new("Ada", ""))).unwrap();
+        assert!(none.contains(r#""photo":null"#), "{none}");
+        assert!(
+            serde_json::from_str::<PutBody>(r#"{"name":"Ada","photo":{"sha256":"x"}}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn a_profile_from_a_server_without_photos_has_none() {
+        let wire: ProfileWire = serde_json::from_str(
+            r#"{"name":"Ada","photo_url":"","version":1,"updated_at":"2026-01-01T00:00:00Z",
+                "etag":"1-00","store":"s"}"#,
+        )
+        .unwrap();
+        assert_eq!(wire.photo, None);
+    }
 }
 
 /// The body of a `POST /v1/sessions`: signs a device in. Its `Debug` hides the password.

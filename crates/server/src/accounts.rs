@@ -9,7 +9,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
 use profile_protocol::ProfileWire;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
@@ -28,6 +27,7 @@ struct AuthRow {
     token_hash: String,
     name: Option<String>,
     photo_url: Option<String>,
+    photo: Option<String>,
     version: Option<i64>,
     updated_at: Option<DateTime<Utc>>,
     etag: Option<String>,
@@ -123,10 +123,7 @@ pub(crate) fn random_hex(bytes: usize) -> String {
 }
 
 fn sha256_hex(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    profile_protocol::sha256_hex(secret.as_bytes())
 }
 
 /// Normalises an email address (trimmed, lower case) and checks its shape.
@@ -291,8 +288,8 @@ impl Store {
         };
         let row: Option<AuthRow> = with_pool!(&self.db, pool => {
             sqlx::query_as(
-                "SELECT d.user_id, d.token_hash, p.name, p.photo_url, p.version, p.updated_at, \
-                 p.etag FROM devices d JOIN users u ON u.id = d.user_id \
+                "SELECT d.user_id, d.token_hash, p.name, p.photo_url, p.photo, p.version, \
+                 p.updated_at, p.etag FROM devices d JOIN users u ON u.id = d.user_id \
                  LEFT JOIN profiles p ON p.user_id = d.user_id \
                  WHERE d.id = $1 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
             )
@@ -320,6 +317,7 @@ impl Store {
                     Some(self.wire(crate::store::Row {
                         name,
                         photo_url,
+                        photo: row.photo,
                         version,
                         updated_at,
                         etag,

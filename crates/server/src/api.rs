@@ -3,7 +3,7 @@
 
 use super::AppState;
 use crate::accounts::Caller;
-use crate::store::{DEFAULT_USER, Precondition, PutOutcome};
+use crate::store::{DEFAULT_USER, Edit, Precondition, PutOutcome};
 use axum::Extension;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
@@ -40,6 +40,12 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/profile", get(get_profile).put(put_profile))
         .route("/profile/events", get(events))
+        .route(
+            "/photos/{sha256}",
+            get(crate::photo_routes::get_photo)
+                .put(crate::photo_routes::put_photo)
+                .layer(DefaultBodyLimit::max(profile_protocol::PHOTO_MAX_BYTES)),
+        )
         .route("/sessions", axum::routing::post(sign_in))
         .route("/sessions/current", axum::routing::delete(sign_out))
         .route("/devices", get(devices))
@@ -71,14 +77,22 @@ pub fn router(state: AppState) -> Router {
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// The body's `code`, for a refusal a client is expected to act on.
+    code: Option<&'static str>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
+            code: None,
         }
+    }
+
+    pub(crate) fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 }
 
@@ -93,6 +107,7 @@ impl IntoResponse for ApiError {
             self.status,
             Json(ErrorBody {
                 error: self.message,
+                code: self.code.map(str::to_owned),
             }),
         )
             .into_response();
@@ -271,9 +286,19 @@ async fn put_profile(
     let Json(body) = body.map_err(body_error)?;
     let fields = validate(&body.name, &body.photo_url)
         .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
+    // An absent `photo` (a client from before photos) keeps the photo; `null` removes it.
+    if let Some(Some(photo)) = &body.photo {
+        photo.check().map_err(|reason| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("photo: {reason}"))
+        })?;
+    }
+    let edit = Edit {
+        keep_photo: body.photo.is_none(),
+        fields: fields.with_photo(body.photo.flatten()),
+    };
     let outcome = state
         .store
-        .put_for(caller.user, &fields, &precondition)
+        .edit_for(caller.user, &edit, &precondition)
         .await?;
     if let PutOutcome::Created(profile) | PutOutcome::Updated(profile) = &outcome {
         tracing::info!(
@@ -299,6 +324,11 @@ async fn put_profile(
             StatusCode::PRECONDITION_REQUIRED,
             "changing the profile needs If-Match with its ETag (or If-None-Match: * to create it)",
         )),
+        PutOutcome::PhotoMissing(id) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("the photo {id} has not been uploaded; PUT it to /v1/photos/{id} first"),
+        )
+        .with_code(profile_protocol::PHOTO_MISSING)),
     }
 }
 

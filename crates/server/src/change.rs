@@ -60,6 +60,7 @@ mod tests {
             profile: ProfileWire {
                 name: "Ada".into(),
                 photo_url: String::new(),
+                photo: None,
                 version: 3,
                 updated_at: chrono::Utc::now(),
                 etag: "3-0".into(),

@@ -51,6 +51,10 @@ struct Args {
     /// loopback or a private network.
     #[arg(long, value_name = "ADDRESS")]
     metrics_listen: Option<SocketAddr>,
+    /// How long a photo no profile uses any more is kept, in seconds (default: 7 days), for
+    /// devices that uploaded it and went offline before sending the profile that uses it.
+    #[arg(long, value_name = "SECONDS", default_value_t = server::PHOTO_GRACE.as_secs())]
+    photo_grace_seconds: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -126,6 +130,7 @@ async fn main() -> ExitCode {
                 args.token.unwrap_or_default(),
                 args.listen,
                 args.metrics_listen,
+                std::time::Duration::from_secs(args.photo_grace_seconds),
             )
             .await
         }
@@ -153,6 +158,7 @@ async fn serve(
     token: String,
     listen: SocketAddr,
     metrics_listen: Option<SocketAddr>,
+    photo_grace: std::time::Duration,
 ) -> Result<(), String> {
     // Bound before the API, so that a metrics address in use stops the start, before the
     // "listening" line that says it succeeded.
@@ -164,7 +170,8 @@ async fn serve(
         ),
         None => None,
     };
-    let running = server::start_with(open(db).await?, &token, listen)
+    let store = open(db).await?.with_photo_grace(photo_grace);
+    let running = server::start_with(store, &token, listen)
         .await
         .map_err(|e| e.to_string())?;
     // A server must not die because nobody reads its output (a closed pipe): these lines are

@@ -103,6 +103,7 @@ pub fn serve_router(
         .expect("a bound listener has an address");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(watch_revocations(state.clone()));
+    tokio::spawn(collect_photos(state.clone()));
     if let Some(pool) = state.store.postgres() {
         tokio::spawn(crate::fanout::listen(
             pool.clone(),
@@ -118,6 +119,27 @@ pub fn serve_router(
         state,
         shutdown: Some(shutdown),
         task,
+    }
+}
+
+/// How often photos whose grace period is over are looked for (uploads also delete the
+/// uploader's at once).
+const PHOTO_COLLECTION: Duration = Duration::from_secs(3600);
+
+/// Deletes every user's photos out of use for longer than the grace period, at the start and
+/// then every hour, until the server closes.
+async fn collect_photos(state: AppState) {
+    let mut closing = state.closing.subscribe();
+    loop {
+        match state.store.collect_photos().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "photos out of use removed"),
+            Err(error) => tracing::warn!(%error, "cannot remove photos out of use"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PHOTO_COLLECTION) => {}
+            _ = closing.wait_for(|closing| *closing) => return,
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 use crate::change::{self, Change, UserId};
 use crate::streams::{Streams, Subscription};
 use chrono::Utc;
-use profile_protocol::{Fields, ProfileWire, new_etag};
+use profile_protocol::{Fields, PhotoId, PhotoRef, ProfileWire, new_etag};
 use sqlx::{PgPool, SqlitePool};
 use std::path::Path;
 use std::sync::Arc;
@@ -64,19 +64,52 @@ pub(crate) use {in_transaction, with_pool};
 /// The body of one PUT inside a transaction `$tx`: read the user's row, decide, write, and on
 /// PostgreSQL announce the change. Evaluates to the `PutOutcome`.
 macro_rules! put_in {
-    ($store:expr, $tx:ident, $user:expr, $fields:expr, $precondition:expr) => {{
+    ($store:expr, $tx:ident, $user:expr, $edit:expr, $precondition:expr) => {{
         let store: &Store = $store;
         let user: UserId = $user;
+        let edit: &Edit = $edit;
         let current = sqlx::query_as::<_, Row>(SELECT)
             .bind(user.0)
             .fetch_optional(&mut *$tx)
             .await?
             .map(|row| store.wire(row));
-        match decide(current, $fields, $precondition) {
+        let old_photo = current.as_ref().and_then(|current| current.photo.clone());
+        let mut fields = edit.fields.clone();
+        if edit.keep_photo {
+            fields.photo = old_photo.clone();
+        }
+        // A new photo must have been uploaded; its size is taken from what was.
+        let mut missing = None;
+        if let Some(photo) = fields
+            .photo
+            .as_mut()
+            .filter(|photo| Some(&**photo) != old_photo.as_ref())
+        {
+            let stored: Option<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT CAST(width AS BIGINT), CAST(height AS BIGINT), \
+                 CAST(length(jpeg) AS BIGINT) FROM photos WHERE user_id = $1 AND sha256 = $2",
+            )
+            .bind(user.0)
+            .bind(photo.sha256.as_str())
+            .fetch_optional(&mut *$tx)
+            .await?;
+            match stored {
+                Some((width, height, bytes)) => {
+                    photo.width = width as u32;
+                    photo.height = height as u32;
+                    photo.bytes = bytes as u64;
+                }
+                None => missing = Some(photo.sha256.clone()),
+            }
+        }
+        match missing.map_or_else(
+            || decide(current, &fields, $precondition),
+            |id| Decision::Answer(PutOutcome::PhotoMissing(id)),
+        ) {
             Decision::Answer(outcome) => outcome,
             Decision::Write { current_version } => {
                 let written =
-                    store.next_state($fields, current_version.map_or(1, |version| version + 1));
+                    store.next_state(&fields, current_version.map_or(1, |version| version + 1));
                 let sql = match current_version {
                     None => WRITE_INSERT,
                     Some(_) => WRITE_UPDATE,
@@ -87,10 +120,29 @@ macro_rules! put_in {
                     .bind(written.version)
                     .bind(written.updated_at)
                     .bind(&written.etag)
+                    .bind(photo_column(written.photo.as_ref()))
                     .bind(user.0)
                     .bind(current_version.unwrap_or(0))
                     .execute(&mut *$tx)
                     .await?;
+                if written.photo != old_photo {
+                    // The new photo is in use; the old one's grace period starts.
+                    let claim =
+                        "UPDATE photos SET released_at = $3 WHERE user_id = $1 AND sha256 = $2";
+                    for (photo, released) in [
+                        (written.photo.as_ref(), None),
+                        (old_photo.as_ref(), Some(written.updated_at)),
+                    ] {
+                        if let Some(photo) = photo {
+                            sqlx::query(claim)
+                                .bind(user.0)
+                                .bind(photo.sha256.as_str())
+                                .bind(released)
+                                .execute(&mut *$tx)
+                                .await?;
+                        }
+                    }
+                }
                 if store.postgres().is_some() {
                     let change = Change {
                         user,
@@ -143,6 +195,31 @@ pub enum PutOutcome {
     Missing,
     /// An existing profile was to be changed without a precondition.
     PreconditionRequired,
+    /// The profile would refer to a photo this user has not uploaded.
+    PhotoMissing(PhotoId),
+}
+
+/// What one PUT writes: the fields, and whether the photo stays as it is (a body without one,
+/// from a client that predates photos) or becomes `fields.photo`.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub fields: Fields,
+    pub keep_photo: bool,
+}
+
+impl Edit {
+    /// Every field as given, the photo too.
+    pub fn all(fields: &Fields) -> Self {
+        Edit {
+            fields: fields.clone(),
+            keep_photo: false,
+        }
+    }
+}
+
+/// A photo reference as the `photo` column holds it: JSON, or NULL for none.
+fn photo_column(photo: Option<&PhotoRef>) -> Option<String> {
+    photo.map(|photo| serde_json::to_string(photo).expect("a reference serialises"))
 }
 
 #[derive(Clone)]
@@ -157,19 +234,22 @@ pub struct Store {
     group_commits: Arc<std::sync::atomic::AtomicU64>,
     /// This process's event-stream subscribers to this store's profiles.
     streams: Arc<Streams>,
+    /// How long a photo no profile refers to any more is kept (see `photos`).
+    pub(crate) photo_grace: chrono::Duration,
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct Row {
     pub name: String,
     pub photo_url: String,
+    pub photo: Option<String>,
     pub version: i64,
     pub updated_at: chrono::DateTime<Utc>,
     pub etag: String,
 }
 
 const SELECT: &str =
-    "SELECT name, photo_url, version, updated_at, etag FROM profiles WHERE user_id = $1";
+    "SELECT name, photo_url, photo, version, updated_at, etag FROM profiles WHERE user_id = $1";
 
 impl Store {
     /// Opens the SQLite store at `path`, creating and migrating it as needed.
@@ -206,6 +286,7 @@ impl Store {
             group: None,
             group_commits: Arc::default(),
             streams: Arc::default(),
+            photo_grace: chrono::Duration::from_std(crate::photos::GRACE).expect("a week fits"),
         };
         if let Db::Sqlite(pool) = &store.db {
             let (group, jobs) = tokio::sync::mpsc::channel(4 * GROUP);
@@ -247,9 +328,19 @@ impl Store {
     }
 
     pub(crate) fn wire(&self, row: Row) -> ProfileWire {
+        let photo = row
+            .photo
+            .and_then(|json| match serde_json::from_str(&json) {
+                Ok(photo) => Some(photo),
+                Err(error) => {
+                    tracing::error!(%error, json, "a stored photo reference is unreadable");
+                    None
+                }
+            });
         ProfileWire {
             name: row.name,
             photo_url: row.photo_url,
+            photo,
             version: row.version,
             updated_at: row.updated_at,
             etag: row.etag,
@@ -262,6 +353,7 @@ impl Store {
         ProfileWire {
             name: fields.name.clone(),
             photo_url: fields.photo_url.clone(),
+            photo: fields.photo.clone(),
             version,
             updated_at: Utc::now(),
             etag: new_etag(version, rand::random()),
@@ -316,13 +408,24 @@ impl Store {
         fields: &Fields,
         precondition: &Precondition,
     ) -> Result<PutOutcome, StoreError> {
+        self.edit_for(user, &Edit::all(fields), precondition).await
+    }
+
+    /// Applies `user`'s PUT of `edit` (see [`put_for`](Self::put_for)); a photo it sets must
+    /// have been uploaded ([`PutOutcome::PhotoMissing`] otherwise).
+    pub async fn edit_for(
+        &self,
+        user: UserId,
+        edit: &Edit,
+        precondition: &Precondition,
+    ) -> Result<PutOutcome, StoreError> {
         match (&self.db, &self.group) {
             // SQLite: one writer, so queued PUTs share a transaction and its fsync.
             (Db::Sqlite(_), Some(group)) => {
                 let (reply, answer) = tokio::sync::oneshot::channel();
                 let job = Job {
                     user,
-                    fields: fields.clone(),
+                    edit: edit.clone(),
                     precondition: precondition.clone(),
                     reply,
                 };
@@ -336,7 +439,7 @@ impl Store {
                     .bind(user.0)
                     .execute(&mut *tx)
                     .await?;
-                put_in!(self, tx, user, fields, precondition)
+                put_in!(self, tx, user, edit, precondition)
             })),
         }
     }
@@ -345,7 +448,7 @@ impl Store {
 /// One PUT waiting for the next group commit.
 struct Job {
     user: UserId,
-    fields: Fields,
+    edit: Edit,
     precondition: Precondition,
     reply: tokio::sync::oneshot::Sender<Result<PutOutcome, StoreError>>,
 }
@@ -384,7 +487,7 @@ async fn commit_in_groups(
                         &store,
                         one,
                         job.user,
-                        &job.fields,
+                        &job.edit,
                         &job.precondition
                     ))
                 }
@@ -431,13 +534,13 @@ async fn commit_in_groups(
     }
 }
 
-/// Creates a profile. Parameters as [`WRITE_UPDATE`]'s; `$7` (no version yet) only completes
+/// Creates a profile. Parameters as [`WRITE_UPDATE`]'s; `$8` (no version yet) only completes
 /// the list, so both statements bind the same values.
 const WRITE_INSERT: &str = "INSERT INTO profiles (name, photo_url, version, updated_at, etag, \
-     user_id) SELECT $1, $2, $3, $4, $5, $6 WHERE $7 = 0";
-/// Replaces the profile at version `$7`.
+     photo, user_id) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE $8 = 0";
+/// Replaces the profile at version `$8`.
 const WRITE_UPDATE: &str = "UPDATE profiles SET name = $1, photo_url = $2, version = $3, \
-     updated_at = $4, etag = $5 WHERE user_id = $6 AND version = $7";
+     updated_at = $4, etag = $5, photo = $6 WHERE user_id = $7 AND version = $8";
 
 /// What a PUT does, decided from the current state alone.
 enum Decision {

@@ -122,6 +122,7 @@ mod tests {
         ProfileWire {
             name: name.into(),
             photo_url: String::new(),
+            photo: None,
             version: 1,
             updated_at: Utc::now(),
             etag: "1-0".into(),

@@ -227,8 +227,12 @@ fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Messa
         rows = rows.push(
             row![
                 text(field.label()).size(14).width(90),
-                text(format!("Yours: {}", profile.fields.get(field))).width(Length::Fill),
-                text(format!("Theirs: {}", conflict.theirs.fields.get(field))).width(Length::Fill),
+                text(format!("Yours: {}", profile.fields.describe(field))).width(Length::Fill),
+                text(format!(
+                    "Theirs: {}",
+                    conflict.theirs.fields.describe(field)
+                ))
+                .width(Length::Fill),
             ]
             .spacing(12),
         );

@@ -22,12 +22,11 @@ pub fn merge(base: Option<&Fields>, mine: &Fields, theirs: &Fields) -> MergeOutc
     let mut merged = mine.clone();
     let mut conflicts = Vec::new();
     for field in Field::ALL {
-        let base = base.map(|b| b.get(field));
-        let (mine, theirs) = (mine.get(field), theirs.get(field));
-        if mine == theirs || base == Some(theirs) {
+        let base_is = |side: &Fields| base.is_some_and(|base| base.same_in(side, field));
+        if mine.same_in(theirs, field) || base_is(theirs) {
             // Unchanged on their side (or the same change): ours stands.
-        } else if base == Some(mine) {
-            *merged.get_mut(field) = theirs.to_owned();
+        } else if base_is(mine) {
+            merged.set_from(theirs, field);
         } else {
             conflicts.push(field);
         }
@@ -47,7 +46,7 @@ pub fn merge(base: Option<&Fields>, mine: &Fields, theirs: &Fields) -> MergeOutc
 pub fn take_theirs(mine: &Fields, theirs: &Fields, fields: &[Field]) -> Fields {
     let mut result = mine.clone();
     for &field in fields {
-        *result.get_mut(field) = theirs.get(field).to_owned();
+        result.set_from(theirs, field);
     }
     result
 }
@@ -105,6 +104,45 @@ mod tests {
         assert_eq!(
             merge(Some(&base), &f("Grace", ""), &f("Grace", "")),
             MergeOutcome::Merged(f("Grace", ""))
+        );
+    }
+
+    /// The photo is a field like the others: one side's new photo is taken, two different new
+    /// photos are a conflict, and a photo removed on one side stays removed.
+    #[test]
+    fn photos_merge_as_a_field() {
+        use profile_protocol::{PhotoId, PhotoRef};
+        let photo = |seed: &[u8]| {
+            Some(PhotoRef {
+                sha256: PhotoId::of(seed),
+                width: 512,
+                height: 512,
+                bytes: 1000,
+            })
+        };
+        let base = f("Ada", "").with_photo(photo(b"old"));
+        let mine = f("Ada King", "").with_photo(photo(b"old"));
+        let theirs = f("Ada", "").with_photo(photo(b"new"));
+        assert_eq!(
+            merge(Some(&base), &mine, &theirs),
+            MergeOutcome::Merged(f("Ada King", "").with_photo(photo(b"new")))
+        );
+        let removed = f("Ada", "");
+        assert_eq!(
+            merge(Some(&base), &mine, &removed),
+            MergeOutcome::Merged(f("Ada King", ""))
+        );
+        let mine = f("Ada", "").with_photo(photo(b"mine"));
+        assert_eq!(
+            merge(Some(&base), &mine, &theirs),
+            MergeOutcome::Conflict {
+                mine: mine.clone(),
+                fields: vec![Field::Photo]
+            }
+        );
+        assert_eq!(
+            take_theirs(&mine, &theirs, &[Field::Photo]),
+            f("Ada", "").with_photo(photo(b"new"))
         );
     }
 

@@ -9,6 +9,6 @@ mod profile;
 pub use merge::{MergeOutcome, merge, take_theirs};
 pub use profile::{Conflict, Etag, ServerProfile, StoreId, SyncAttempt, SyncState, UserProfile};
 pub use profile_protocol::{
-    Field, Fields, ValidationError, WebUrlError, check_web_url, is_loopback, validate,
-    validate_name, validate_photo_url,
+    Field, Fields, PhotoId, PhotoRef, ValidationError, WebUrlError, check_web_url, is_loopback,
+    validate, validate_name, validate_photo_url,
 };

@@ -7,7 +7,7 @@
 //! compare-and-set writes.
 
 use crate::api_client::{ApiClientService, ApiError, Fetched, Precondition};
-use crate::database::DatabaseService;
+use crate::database::{DatabaseService, PhotoEdit};
 use crate::domain::{
     Fields, MergeOutcome, ServerProfile, SyncAttempt, SyncState, UserProfile, merge,
 };
@@ -15,6 +15,7 @@ use crate::error::RepositoryError;
 use crate::failure::Failure;
 use crate::status::{Activity, StatusStore};
 use chrono::Utc;
+use profile_protocol::PhotoRef;
 
 /// What a finished sync left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,12 @@ const MAX_ROUNDS: usize = 16;
 impl Engine<'_> {
     /// One full sync: push the pending local state (merging on a conflict), then pull.
     pub async fn sync(&self) -> Result<SyncOutcome, RepositoryError> {
+        let outcome = self.sync_fields().await?;
+        self.fetch_missing_photos().await?;
+        Ok(outcome)
+    }
+
+    async fn sync_fields(&self) -> Result<SyncOutcome, RepositoryError> {
         for _ in 0..MAX_ROUNDS {
             let Some(local) = self.db.load_profile().await? else {
                 return Ok(self.pull().await?.outcome());
@@ -119,6 +126,9 @@ impl Engine<'_> {
     /// changed (rebased or merged) and another round is needed.
     async fn push(&self, local: &UserProfile) -> Result<Option<SyncOutcome>, RepositoryError> {
         let precondition = precondition(Some(local));
+        // The photo first: the server refuses a profile that refers to a photo it lacks, so a
+        // profile never arrives ahead of its photo.
+        self.upload_photo(local.fields.photo.as_ref()).await?;
         self.db
             .record_sent(&local.fields, local.base.as_ref())
             .await?;
@@ -144,8 +154,92 @@ impl Engine<'_> {
                 self.forget_base(local.revision).await?;
                 Ok(None)
             }
+            Err(ApiError::PhotoMissing) => {
+                // The server no longer holds the photo (removed after its grace period, or a
+                // new store): send it again, then the profile.
+                self.status.server_answered();
+                self.photo_lost_by_server(local).await?;
+                Ok(None)
+            }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Sends the photo `photo` names, unless the server is known to hold it already. A photo
+    /// this cache does not hold came from the server, which holds it.
+    async fn upload_photo(&self, photo: Option<&PhotoRef>) -> Result<(), RepositoryError> {
+        let Some(photo) = photo else {
+            return Ok(());
+        };
+        match self.db.photo(&photo.sha256).await? {
+            Some(cached) if !cached.uploaded => {
+                self.api.put_photo(&photo.sha256, cached.jpeg).await?;
+                self.status.server_answered();
+                self.db.mark_photo_uploaded(&photo.sha256, true).await?;
+                tracing::info!(photo = photo.sha256.short(), "photo uploaded");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The server answered that it lacks the photo `local` refers to: it is sent again when
+    /// this cache holds it. A photo picked here always is (it is kept until nothing refers to
+    /// it); one that came from a server that has lost it since (wiped, replaced, restored from an
+    /// older backup) before it was downloaded exists nowhere any more: the edit goes on without.
+    async fn photo_lost_by_server(&self, local: &UserProfile) -> Result<(), RepositoryError> {
+        let Some(photo) = &local.fields.photo else {
+            return Err(ApiError::Protocol(
+                "the server asked for a photo the profile does not have".into(),
+            )
+            .into());
+        };
+        if self.db.photo_uploaded(&photo.sha256).await?.is_some() {
+            tracing::warn!(
+                photo = photo.sha256.short(),
+                "the server lacks the photo; sending it again"
+            );
+            self.db.mark_photo_uploaded(&photo.sha256, false).await?;
+        } else {
+            tracing::warn!(
+                photo = photo.sha256.short(),
+                "the server lost a photo this computer never received; going on without it"
+            );
+            self.db
+                .drop_lost_photo(local.revision, &photo.sha256)
+                .await?;
+            self.publish_from_db().await?;
+        }
+        Ok(())
+    }
+
+    /// Downloads the photos the profile and a conflict's server copy show that this cache does
+    /// not hold yet, each checked against its name before it is kept. Until one arrives the old
+    /// picture stays on screen with a "downloading" mark.
+    pub async fn fetch_missing_photos(&self) -> Result<(), RepositoryError> {
+        let Some(local) = self.db.load_profile().await? else {
+            return Ok(());
+        };
+        let shown = [
+            local.fields.photo.as_ref(),
+            local
+                .conflict
+                .as_ref()
+                .and_then(|conflict| conflict.theirs.fields.photo.as_ref()),
+        ];
+        for photo in shown.into_iter().flatten() {
+            if self.db.photo_uploaded(&photo.sha256).await?.is_some() {
+                continue;
+            }
+            let jpeg = self.api.get_photo(&photo.sha256).await?;
+            self.status.server_answered();
+            self.db
+                .store_downloaded_photo(photo, &jpeg, Utc::now())
+                .await?;
+            tracing::info!(photo = photo.sha256.short(), "photo downloaded");
+            self.status.photo_arrived();
+        }
+        Ok(())
     }
 
     /// Merges a refused push with the server's copy. `Some(Conflict)` when the user must decide;
@@ -299,8 +393,25 @@ impl Engine<'_> {
     }
 
     /// The online-only write: the server first, stored locally only once it accepted the edit.
-    pub async fn save_online(&self, fields: &Fields) -> Result<UserProfile, RepositoryError> {
+    /// A photo being set is sent before the profile that refers to it.
+    pub async fn save_online(
+        &self,
+        fields: &Fields,
+        photo: PhotoEdit<'_>,
+    ) -> Result<UserProfile, RepositoryError> {
         let local = self.db.load_profile().await?;
+        let mut fields = fields.clone();
+        fields.photo = match photo {
+            PhotoEdit::Keep => local.as_ref().and_then(|local| local.fields.photo.clone()),
+            PhotoEdit::Set(photo) => {
+                self.api
+                    .put_photo(&photo.sha256, photo.jpeg.clone())
+                    .await?;
+                Some(photo.reference())
+            }
+            PhotoEdit::Remove => None,
+        };
+        let fields = &fields;
         let pushed = match self
             .api
             .put_profile(fields, precondition(local.as_ref()))
@@ -316,7 +427,17 @@ impl Engine<'_> {
         })?;
         self.status.server_answered();
         let now = Utc::now();
-        let saved = self.db.save_local_edit(&server.fields, now).await?;
+        // The bytes of a photo set are kept with the edit; `mark_synced` then takes the
+        // server's reference.
+        let kept = match photo {
+            PhotoEdit::Set(photo) => PhotoEdit::Set(photo),
+            _ if server.fields.photo.is_none() => PhotoEdit::Remove,
+            _ => PhotoEdit::Keep,
+        };
+        let saved = self.db.save_local_edit(&server.fields, kept, now).await?;
+        if let PhotoEdit::Set(photo) = photo {
+            self.db.mark_photo_uploaded(&photo.sha256, true).await?;
+        }
         self.db.mark_synced(saved.revision, &server, now).await?;
         self.publish_from_db()
             .await?
