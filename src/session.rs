@@ -348,17 +348,29 @@ async fn start_embedded(settings: &Settings, token: &str) -> Result<RunningServe
     {
         tracing::warn!(%error, "cannot remember the embedded server's port");
     }
-    let seeded = server
-        .state
-        .store
-        .seed(&server::demo_profile(&server.url()))
-        .await
-        .map_err(|e| failed(&e))?;
+    let store = &server.state.store;
+    let seeded = if store.get().await.map_err(|e| failed(&e))?.is_none() {
+        // The demo photo is uploaded as any device's would be, then the profile refers to it.
+        let photo = profile_client::photo::normalize(DEMO_PHOTO).expect("the demo photo is fit");
+        store
+            .put_photo(server::DEFAULT_USER, &photo.jpeg, photo.width, photo.height)
+            .await
+            .map_err(|e| failed(&e))?;
+        store
+            .seed(&server::demo_profile(Some(photo.reference())))
+            .await
+            .map_err(|e| failed(&e))?
+    } else {
+        false
+    };
     if seeded {
         tracing::info!("embedded server seeded with the demo profile");
     }
     Ok(server)
 }
+
+/// The demo profile's photo, made fit as a picked one is.
+const DEMO_PHOTO: &[u8] = include_bytes!("../assets/avatar.png");
 
 /// The embedded server's token: generated once, kept in the data folder, readable by the owner
 /// only.

@@ -23,5 +23,6 @@ mod signed_out;
 mod support;
 mod sync;
 mod ui_accounts;
+mod ui_photos;
 mod ui_states;
 mod view_model;

@@ -368,7 +368,7 @@ impl ApiClientService {
         let mut body = Vec::new();
         let mut chunks = response.bytes_stream();
         while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(transport_error)?;
+            let chunk = chunk.map_err(cut_short)?;
             if body.len() + chunk.len() > profile_protocol::PHOTO_MAX_BYTES {
                 return Err(ApiError::Protocol(format!(
                     "the photo {} is larger than a photo can be",
@@ -705,6 +705,23 @@ async fn status_error(response: reqwest::Response) -> ApiError {
         }
     } else {
         ApiError::Protocol(format!("unexpected status {status}"))
+    }
+}
+
+/// A body that stopped coming before its end: the connection ended (a network that went away,
+/// a proxy that cut it), not a server that said something wrong.
+fn cut_short(error: reqwest::Error) -> ApiError {
+    if error.is_timeout() {
+        return ApiError::Timeout;
+    }
+    let error = error.without_url();
+    let detail = chain(&error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    ApiError::Unreachable {
+        cause: UnreachableCause::Closed,
+        detail,
     }
 }
 

@@ -81,9 +81,9 @@ impl AppState {
     }
 }
 
-/// The demo profile a fresh embedded server at `base_url` starts with, photo included.
-pub fn demo_profile(base_url: &str) -> Fields {
-    Fields::new("Ada Lovelace", format!("{base_url}{SAMPLE_AVATAR_PATH}"))
+/// The demo profile a fresh embedded server starts with: its photo (already uploaded) by reference.
+pub fn demo_profile(photo: Option<profile_protocol::PhotoRef>) -> Fields {
+    Fields::new("Ada Lovelace", "").with_photo(photo)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The profile screen: a pure function of the view model's state. It emits `Message`s and does
 //! nothing else.
 
-use super::view_model::{Avatar, Badge, Loading, Message, UserProfileViewModel};
+use super::view_model::{Avatar, Badge, Loading, Message, PhotoShown, UserProfileViewModel};
 use iced::widget::{
     button, column, container, row, scrollable, space, text, text_input, toggler, tooltip,
 };
@@ -11,6 +11,13 @@ use profile_client::Resolution;
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
 pub const WORK_OFFLINE_SWITCH: &str = "work_offline";
+/// The words of the photo's buttons and marks (the tests find them by these).
+pub const CHANGE_PHOTO: &str = "Change photo…";
+pub const REMOVE_PHOTO: &str = "Remove photo";
+pub const DOWNLOADING_PHOTO: &str = "⤓ Downloading…";
+/// The side of the picture beside the form, and of each picture in the conflict panel.
+const PICTURE: u32 = 88;
+const CONFLICT_PICTURE: u32 = 64;
 /// Shown beside Save while a saved edit has not reached the server.
 pub const PENDING_NOTE: &str = "Saved on this computer, not yet on the server";
 
@@ -102,7 +109,7 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         view_model.name_error(),
     );
     let photo_url = field(
-        "Photo URL",
+        "Photo URL (optional, a picture on the web)",
         text_input("https://…", view_model.photo_url())
             .id(PHOTO_URL_INPUT)
             .on_input(Message::PhotoUrlChanged)
@@ -130,14 +137,65 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     .spacing(12)
     .align_y(Alignment::Center);
 
-    column![
-        row![avatar(view_model), column![name, photo_url].spacing(14)]
-            .spacing(20)
-            .align_y(Alignment::Start),
-        column![actions, text(marker).size(13).style(text::warning)].spacing(8),
+    let mut form = column![
+        row![
+            picture_column(view_model),
+            column![name, photo_url].spacing(14)
+        ]
+        .spacing(20)
+        .align_y(Alignment::Start),
     ]
-    .spacing(18)
-    .into()
+    .spacing(18);
+    if let Some(error) = view_model.photo_error() {
+        form = form.push(text(error.to_owned()).size(13).style(text::danger));
+    }
+    form.push(column![actions, text(marker).size(13).style(text::warning)].spacing(8))
+        .into()
+}
+
+/// The picture (a click on it picks another), *Change photo…*, *Remove photo*, and a mark
+/// while another device's photo downloads.
+fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    let idle = !view_model.is_photo_busy();
+    let picture = button(avatar(view_model))
+        .padding(0)
+        .style(button::text)
+        .on_press_maybe(idle.then_some(Message::ChoosePhoto));
+    let picture = tooltip(
+        picture,
+        tip(
+            "Click to choose a photo from this computer, or drop a picture here".into(),
+            240.0,
+        ),
+        tooltip::Position::Bottom,
+    );
+    let mut column = column![picture]
+        .spacing(6)
+        .align_x(Alignment::Center)
+        .width(PICTURE + 40);
+    if matches!(view_model.photo(), Some(PhotoShown::Downloading(_))) {
+        column = column.push(text(DOWNLOADING_PHOTO).size(12).style(text::secondary));
+    }
+    let label = if view_model.is_photo_busy() {
+        "Saving photo…"
+    } else {
+        CHANGE_PHOTO
+    };
+    column = column.push(
+        button(text(label).size(13))
+            .on_press_maybe(idle.then_some(Message::ChoosePhoto))
+            .style(button::secondary)
+            .padding([4, 8]),
+    );
+    if view_model.photo().is_some() {
+        column = column.push(
+            button(text(REMOVE_PHOTO).size(13))
+                .on_press_maybe(idle.then_some(Message::RemovePhoto))
+                .style(button::text)
+                .padding([2, 8]),
+        );
+    }
+    column.into()
 }
 
 fn field<'a>(
@@ -152,12 +210,24 @@ fn field<'a>(
     column.into()
 }
 
-/// The photo, or the initials on a coloured disc when there is none (or it cannot be shown).
+/// The picked photo, else the photo URL's picture, or the initials on a coloured disc when there
+/// is none (or it cannot be shown). While a picked photo downloads, the picture shown before it
+/// stays.
 fn avatar(view_model: &UserProfileViewModel) -> Element<'_, Message> {
+    match view_model.photo() {
+        Some(PhotoShown::Ready(handle) | PhotoShown::Downloading(Some(handle))) => {
+            return iced::widget::image(handle.clone())
+                .width(PICTURE)
+                .height(PICTURE)
+                .into();
+        }
+        Some(PhotoShown::Downloading(None)) => return initials(view_model.name()),
+        None => {}
+    }
     match view_model.avatar() {
         Avatar::Ready { handle, .. } => iced::widget::image(handle.clone())
-            .width(88)
-            .height(88)
+            .width(PICTURE)
+            .height(PICTURE)
             .into(),
         Avatar::Unavailable { reason, .. } => tooltip(
             initials(view_model.name()),
@@ -218,21 +288,52 @@ fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     .into()
 }
 
-fn conflict_panel(view_model: &UserProfileViewModel) -> Option<Element<'_, Message>> {
+/// One side of a conflicting field: its words, or for the photo its picture.
+fn conflict_value<'a>(
+    view_model: &'a UserProfileViewModel,
+    whose: &'static str,
+    fields: &'a profile_client::domain::Fields,
+    field: profile_client::domain::Field,
+) -> Element<'a, Message> {
+    if field != profile_client::domain::Field::Photo {
+        return text(format!("{whose}: {}", fields.describe(field)))
+            .width(Length::Fill)
+            .into();
+    }
+    let picture: Element<'a, Message> = match &fields.photo {
+        None => text("no photo").size(13).style(text::secondary).into(),
+        Some(photo) => match view_model.photo_handle(&photo.sha256) {
+            Some(handle) => iced::widget::image(handle.clone())
+                .width(CONFLICT_PICTURE)
+                .height(CONFLICT_PICTURE)
+                .into(),
+            None => text(DOWNLOADING_PHOTO)
+                .size(13)
+                .style(text::secondary)
+                .into(),
+        },
+    };
+    row![text(format!("{whose}:")), picture]
+        .spacing(8)
+        .align_y(Alignment::Center)
+        .width(Length::Fill)
+        .into()
+}
+
+fn conflict_panel<'a>(view_model: &'a UserProfileViewModel) -> Option<Element<'a, Message>> {
     let profile = view_model.profile()?;
     let conflict = profile.conflict.as_ref()?;
     let mut rows =
         column![text("Changed here and elsewhere: which value should stay?").size(16),].spacing(8);
     for &field in &conflict.fields {
+        let side = |whose: &'static str, fields: &'a profile_client::domain::Fields| {
+            conflict_value(view_model, whose, fields, field)
+        };
         rows = rows.push(
             row![
                 text(field.label()).size(14).width(90),
-                text(format!("Yours: {}", profile.fields.describe(field))).width(Length::Fill),
-                text(format!(
-                    "Theirs: {}",
-                    conflict.theirs.fields.describe(field)
-                ))
-                .width(Length::Fill),
+                side("Yours", &profile.fields),
+                side("Theirs", &conflict.theirs.fields),
             ]
             .spacing(12),
         );

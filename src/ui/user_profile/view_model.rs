@@ -7,11 +7,15 @@ use chrono::{DateTime, Utc};
 use iced::keyboard::{self, key};
 use iced::widget::image;
 use iced::{Subscription, Task, event};
-use profile_client::domain::{Fields, SyncState, UserProfile, validate_name, validate_photo_url};
-use profile_client::{
-    Activity, ReadEvent, RepositoryError, Resolution, Status, UserProfileRepository,
+use profile_client::domain::{
+    Fields, PhotoId, SyncState, UserProfile, validate_name, validate_photo_url,
 };
+use profile_client::{
+    Activity, PhotoEdit, ReadEvent, RepositoryError, Resolution, Status, UserProfileRepository,
+};
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +48,18 @@ pub enum Message {
     /// Move the keyboard focus to the next (Tab) or previous (Shift+Tab) field.
     FocusNext,
     FocusPrevious,
+    /// Open the file dialog to pick a photo (*Change photo…*, or a click on the photo).
+    ChoosePhoto,
+    /// The file dialog closed: the file picked, or none.
+    PhotoChosen(Option<PathBuf>),
+    /// A file was dropped on the window.
+    FileDropped(PathBuf),
+    /// *Remove photo*.
+    RemovePhoto,
+    /// A photo change finished: why it was refused (in words), or nothing; the status after it.
+    PhotoChanged(Result<(), String>, Box<Status>),
+    /// A photo's bytes were read from the cache (`None`: still downloading).
+    PhotoLoaded(PhotoId, Result<Option<Vec<u8>>, RepositoryError>),
 }
 
 /// A repository call the user started and waits for.
@@ -237,6 +253,21 @@ pub struct UserProfileViewModel {
     /// The last action that failed, with its reason (shown under the form).
     error: Option<String>,
     avatar: Avatar,
+    /// The picked photos on screen (the profile's, a conflict's server copy's), decoded.
+    photos: HashMap<PhotoId, image::Handle>,
+    /// Photos read or being read from the cache and not there (still downloading): read again
+    /// once the status says a photo arrived.
+    photos_asked: HashSet<PhotoId>,
+    /// `Status::photos_arrived` when `photos_asked` was last cleared.
+    photos_seen: u64,
+    /// The picture shown last beside the form, kept on screen while the next one downloads.
+    last_photo: Option<image::Handle>,
+    /// A photo is being read, made fit or saved.
+    photo_busy: bool,
+    /// Why the last photo picked could not be used.
+    photo_error: Option<String>,
+    /// The file dialog is open.
+    choosing: bool,
     now: DateTime<Utc>,
 }
 
@@ -256,11 +287,112 @@ impl UserProfileViewModel {
             saving: false,
             error: None,
             avatar: Avatar::None,
+            photos: HashMap::new(),
+            photos_asked: HashSet::new(),
+            photos_seen: 0,
+            last_photo: None,
+            photo_busy: false,
+            photo_error: None,
+            choosing: false,
             now: Utc::now(),
         };
         view_model.apply_status(status);
-        let task = Task::batch([view_model.read(), view_model.avatar_task()]);
+        let task = Task::batch([
+            view_model.read(),
+            view_model.avatar_task(),
+            view_model.photos_task(),
+        ]);
         (view_model, task)
+    }
+
+    /// The picked photos the screen shows: the profile's and a conflict's server copy's.
+    fn photos_on_screen(&self) -> Vec<PhotoId> {
+        let Some(profile) = self.profile() else {
+            return Vec::new();
+        };
+        let theirs = profile
+            .conflict
+            .as_ref()
+            .and_then(|conflict| conflict.theirs.fields.photo.as_ref());
+        [profile.fields.photo.as_ref(), theirs]
+            .into_iter()
+            .flatten()
+            .map(|photo| photo.sha256.clone())
+            .collect()
+    }
+
+    /// Reads the photos on screen that are not decoded yet from the cache; one still
+    /// downloading is read again when the status says a photo arrived.
+    fn photos_task(&mut self) -> Task<Message> {
+        if self.status.photos_arrived != self.photos_seen {
+            self.photos_seen = self.status.photos_arrived;
+            self.photos_asked.clear();
+        }
+        let wanted = self.photos_on_screen();
+        self.photos.retain(|id, _| wanted.contains(id));
+        let mut tasks = Vec::new();
+        for id in wanted {
+            if self.photos.contains_key(&id) || !self.photos_asked.insert(id.clone()) {
+                continue;
+            }
+            let repository = self.repository.clone();
+            tasks.push(Task::perform(
+                async move {
+                    let result = repository.photo(&id).await;
+                    (id, result)
+                },
+                |(id, result)| Message::PhotoLoaded(id, result),
+            ));
+        }
+        Task::batch(tasks)
+    }
+
+    fn photo_loaded(&mut self, id: PhotoId, result: Result<Option<Vec<u8>>, RepositoryError>) {
+        match result {
+            Ok(Some(jpeg)) => {
+                let handle = image::Handle::from_bytes(jpeg);
+                let current = self.profile().and_then(|p| p.fields.photo.as_ref());
+                if current.is_some_and(|photo| photo.sha256 == id) {
+                    self.last_photo = Some(handle.clone());
+                }
+                self.photos.insert(id, handle);
+            }
+            // Still downloading: asked again when a photo arrives.
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the photo cannot be read from the cache"),
+        }
+    }
+
+    /// Makes the file at `path` the photo: read and made fit off the UI thread, then saved.
+    fn use_photo_file(&mut self, path: PathBuf) -> Task<Message> {
+        self.photo_busy = true;
+        self.photo_error = None;
+        let repository = self.repository.clone();
+        Task::future(async move {
+            // The file's name: its folder is the user's own business (and a test's is random).
+            let shown = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |name| name.to_string_lossy().into_owned(),
+            );
+            let normalised =
+                tokio::task::spawn_blocking(move || profile_client::photo::normalize_file(&path))
+                    .await;
+            let result = match normalised {
+                Ok(Ok(photo)) => repository
+                    .change_photo(PhotoEdit::Set(&photo))
+                    .await
+                    .map(drop)
+                    .map_err(|error| format!("The photo was not saved: {error}")),
+                Ok(Err(error)) => Err(match error {
+                    profile_client::photo::PhotoError::Unreadable { reason, .. } => {
+                        format!("{shown} cannot be read: {reason}")
+                    }
+                    _ => format!("{shown} cannot be the photo: {error}"),
+                }),
+                Err(error) => Err(format!("The photo could not be read: {error}")),
+            };
+            Message::PhotoChanged(result, Box::new(repository.status()))
+        })
     }
 
     /// Loads the saved profile's photo when it changed.
@@ -331,7 +463,7 @@ impl UserProfileViewModel {
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let task = self.handle(message);
-        Task::batch([task, self.avatar_task()])
+        Task::batch([task, self.avatar_task(), self.photos_task()])
     }
 
     fn handle(&mut self, message: Message) -> Task<Message> {
@@ -371,6 +503,42 @@ impl UserProfileViewModel {
             Message::AvatarLoaded(url, result) => self.avatar_loaded(url, result),
             Message::FocusNext => return iced::widget::operation::focus_next(),
             Message::FocusPrevious => return iced::widget::operation::focus_previous(),
+            Message::ChoosePhoto if !self.choosing && !self.photo_busy => {
+                self.choosing = true;
+                return Task::perform(pick_photo_file(), Message::PhotoChosen);
+            }
+            Message::ChoosePhoto => {}
+            Message::PhotoChosen(path) => {
+                self.choosing = false;
+                if let Some(path) = path {
+                    return self.use_photo_file(path);
+                }
+            }
+            Message::FileDropped(path) if !self.photo_busy => return self.use_photo_file(path),
+            Message::FileDropped(_) => {}
+            Message::RemovePhoto if !self.photo_busy => {
+                self.photo_busy = true;
+                self.photo_error = None;
+                let repository = self.repository.clone();
+                return Task::future(async move {
+                    let result = repository
+                        .change_photo(PhotoEdit::Remove)
+                        .await
+                        .map(drop)
+                        .map_err(|error| format!("The photo was not removed: {error}"));
+                    Message::PhotoChanged(result, Box::new(repository.status()))
+                });
+            }
+            Message::RemovePhoto => {}
+            Message::PhotoChanged(result, status) => {
+                self.photo_busy = false;
+                self.apply_status(*status);
+                if let Err(reason) = result {
+                    tracing::warn!(%reason, "photo not changed");
+                    self.photo_error = Some(reason);
+                }
+            }
+            Message::PhotoLoaded(id, result) => self.photo_loaded(id, result),
         }
         Task::none()
     }
@@ -471,6 +639,9 @@ impl UserProfileViewModel {
             iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) => {
                 shortcut(&key, modifiers)
             }
+            iced::Event::Window(iced::window::Event::FileDropped(path)) => {
+                Some(Message::FileDropped(path))
+            }
             _ => None,
         });
         // The activity indicator turns while syncing; a countdown needs a tick a second;
@@ -507,6 +678,31 @@ impl UserProfileViewModel {
 
     pub fn avatar(&self) -> &Avatar {
         &self.avatar
+    }
+
+    /// The picked photo beside the form: `None` when the profile has none (the photo URL's
+    /// picture or the initials show); otherwise what to show.
+    pub fn photo(&self) -> Option<PhotoShown<'_>> {
+        let photo = self.profile()?.fields.photo.as_ref()?;
+        Some(match self.photos.get(&photo.sha256) {
+            Some(handle) => PhotoShown::Ready(handle),
+            None => PhotoShown::Downloading(self.last_photo.as_ref()),
+        })
+    }
+
+    /// The decoded photo `id`, when it is on screen and in the cache.
+    pub fn photo_handle(&self, id: &PhotoId) -> Option<&image::Handle> {
+        self.photos.get(id)
+    }
+
+    /// Why the last photo picked or dropped could not be used.
+    pub fn photo_error(&self) -> Option<&str> {
+        self.photo_error.as_deref()
+    }
+
+    /// A photo is being read, made fit or saved.
+    pub fn is_photo_busy(&self) -> bool {
+        self.photo_busy
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -627,6 +823,26 @@ impl UserProfileViewModel {
             )
         })
     }
+}
+
+/// What the picked photo beside the form looks like now.
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoShown<'a> {
+    Ready(&'a image::Handle),
+    /// Another device chose it and it is still downloading: the picture shown before it (or
+    /// the initials, `None`) stays, marked.
+    Downloading(Option<&'a image::Handle>),
+}
+
+/// Asks for a picture through the system's file dialog (the XDG desktop portal, or zenity
+/// where there is none, on Linux; the native dialog elsewhere).
+async fn pick_photo_file() -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("Choose a photo")
+        .add_filter("Pictures", &["jpg", "jpeg", "png", "JPG", "JPEG", "PNG"])
+        .pick_file()
+        .await
+        .map(|file| file.path().to_path_buf())
 }
 
 /// How long each frame of the syncing indicator shows.
