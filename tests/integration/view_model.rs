@@ -150,6 +150,10 @@ fn keyboard_shortcuts_save_sync_and_revert() {
         Some(Message::SyncNow)
     ));
     assert!(matches!(
+        shortcut(&Key::Character("o".into()), Modifiers::CTRL),
+        Some(Message::ChoosePhoto)
+    ));
+    assert!(matches!(
         shortcut(&Key::Named(Named::Escape), Modifiers::empty()),
         Some(Message::Revert)
     ));

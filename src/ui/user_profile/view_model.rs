@@ -848,12 +848,13 @@ async fn pick_photo_file() -> Option<PathBuf> {
 /// How long each frame of the syncing indicator shows.
 pub const SPINNER_FRAME: Duration = Duration::from_millis(125);
 
-/// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Esc reverts unsaved typing, Tab and
-/// Shift+Tab move between the fields.
+/// The keyboard shortcuts: Ctrl+S saves, Ctrl+R syncs, Ctrl+O chooses a photo, Esc reverts
+/// unsaved typing, Tab and Shift+Tab move between the fields.
 pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<Message> {
     match key.as_ref() {
         keyboard::Key::Character("s") if modifiers.command() => Some(Message::Save),
         keyboard::Key::Character("r") if modifiers.command() => Some(Message::SyncNow),
+        keyboard::Key::Character("o") if modifiers.command() => Some(Message::ChoosePhoto),
         keyboard::Key::Named(key::Named::Escape) => Some(Message::Revert),
         keyboard::Key::Named(key::Named::Tab) if modifiers.shift() => Some(Message::FocusPrevious),
         keyboard::Key::Named(key::Named::Tab) => Some(Message::FocusNext),
