@@ -155,3 +155,68 @@ async fn clients_of_a_killed_instance_reconnect_through_haproxy_and_miss_no_chan
     drop(haproxy);
     survivor.stop().await;
 }
+
+/// A photo uploaded through one instance is fetched through the other (both on one PostgreSQL):
+/// directly, so the two instances are certain to differ, and through HAProxy with the devices'
+/// synchronizers, where the other device hears of it by push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_uploaded_through_one_instance_is_fetched_through_the_other() {
+    let Some(postgres) = postgres::Postgres::start() else {
+        return;
+    };
+    let url = postgres.database().await;
+    let start = async || {
+        let store = Store::connect(&url).await.unwrap();
+        profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    };
+    let (a, b) = (start().await, start().await);
+    let admin = Store::connect(&url).await.unwrap();
+    let user = admin
+        .add_user("ada@example.com", "correct horse battery")
+        .await
+        .unwrap();
+    admin
+        .seed_for(user, &profile_client::domain::Fields::new("Ada", ""))
+        .await
+        .unwrap();
+    let token = async || admin.add_device(user, "device").await.unwrap().token;
+
+    let on_a = device(&a.url(), token().await).await;
+    let on_b = device(&b.url(), token().await).await;
+    let picked = crate::photos::photo(60);
+    on_a.repository
+        .change_photo(profile_client::PhotoEdit::Set(&picked))
+        .await
+        .unwrap();
+    crate::support::eventually("B to show A's photo", || {
+        let repository = on_b.repository.clone();
+        let id = picked.sha256.clone();
+        async move { repository.photo(&id).await.unwrap().is_some() }
+    })
+    .await;
+
+    let Some(haproxy) = Haproxy::start(&[a.addr, b.addr]) else {
+        return;
+    };
+    let laptop = device(&haproxy.url(), token().await).await;
+    let phone = device(&haproxy.url(), token().await).await;
+    let second = crate::photos::photo(61);
+    laptop
+        .repository
+        .change_photo(profile_client::PhotoEdit::Set(&second))
+        .await
+        .unwrap();
+    for repository in [&phone.repository, &on_a.repository, &on_b.repository] {
+        crate::support::eventually("every device to show the second photo", || {
+            let repository = repository.clone();
+            let id = second.sha256.clone();
+            async move { repository.photo(&id).await.unwrap().is_some() }
+        })
+        .await;
+    }
+    drop(haproxy);
+    a.stop().await;
+    b.stop().await;
+}
