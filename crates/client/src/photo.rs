@@ -135,31 +135,62 @@ pub fn normalize(bytes: &[u8]) -> Result<Photo, PhotoError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture =
+    let picture =
         DynamicImage::from_decoder(decoder).map_err(|e| PhotoError::Damaged(e.to_string()))?;
-    picture.apply_orientation(orientation);
-    Ok(encode(&square(&picture)))
+    Ok(encode(&square(picture, orientation)))
 }
 
-/// The centre square of `picture`, scaled down to at most [`MAX_SIDE`], on white where it was
-/// transparent.
-fn square(picture: &DynamicImage) -> image::RgbImage {
-    let (width, height) = (picture.width(), picture.height());
-    let side = width.min(height);
-    let cropped = picture.crop_imm((width - side) / 2, (height - side) / 2, side, side);
-    let target = side.min(MAX_SIDE);
-    let scaled = if target == side {
-        cropped
-    } else {
-        cropped.resize_exact(target, target, image::imageops::FilterType::Lanczos3)
+/// The centre square of `picture`, scaled down to at most [`MAX_SIDE`], turned upright as
+/// `orientation` says, on white where it was transparent.
+///
+/// The square is cut and scaled before it is turned (the centre square of a turned picture is
+/// the turned centre square), so only the small result is turned, and the cut is a view, not a
+/// copy: beyond the decoded picture, a pick holds little more than the scaler's buffer.
+fn square(picture: DynamicImage, orientation: image::metadata::Orientation) -> image::RgbImage {
+    let mut small = match picture {
+        // A JPEG, the common case: scaled as it was decoded.
+        DynamicImage::ImageRgb8(rgb) => DynamicImage::ImageRgb8(centre_square(&rgb)),
+        other => {
+            let rgba = other.to_rgba8();
+            drop(other);
+            DynamicImage::ImageRgba8(centre_square(&rgba))
+        }
     };
-    let rgba = scaled.to_rgba8();
-    image::RgbImage::from_fn(target, target, |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let over_white =
-            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
-        image::Rgb([over_white(r), over_white(g), over_white(b)])
-    })
+    small.apply_orientation(orientation);
+    match small {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => {
+            let rgba = other.to_rgba8();
+            image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let [r, g, b, a] = rgba.get_pixel(x, y).0;
+                let over_white = |c: u8| {
+                    ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8
+                };
+                image::Rgb([over_white(r), over_white(g), over_white(b)])
+            })
+        }
+    }
+}
+
+/// The centre square of `picture`, scaled down to at most [`MAX_SIDE`] (never up).
+fn centre_square<P: image::Pixel<Subpixel = u8> + 'static>(
+    picture: &image::ImageBuffer<P, Vec<u8>>,
+) -> image::ImageBuffer<P, Vec<u8>> {
+    let (width, height) = picture.dimensions();
+    let side = width.min(height);
+    let view =
+        image::imageops::crop_imm(picture, (width - side) / 2, (height - side) / 2, side, side);
+    let target = side.min(MAX_SIDE);
+    if target == side {
+        view.to_image()
+    } else {
+        image::imageops::resize(
+            &*view,
+            target,
+            target,
+            image::imageops::FilterType::Lanczos3,
+        )
+    }
 }
 
 fn encode(picture: &image::RgbImage) -> Photo {

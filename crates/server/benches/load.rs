@@ -126,6 +126,47 @@ enum Mix {
     Put,
     /// 90 % GET, 10 % PUT.
     Mixed,
+    /// `GET /v1/photos/{sha256}` of a photo the user uploaded.
+    PhotoGet,
+    /// `PUT /v1/photos/{sha256}` of a photo the server has not seen.
+    PhotoPut,
+}
+
+/// The photos of the photo phases: one device's 512 × 512 JPEG, and the photos uploaded for the
+/// first users (the GET phase reads them).
+struct Photos {
+    base: Vec<u8>,
+    uploaded: Vec<String>,
+    /// Makes each PUT's photo new.
+    next: AtomicU64,
+}
+
+/// A photo as a device sends it: 512 × 512, JPEG quality 85, with the detail of a photo (so about
+/// the size of one).
+fn device_photo() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(512, 512, |x, y| {
+        let noise = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 26;
+        image::Rgb([
+            (x / 2) as u8 ^ noise as u8,
+            (y / 2) as u8,
+            ((x + y) / 4) as u8,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&picture)
+        .unwrap();
+    jpeg
+}
+
+/// `base` made unique by a comment segment holding `n` (comments are no metadata: the server
+/// keeps them; the app never writes any).
+fn unique_photo(base: &[u8], n: u64) -> (String, Vec<u8>) {
+    let mut jpeg = base[..2].to_vec();
+    jpeg.extend_from_slice(&[0xFF, 0xFE, 0, 10]);
+    jpeg.extend_from_slice(&n.to_be_bytes());
+    jpeg.extend_from_slice(&base[2..]);
+    (profile_protocol::sha256_hex(&jpeg), jpeg)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -202,6 +243,7 @@ async fn drive(
     mix: Mix,
     connections: usize,
     seconds: u64,
+    photos: Option<Arc<Photos>>,
 ) -> Phase {
     let tokens = Arc::new(tokens.to_vec());
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -209,6 +251,7 @@ async fn drive(
     let mut workers = Vec::new();
     for worker in 0..connections {
         let (url, tokens, errors) = (url.to_owned(), tokens.clone(), errors.clone());
+        let photos = photos.clone();
         workers.push(tokio::spawn(async move {
             let http = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
@@ -224,11 +267,26 @@ async fn drive(
                 let user = (n >> 33) as usize % tokens.len();
                 let token = &tokens[user][0];
                 let put = match mix {
-                    Mix::Get => false,
-                    Mix::Put => true,
+                    Mix::Get | Mix::PhotoGet => false,
+                    Mix::Put | Mix::PhotoPut => true,
                     Mix::Mixed => (n >> 20).is_multiple_of(10),
                 };
-                let request = if put {
+                let request = if let (Some(photos), true) =
+                    (&photos, matches!(mix, Mix::PhotoGet | Mix::PhotoPut))
+                {
+                    if put {
+                        let next = photos.next.fetch_add(1, Ordering::Relaxed);
+                        let (id, jpeg) = unique_photo(&photos.base, next);
+                        http.put(format!("{url}/v1/photos/{id}"))
+                            .bearer_auth(token)
+                            .header("content-type", "image/jpeg")
+                            .body(jpeg)
+                    } else {
+                        let owner = user % photos.uploaded.len();
+                        http.get(format!("{url}/v1/photos/{}", photos.uploaded[owner]))
+                            .bearer_auth(&tokens[owner][0])
+                    }
+                } else if put {
                     http.put(format!("{url}/v1/profile"))
                         .bearer_auth(token)
                         .header("if-match", "*")
@@ -318,6 +376,7 @@ async fn phases(
                 mix,
                 connections,
                 seconds,
+                None,
             )
             .await;
             let (target, met) = match target {
@@ -339,6 +398,71 @@ async fn phases(
     }
 }
 
+/// The photo phases: GETs of uploaded photos, then PUTs of new ones (each checked, hashed,
+/// decoded and kept by the server), at 16 connections; a table row for each.
+async fn photo_phases(
+    label: &str,
+    targets: Targets,
+    url: &str,
+    tokens: &[Vec<String>],
+    seconds: u64,
+    rows: &mut Rows,
+) {
+    let base = device_photo();
+    let http = reqwest::Client::new();
+    let mut uploaded = Vec::new();
+    for (user, token) in tokens.iter().take(500).enumerate() {
+        let (id, jpeg) = unique_photo(&base, u64::MAX - user as u64);
+        let response = http
+            .put(format!("{url}/v1/photos/{id}"))
+            .bearer_auth(&token[0])
+            .header("content-type", "image/jpeg")
+            .body(jpeg)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{response:?}");
+        uploaded.push(id);
+    }
+    let photos = Arc::new(Photos {
+        base,
+        uploaded,
+        next: AtomicU64::new(0),
+    });
+    let scenario = format!(
+        "{label}, photos of {} bytes, 16 connections",
+        thousands(photos.base.len() as u64 + 12)
+    );
+    let mut first = true;
+    for (name, mix, (rate, p99)) in [
+        ("photo GET", Mix::PhotoGet, targets.get),
+        (
+            "photo PUT (new photos: hash, decode, keep)",
+            Mix::PhotoPut,
+            targets.put,
+        ),
+    ] {
+        let phase = drive(
+            &format!("{scenario}, {name}"),
+            url,
+            tokens,
+            mix,
+            16,
+            seconds,
+            Some(photos.clone()),
+        )
+        .await;
+        rows.push(row([
+            if first { scenario.as_str() } else { "same" },
+            name,
+            &format!("≥ {} req/s, p99 < {p99} ms", thousands(rate as u64)),
+            &phase.measured(),
+            met(phase.meets(rate, p99)),
+        ]));
+        first = false;
+    }
+}
+
 async fn scenario_sqlite(users: usize, seconds: u64, rows: &mut Rows) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3").display().to_string();
@@ -357,7 +481,24 @@ async fn scenario_sqlite(users: usize, seconds: u64, rows: &mut Rows) {
         rows,
     )
     .await;
+    photo_phases(
+        "SQLite, 1 instance",
+        Targets {
+            get: (PHOTO_GET_TARGET, 20),
+            put: (PHOTO_PUT_TARGET, 100),
+        },
+        &instance.url(""),
+        &tokens,
+        seconds,
+        rows,
+    )
+    .await;
 }
+
+/// The photo phases' targets (requests a second): a team's devices change photos rarely and
+/// fetch each once, so these are far above any real need; they keep a regression visible.
+const PHOTO_GET_TARGET: f64 = 1_000.0;
+const PHOTO_PUT_TARGET: f64 = 100.0;
 
 async fn scenario_postgres(users: usize, seconds: u64, rows: &mut Rows) {
     let postgres =
@@ -386,6 +527,20 @@ async fn scenario_postgres(users: usize, seconds: u64, rows: &mut Rows) {
         rows,
     )
     .await;
+    if connection_counts() == [16] {
+        photo_phases(
+            "PostgreSQL, 2 instances behind HAProxy",
+            Targets {
+                get: (PHOTO_GET_TARGET, 20),
+                put: (PHOTO_PUT_TARGET, 100),
+            },
+            &haproxy.url(),
+            &tokens,
+            seconds,
+            rows,
+        )
+        .await;
+    }
 }
 
 /// What the stream clients saw: (user, device, name) → when it first arrived.

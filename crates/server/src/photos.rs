@@ -59,6 +59,10 @@ impl Store {
         };
         let now = Utc::now();
         let expired = now - self.photo_grace;
+        let _turn = match &self.db {
+            crate::store::Db::Sqlite(_) => Some(self.photo_writer.lock().await),
+            crate::store::Db::Postgres(_) => None,
+        };
         Ok(in_transaction!(&self.db, tx => {
             sqlx::query("DELETE FROM photos WHERE user_id = $1 AND released_at < $2")
                 .bind(user.0)

@@ -236,6 +236,9 @@ pub struct Store {
     streams: Arc<Streams>,
     /// How long a photo no profile refers to any more is kept (see `photos`).
     pub(crate) photo_grace: chrono::Duration,
+    /// SQLite's photo uploads take turns here before its write lock, so they queue in order
+    /// instead of meeting in SQLite's busy handler, which sleeps between tries.
+    pub(crate) photo_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -287,6 +290,7 @@ impl Store {
             group_commits: Arc::default(),
             streams: Arc::default(),
             photo_grace: chrono::Duration::from_std(crate::photos::GRACE).expect("a week fits"),
+            photo_writer: Arc::default(),
         };
         if let Db::Sqlite(pool) = &store.db {
             let (group, jobs) = tokio::sync::mpsc::channel(4 * GROUP);
