@@ -356,3 +356,78 @@ async fn the_cli_sets_and_removes_a_photo_and_no_metadata_leaves_the_computer() 
     assert_eq!(json["photo"], serde_json::Value::Null);
     assert_eq!(server.store().get().await.unwrap().unwrap().photo, None);
 }
+
+/// Over the quota, an upload is a refusal that says why, not a failure to retry at once, and
+/// the edit stays pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_quota_an_upload_is_refused_with_the_reason() {
+    let server = crate::support::seeded_server("Ada").await;
+    for n in 0..profile_server::QUOTA_PHOTOS as u8 {
+        let kept = photo(100 + n);
+        let put = server
+            .store()
+            .put_photo(DEFAULT_USER, &kept.jpeg, kept.width, kept.height)
+            .await
+            .unwrap();
+        assert!(matches!(put, profile_server::PhotoPut::Created(_)));
+    }
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    repository.sync().await.unwrap();
+    repository
+        .change_photo(PhotoEdit::Set(&photo(99)))
+        .await
+        .unwrap();
+    let error = repository.sync().await.unwrap_err();
+    let RepositoryError::Api(api) = &error else {
+        panic!("{error}");
+    };
+    assert!(
+        matches!(
+            api,
+            profile_client::api_client::ApiError::Rejected { status: 507, .. }
+        ),
+        "{api:?}"
+    );
+    assert!(
+        !api.is_transient() && !error.is_offline(),
+        "a refusal: {error}"
+    );
+    assert!(error.to_string().contains("at most 20 photos"), "{error}");
+    assert_eq!(repository.status().state(), SyncState::Pending);
+    assert_eq!(server.store().get().await.unwrap().unwrap().photo, None);
+}
+
+/// A photo the server has lost (its row deleted, as by a restore gone wrong) while a profile
+/// still refers to it: the profile syncs, and the photo is reported unavailable, not retried
+/// for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_the_server_cannot_serve_is_unavailable_and_the_profile_still_syncs() {
+    let two = two_synced_clients().await;
+    let picked = photo(80);
+    two.a.change_photo(PhotoEdit::Set(&picked)).await.unwrap();
+    two.a.sync().await.unwrap();
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(two.server.db()),
+    )
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM photos")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    assert_eq!(two.b.sync().await.unwrap(), SyncOutcome::Synced);
+    let status = two.b.status();
+    assert_eq!(
+        status.photos_unavailable,
+        std::slice::from_ref(&picked.sha256)
+    );
+    assert_eq!(two.b.photo(&picked.sha256).await.unwrap(), None);
+    let view_model = crate::support::ready(two.b.clone()).await;
+    assert!(crate::support::shows(
+        &view_model,
+        offline_profile::ui::user_profile::view::UNAVAILABLE_PHOTO
+    ));
+}

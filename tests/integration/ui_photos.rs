@@ -63,6 +63,14 @@ async fn a_chosen_or_dropped_picture_shows_at_once_and_syncs_and_a_bad_file_says
     assert_eq!(current.fields.photo.as_ref().map(|p| p.width), Some(50));
     assert!(ready_photo(&view_model));
 
+    // The first picture again: shown again at once (it was read again from the cache).
+    let camera = client.dir.path().join("camera.jpg");
+    send(&mut view_model, Message::PhotoChosen(Some(camera))).await;
+    assert!(ready_photo(&view_model), "a photo shown before shows again");
+    let dropped = client.dir.path().join("dropped.png");
+    send(&mut view_model, Message::FileDropped(dropped)).await;
+    assert!(ready_photo(&view_model));
+
     // Not a picture: the reason shows beside the photo and nothing changes.
     let text = client.dir.path().join("notes.txt");
     std::fs::write(&text, "not a picture").unwrap();

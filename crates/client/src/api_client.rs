@@ -690,7 +690,14 @@ async fn status_error(response: reqwest::Response) -> ApiError {
         },
         |body| body.error,
     );
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    // 507: the account keeps as many photos as the server allows. Trying again will not help
+    // until the user's older photos have gone: a refusal, not a failure.
+    if status == StatusCode::INSUFFICIENT_STORAGE {
+        ApiError::Rejected {
+            status: status.as_u16(),
+            reason,
+        }
+    } else if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         ApiError::ServerFailure {
             status: status.as_u16(),
             reason,

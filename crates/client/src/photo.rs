@@ -381,6 +381,32 @@ mod tests {
         );
     }
 
+    /// An animated PNG (red, then blue) gives its first frame.
+    #[test]
+    fn an_animated_png_gives_its_first_frame() {
+        let mut apng = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut apng, 32, 32);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            encoder.set_animated(2, 0).unwrap();
+            let mut writer = encoder.write_header().unwrap();
+            for colour in [[255u8, 0, 0], [0, 0, 255]] {
+                let frame: Vec<u8> = colour.iter().copied().cycle().take(32 * 32 * 3).collect();
+                writer.write_image_data(&frame).unwrap();
+            }
+            writer.finish().unwrap();
+        }
+        assert!(apng.windows(4).any(|w| w == b"acTL"), "an animated PNG");
+        let photo = normalize(&apng).unwrap();
+        let shown = image::load_from_memory(&photo.jpeg).unwrap().to_rgb8();
+        assert!(
+            is_red(shown.get_pixel(16, 16)),
+            "{:?}",
+            shown.get_pixel(16, 16)
+        );
+    }
+
     #[test]
     fn a_decompression_bomb_is_refused_from_its_header() {
         // A small PNG (a few KiB) that claims to be 30,000 × 30,000 pixels.

@@ -49,9 +49,12 @@ pub struct Status {
     pub last_failure: Option<crate::Failure>,
     /// Something the user must be told once (e.g. a damaged cache was replaced).
     pub notice: Option<String>,
-    /// How many photos this process downloaded into the cache: when it changes, a view showing a
-    /// "downloading" mark reads the photo again.
+    /// Moves when a photo the profile shows was downloaded into the cache (or found there): a
+    /// view showing a "downloading" mark reads the photo again.
     pub photos_arrived: u64,
+    /// Photos the profile or a conflict shows that the server does not have (it answered 404):
+    /// they cannot be downloaded.
+    pub photos_unavailable: Vec<profile_protocol::PhotoId>,
 }
 
 impl Status {
@@ -107,8 +110,27 @@ impl StatusStore {
 
     /// The server answered a request.
     /// A photo the profile shows was downloaded into the cache.
-    pub fn photo_arrived(&self) {
+    pub fn photo_arrived(&self, id: &profile_protocol::PhotoId) {
+        self.sender.send_modify(|status| {
+            status.photos_arrived += 1;
+            status.photos_unavailable.retain(|lost| lost != id);
+        });
+    }
+
+    /// The photos shown are in the cache (perhaps put there by another process).
+    pub fn photos_held(&self) {
         self.sender.send_modify(|status| status.photos_arrived += 1);
+    }
+
+    /// The server does not have the photo `id`.
+    pub fn photo_unavailable(&self, id: &profile_protocol::PhotoId) {
+        self.sender.send_if_modified(|status| {
+            let new = !status.photos_unavailable.contains(id);
+            if new {
+                status.photos_unavailable.push(id.clone());
+            }
+            new
+        });
     }
 
     pub fn server_answered(&self) {

@@ -123,8 +123,8 @@ pub(crate) async fn put_photo(
             format!(
                 "this account keeps {photos} photos ({bytes} bytes); at most {QUOTA_PHOTOS} \
                  photos and {QUOTA_BYTES} bytes are kept, and a photo no longer used is removed \
-                 {} days after it was replaced",
-                state.store.photo_grace.num_days()
+                 {} after it was replaced",
+                crate::photos::grace_in_words(state.store.photo_grace)
             ),
         )),
     }

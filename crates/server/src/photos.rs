@@ -10,7 +10,7 @@
 
 use crate::change::UserId;
 use crate::store::{Store, StoreError, in_transaction, with_pool};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use profile_protocol::{PhotoId, PhotoRef};
 use std::time::Duration;
 
@@ -20,6 +20,25 @@ pub const GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const QUOTA_PHOTOS: i64 = 20;
 /// …holding at most this many bytes.
 pub const QUOTA_BYTES: i64 = 20 * 1024 * 1024;
+
+/// The release time before which a photo's grace period is over (the beginning of time for a
+/// grace period longer than the calendar reaches).
+fn released_before(now: DateTime<Utc>, grace: chrono::Duration) -> DateTime<Utc> {
+    now.checked_sub_signed(grace)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The grace period in words: "7 days", "3 hours", "90 seconds".
+pub(crate) fn grace_in_words(grace: chrono::Duration) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if grace.num_days() >= 1 {
+        plural(grace.num_days(), "day")
+    } else if grace.num_hours() >= 1 {
+        plural(grace.num_hours(), "hour")
+    } else {
+        plural(grace.num_seconds(), "second")
+    }
+}
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +77,7 @@ impl Store {
             bytes: jpeg.len() as u64,
         };
         let now = Utc::now();
-        let expired = now - self.photo_grace;
+        let expired = released_before(now, self.photo_grace);
         let _turn = match &self.db {
             crate::store::Db::Sqlite(_) => Some(self.photo_writer.lock().await),
             crate::store::Db::Postgres(_) => None,
@@ -149,7 +168,7 @@ impl Store {
 
     /// Deletes every user's photos whose grace period is over; returns how many.
     pub async fn collect_photos(&self) -> Result<u64, StoreError> {
-        let expired = Utc::now() - self.photo_grace;
+        let expired = released_before(Utc::now(), self.photo_grace);
         Ok(with_pool!(&self.db, pool => {
             sqlx::query("DELETE FROM photos WHERE released_at < $1")
                 .bind(expired)
@@ -157,5 +176,31 @@ impl Store {
                 .await?
                 .rows_affected()
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_period_reads_in_words_and_any_length_is_safe() {
+        let words = |seconds| grace_in_words(chrono::Duration::seconds(seconds));
+        assert_eq!(words(7 * 86_400), "7 days");
+        assert_eq!(words(86_400), "1 day");
+        assert_eq!(words(3 * 3600), "3 hours");
+        assert_eq!(words(90), "90 seconds");
+        assert_eq!(words(1), "1 second");
+        // As large as `--photo-grace-seconds` goes: 200 million years, and what `with_photo_grace`
+        // makes of a value beyond chrono's range.
+        for forever in [
+            chrono::Duration::seconds(200_000_000 * 31_557_600),
+            chrono::Duration::MAX,
+        ] {
+            assert_eq!(
+                released_before(Utc::now(), forever),
+                DateTime::<Utc>::MIN_UTC
+            );
+        }
     }
 }

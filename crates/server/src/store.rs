@@ -8,8 +8,9 @@
 //! the change's transaction and delivers nothing itself, since every instance — this one too —
 //! hears the announcement through its fan-out listener (`fanout`).
 //!
-//! One SQL text serves both engines: parameters are `$1`, `$2`, … in order of first use, which
-//! SQLite reads as named parameters numbered in that order.
+//! One SQL text serves both engines: parameters are `$1`, `$2`, …, which SQLite (through sqlx)
+//! binds by their number, as PostgreSQL does. (Statements still use them in order where they
+//! can, so they read as they are bound.)
 
 use crate::change::{self, Change, UserId};
 use crate::streams::{Streams, Subscription};
@@ -61,6 +62,14 @@ macro_rules! in_transaction {
 }
 pub(crate) use {in_transaction, with_pool};
 
+/// The uploaded photo a PUT's profile refers to: its sizes and length.
+macro_rules! photo_lookup {
+    () => {
+        "SELECT CAST(width AS BIGINT), CAST(height AS BIGINT), CAST(length(jpeg) AS BIGINT) \
+         FROM photos WHERE user_id = $1 AND sha256 = $2"
+    };
+}
+
 /// The body of one PUT inside a transaction `$tx`: read the user's row, decide, write, and on
 /// PostgreSQL announce the change. Evaluates to the `PutOutcome`.
 macro_rules! put_in {
@@ -85,14 +94,19 @@ macro_rules! put_in {
             .as_mut()
             .filter(|photo| Some(&**photo) != old_photo.as_ref())
         {
-            let stored: Option<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT CAST(width AS BIGINT), CAST(height AS BIGINT), \
-                 CAST(length(jpeg) AS BIGINT) FROM photos WHERE user_id = $1 AND sha256 = $2",
-            )
-            .bind(user.0)
-            .bind(photo.sha256.as_str())
-            .fetch_optional(&mut *$tx)
-            .await?;
+            // On PostgreSQL the row is locked until the commit, so a collection of expired
+            // photos cannot delete it between this check and its claim below (it waits, and
+            // then finds it in use). SQLite's writers take the write lock first anyway.
+            let lookup = if store.postgres().is_some() {
+                concat!(photo_lookup!(), " FOR SHARE")
+            } else {
+                photo_lookup!()
+            };
+            let stored: Option<(i64, i64, i64)> = sqlx::query_as(lookup)
+                .bind(user.0)
+                .bind(photo.sha256.as_str())
+                .fetch_optional(&mut *$tx)
+                .await?;
             match stored {
                 Some((width, height, bytes)) => {
                     photo.width = width as u32;

@@ -15,6 +15,7 @@ pub const WORK_OFFLINE_SWITCH: &str = "work_offline";
 pub const CHANGE_PHOTO: &str = "Change photo…";
 pub const REMOVE_PHOTO: &str = "Remove photo";
 pub const DOWNLOADING_PHOTO: &str = "⤓ Downloading…";
+pub const UNAVAILABLE_PHOTO: &str = "Not on the server";
 /// The side of the picture beside the form, and of each picture in the conflict panel.
 const PICTURE: u32 = 88;
 const CONFLICT_PICTURE: u32 = 64;
@@ -173,8 +174,14 @@ fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         .spacing(6)
         .align_x(Alignment::Center)
         .width(PICTURE + 40);
-    if matches!(view_model.photo(), Some(PhotoShown::Downloading(_))) {
-        column = column.push(text(DOWNLOADING_PHOTO).size(12).style(text::secondary));
+    match view_model.photo() {
+        Some(PhotoShown::Downloading(_)) => {
+            column = column.push(text(DOWNLOADING_PHOTO).size(12).style(text::secondary));
+        }
+        Some(PhotoShown::Unavailable) => {
+            column = column.push(text(UNAVAILABLE_PHOTO).size(12).style(text::warning));
+        }
+        _ => {}
     }
     let label = if view_model.is_photo_busy() {
         "Saving photo…"
@@ -221,7 +228,9 @@ fn avatar(view_model: &UserProfileViewModel) -> Element<'_, Message> {
                 .height(PICTURE)
                 .into();
         }
-        Some(PhotoShown::Downloading(None)) => return initials(view_model.name()),
+        Some(PhotoShown::Downloading(None) | PhotoShown::Unavailable) => {
+            return initials(view_model.name());
+        }
         None => {}
     }
     match view_model.avatar() {
@@ -307,6 +316,13 @@ fn conflict_value<'a>(
                 .width(CONFLICT_PICTURE)
                 .height(CONFLICT_PICTURE)
                 .into(),
+            None if view_model
+                .status()
+                .photos_unavailable
+                .contains(&photo.sha256) =>
+            {
+                text(UNAVAILABLE_PHOTO).size(13).style(text::warning).into()
+            }
             None => text(DOWNLOADING_PHOTO)
                 .size(13)
                 .style(text::secondary)

@@ -330,6 +330,8 @@ impl UserProfileViewModel {
         }
         let wanted = self.photos_on_screen();
         self.photos.retain(|id, _| wanted.contains(id));
+        // A photo off screen is read again when it comes back (its picture was dropped).
+        self.photos_asked.retain(|id| wanted.contains(id));
         let mut tasks = Vec::new();
         for id in wanted {
             if self.photos.contains_key(&id) || !self.photos_asked.insert(id.clone()) {
@@ -686,6 +688,9 @@ impl UserProfileViewModel {
         let photo = self.profile()?.fields.photo.as_ref()?;
         Some(match self.photos.get(&photo.sha256) {
             Some(handle) => PhotoShown::Ready(handle),
+            None if self.status.photos_unavailable.contains(&photo.sha256) => {
+                PhotoShown::Unavailable
+            }
             None => PhotoShown::Downloading(self.last_photo.as_ref()),
         })
     }
@@ -832,6 +837,8 @@ pub enum PhotoShown<'a> {
     /// Another device chose it and it is still downloading: the picture shown before it (or
     /// the initials, `None`) stays, marked.
     Downloading(Option<&'a image::Handle>),
+    /// The server does not have it (the initials show, marked).
+    Unavailable,
 }
 
 /// Asks for a picture through the system's file dialog (the XDG desktop portal, or zenity

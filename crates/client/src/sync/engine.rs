@@ -215,7 +215,9 @@ impl Engine<'_> {
 
     /// Downloads the photos the profile and a conflict's server copy show that this cache does
     /// not hold yet, each checked against its name before it is kept. Until one arrives the old
-    /// picture stays on screen with a "downloading" mark.
+    /// picture stays on screen with a "downloading" mark. One the server does not have (404: a
+    /// conflict's copy kept past the grace period, a server restored from an older backup) is
+    /// reported as unavailable, not retried; the profile's text is synced all the same.
     pub async fn fetch_missing_photos(&self) -> Result<(), RepositoryError> {
         let Some(local) = self.db.load_profile().await? else {
             return Ok(());
@@ -227,17 +229,36 @@ impl Engine<'_> {
                 .as_ref()
                 .and_then(|conflict| conflict.theirs.fields.photo.as_ref()),
         ];
+        let mut held = false;
         for photo in shown.into_iter().flatten() {
             if self.db.photo_uploaded(&photo.sha256).await?.is_some() {
+                held = true;
                 continue;
             }
-            let jpeg = self.api.get_photo(&photo.sha256).await?;
+            let jpeg = match self.api.get_photo(&photo.sha256).await {
+                Ok(jpeg) => jpeg,
+                Err(ApiError::Rejected { status: 404, .. }) => {
+                    self.status.server_answered();
+                    tracing::warn!(
+                        photo = photo.sha256.short(),
+                        "the server does not have the photo"
+                    );
+                    self.status.photo_unavailable(&photo.sha256);
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
             self.status.server_answered();
             self.db
                 .store_downloaded_photo(photo, &jpeg, Utc::now())
                 .await?;
             tracing::info!(photo = photo.sha256.short(), "photo downloaded");
-            self.status.photo_arrived();
+            self.status.photo_arrived(&photo.sha256);
+        }
+        if held {
+            // Another process (the CLI, a second window) may have downloaded it: a view still
+            // waiting for it reads it again.
+            self.status.photos_held();
         }
         Ok(())
     }
