@@ -431,3 +431,52 @@ async fn a_photo_the_server_cannot_serve_is_unavailable_and_the_profile_still_sy
         offline_profile::ui::user_profile::view::UNAVAILABLE_PHOTO
     ));
 }
+
+/// A server that takes the photo and then keeps saying it does not have it: the sync ends at
+/// once with words for it, not after going round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_forgets_every_photo_at_once_ends_the_sync_with_a_reason() {
+    let puts = Arc::new(Mutex::new(0usize));
+    let counted = puts.clone();
+    let server = spawn_server_with(move |router| {
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let counted = counted.clone();
+                async move {
+                    let profile_put = request.method() == axum::http::Method::PUT
+                        && request.uri().path() == "/v1/profile";
+                    if !profile_put {
+                        return next.run(request).await;
+                    }
+                    *counted.lock().unwrap() += 1;
+                    axum::response::IntoResponse::into_response((
+                        axum::http::StatusCode::CONFLICT,
+                        axum::Json(serde_json::json!({
+                            "error": "no such photo", "code": profile_protocol::PHOTO_MISSING
+                        })),
+                    ))
+                }
+            },
+        ))
+    })
+    .await;
+    server
+        .store()
+        .seed(&profile_client::domain::Fields::new("Ada", ""))
+        .await
+        .unwrap();
+    let client = Client::new();
+    let repository = client.repository(&server.url()).await;
+    repository.sync().await.unwrap();
+    repository
+        .change_photo(PhotoEdit::Set(&photo(90)))
+        .await
+        .unwrap();
+    let error = repository.sync().await.unwrap_err();
+    assert!(
+        error.to_string().contains("accepted the photo, then said"),
+        "{error}"
+    );
+    assert_eq!(*puts.lock().unwrap(), 1, "no going round");
+    assert_eq!(repository.status().state(), SyncState::Pending);
+}

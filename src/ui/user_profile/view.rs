@@ -14,7 +14,7 @@ pub const WORK_OFFLINE_SWITCH: &str = "work_offline";
 /// The words of the photo's buttons and marks (the tests find them by these).
 pub const CHANGE_PHOTO: &str = "Change photo…";
 pub const REMOVE_PHOTO: &str = "Remove photo";
-pub const DOWNLOADING_PHOTO: &str = "⤓ Downloading…";
+pub const DOWNLOADING_PHOTO: &str = "↓ Downloading…";
 pub const UNAVAILABLE_PHOTO: &str = "Not on the server";
 /// The side of the picture beside the form, and of each picture in the conflict panel.
 const PICTURE: u32 = 88;

@@ -128,7 +128,7 @@ impl Engine<'_> {
         let precondition = precondition(Some(local));
         // The photo first: the server refuses a profile that refers to a photo it lacks, so a
         // profile never arrives ahead of its photo.
-        self.upload_photo(local.fields.photo.as_ref()).await?;
+        let sent_now = self.upload_photo(local.fields.photo.as_ref()).await?;
         self.db
             .record_sent(&local.fields, local.base.as_ref())
             .await?;
@@ -158,6 +158,13 @@ impl Engine<'_> {
                 // The server no longer holds the photo (removed after its grace period, or a
                 // new store): send it again, then the profile.
                 self.status.server_answered();
+                if sent_now {
+                    // It took the photo a moment ago: sending it again would only go round.
+                    return Err(ApiError::Protocol(
+                        "the server accepted the photo, then said it does not have it".into(),
+                    )
+                    .into());
+                }
                 self.photo_lost_by_server(local).await?;
                 Ok(None)
             }
@@ -165,11 +172,12 @@ impl Engine<'_> {
         }
     }
 
-    /// Sends the photo `photo` names, unless the server is known to hold it already. A photo
-    /// this cache does not hold came from the server, which holds it.
-    async fn upload_photo(&self, photo: Option<&PhotoRef>) -> Result<(), RepositoryError> {
+    /// Sends the photo `photo` names, unless the server is known to hold it already (a photo
+    /// this cache does not hold came from the server, which holds it). Returns whether it was
+    /// sent now.
+    async fn upload_photo(&self, photo: Option<&PhotoRef>) -> Result<bool, RepositoryError> {
         let Some(photo) = photo else {
-            return Ok(());
+            return Ok(false);
         };
         match self.db.photo(&photo.sha256).await? {
             Some(cached) if !cached.uploaded => {
@@ -177,10 +185,11 @@ impl Engine<'_> {
                 self.status.server_answered();
                 self.db.mark_photo_uploaded(&photo.sha256, true).await?;
                 tracing::info!(photo = photo.sha256.short(), "photo uploaded");
+                return Ok(true);
             }
             _ => {}
         }
-        Ok(())
+        Ok(false)
     }
 
     /// The server answered that it lacks the photo `local` refers to: it is sent again when
