@@ -7,7 +7,7 @@
  * with `x86_64-w64-mingw32-gcc -shared -O2 -o bcryptprimitives.dll bcryptprimitives.c
  * bcryptprimitives.def -ladvapi32` and found through WINEPATH; it is never shipped. (Checked:
  * a Rust 1.95 program built for x86_64-pc-windows-gnu runs under wine 8.0 with it and fails to
- * start without it. The Windows CI that uses it is issue 20's work.) */
+ * start without it. `.ci/windows-tests` builds and uses it.) */
 #include <windows.h>
 
 BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
