@@ -8,69 +8,23 @@
 //! BENCHMARKS.md). `PHOTO_RUNS` (default 15) sets the picks, `PHOTO_ONLINE_RUNS` (40) the
 //! online runs.
 
-use profile_client::api_client::ApiClientService;
-use profile_client::database::DatabaseService;
 use profile_client::photo::{normalize_file, samples};
 use profile_client::sync::{self, SyncConfig};
-use profile_client::{PhotoEdit, Strategies, SyncOutcome, UserProfileRepository};
+use profile_client::{PhotoEdit, SyncOutcome};
 use profile_server as server;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Counts the bytes Rust code holds, and the most it ever held (`max_allocated`, which never
 /// goes back: the camera pictures are therefore made by a child process, so the most held is
 /// the picks').
+mod support;
+use support::{Stats, TOKEN, env_number, human, repository, stats};
+
 #[global_allocator]
 static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
-const TOKEN: &str = "bench-token";
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Stats {
-    median: Duration,
-    p95: Duration,
-    p99: Duration,
-}
-
-fn stats(mut samples: Vec<Duration>) -> Stats {
-    samples.sort();
-    let at = |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)];
-    Stats {
-        median: at(50),
-        p95: at(95),
-        p99: at(99),
-    }
-}
-
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.2} ms")
-    }
-}
-
 fn mib(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / 1024.0 / 1024.0)
-}
-
-async fn repository(dir: &std::path::Path, url: &str) -> Arc<UserProfileRepository> {
-    let db = DatabaseService::open(&dir.join("profile.sqlite3"))
-        .await
-        .unwrap();
-    let api = ApiClientService::new(url, Some(TOKEN.into())).unwrap();
-    UserProfileRepository::new(db, api, Strategies::default(), false)
-        .await
-        .unwrap()
 }
 
 /// A 12-megapixel camera JPEG (4000 × 3000, with detail so it compresses as a photo does) with
@@ -164,8 +118,8 @@ async fn main() {
     let peak = ALLOCATOR.max_allocated() - held_before;
     eprintln!(
         "pick: median {} p95 {}, peak {} ",
-        ms(pick.median),
-        ms(pick.p95),
+        human(pick.median),
+        human(pick.p95),
         mib(peak)
     );
     a.set_work_offline(false);
@@ -219,9 +173,9 @@ async fn main() {
     let row = |figure: &str, target: &str, s: &Stats, met: bool| {
         println!(
             "| {figure} | {target} | {} | {} | {} | {} |",
-            ms(s.median),
-            ms(s.p95),
-            ms(s.p99),
+            human(s.median),
+            human(s.p95),
+            human(s.p99),
             if met { "yes" } else { "**no**" }
         );
     };

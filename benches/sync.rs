@@ -10,28 +10,15 @@
 //! `SYNC_BACK_RUNS` (20) and `SYNC_PUSH_RUNS` (100) the runs of figures 3, 4 and 5.
 
 use criterion::Criterion;
-use profile_client::api_client::ApiClientService;
-use profile_client::database::DatabaseService;
 use profile_client::domain::SyncState;
 use profile_client::sync::{self, SyncConfig};
-use profile_client::{Strategies, UserProfileRepository};
 use profile_server as server;
 
 use sqlx::sqlite::SqlitePoolOptions;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "bench-token";
-
-async fn repository(dir: &std::path::Path, url: &str) -> Arc<UserProfileRepository> {
-    let db = DatabaseService::open(&dir.join("profile.sqlite3"))
-        .await
-        .unwrap();
-    let api = ApiClientService::new(url, Some(TOKEN.into())).unwrap();
-    UserProfileRepository::new(db, api, Strategies::default(), false)
-        .await
-        .unwrap()
-}
+mod support;
+use support::{Stats, TOKEN, env_number, human, repository, stats};
 
 /// A bare pool with exactly the app's pragmas, and a one-row table: the physical floor.
 async fn bare_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
@@ -67,50 +54,6 @@ async fn bare_read(pool: &sqlx::SqlitePool) -> String {
         .fetch_one(pool)
         .await
         .unwrap()
-}
-
-struct Stats {
-    median: Duration,
-    p95: Duration,
-    p99: Duration,
-}
-
-fn stats(mut samples: Vec<Duration>) -> Stats {
-    samples.sort();
-    let at = |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)];
-    Stats {
-        median: at(50),
-        p95: at(95),
-        p99: at(99),
-    }
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Three significant digits in µs below a millisecond, in ms below a second, else in seconds.
-fn human(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    let three = |v: f64| {
-        if v >= 100.0 {
-            format!("{v:.0}")
-        } else if v >= 10.0 {
-            format!("{v:.1}")
-        } else {
-            format!("{v:.2}")
-        }
-    };
-    if us < 1000.0 {
-        format!("{} µs", three(us))
-    } else if us < 1e6 {
-        format!("{} ms", three(us / 1000.0))
-    } else {
-        format!("{:.2} s", us / 1e6)
-    }
 }
 
 /// Where criterion writes its results, found as criterion finds it.

@@ -181,6 +181,33 @@ impl fmt::Display for UnreachableCause {
     }
 }
 
+/// The body of `response`, at most `max_bytes` (refused as soon as it says or turns out to be
+/// longer); `broken` names a failure while it comes.
+async fn read_bounded(
+    response: reqwest::Response,
+    max_bytes: usize,
+    broken: fn(reqwest::Error) -> ApiError,
+) -> Result<Vec<u8>, DownloadError> {
+    use futures::StreamExt;
+    let too_large = DownloadError::TooLarge { max_bytes };
+    if response
+        .content_length()
+        .is_some_and(|length| length > max_bytes as u64)
+    {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(broken)?;
+        if body.len() + chunk.len() > max_bytes {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A download that did not complete.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DownloadError {
@@ -360,23 +387,21 @@ impl ApiClientService {
     /// `GET /v1/photos/{sha256}`: the photo's bytes, checked against its name (a download cut
     /// short or altered on the way is refused, never kept).
     pub async fn get_photo(&self, id: &PhotoId) -> Result<Vec<u8>, ApiError> {
-        use futures::StreamExt;
         let response = send(self.request(reqwest::Method::GET, &format!("v1/photos/{id}"))).await?;
         if response.status() != StatusCode::OK {
             return Err(status_error(response).await);
         }
-        let mut body = Vec::new();
-        let mut chunks = response.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(cut_short)?;
-            if body.len() + chunk.len() > profile_protocol::PHOTO_MAX_BYTES {
+        let body = match read_bounded(response, profile_protocol::PHOTO_MAX_BYTES, cut_short).await
+        {
+            Ok(body) => body,
+            Err(DownloadError::Api(error)) => return Err(error),
+            Err(DownloadError::TooLarge { .. }) => {
                 return Err(ApiError::Protocol(format!(
                     "the photo {} is larger than a photo can be",
                     id.short()
                 )));
             }
-            body.extend_from_slice(&chunk);
-        }
+        };
         if PhotoId::of(&body) != *id {
             return Err(ApiError::Protocol(format!(
                 "the photo {} arrived with other bytes than its name says ({} bytes; cut short?)",
@@ -490,28 +515,11 @@ impl ApiClientService {
         url: &url::Url,
         max_bytes: usize,
     ) -> Result<Vec<u8>, DownloadError> {
-        use futures::StreamExt;
         let response = send(self.http.get(url.clone())).await?;
         if !response.status().is_success() {
             return Err(status_error(response).await.into());
         }
-        let too_large = DownloadError::TooLarge { max_bytes };
-        if response
-            .content_length()
-            .is_some_and(|length| length > max_bytes as u64)
-        {
-            return Err(too_large);
-        }
-        let mut body = Vec::new();
-        let mut chunks = response.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(transport_error)?;
-            if body.len() + chunk.len() > max_bytes {
-                return Err(too_large);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        read_bounded(response, max_bytes, transport_error).await
     }
 
     /// `GET /v1/profile/events`: connects to the server's event stream and yields the profile

@@ -35,7 +35,6 @@ mod process;
 use futures::StreamExt;
 use haproxy::Haproxy;
 use process::Running as Instance;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -60,10 +59,7 @@ async fn seed(db: &str, users: usize, devices: usize) -> Vec<Vec<String>> {
         for device in 0..devices {
             let device_id = format!("{id:08x}{device:08x}");
             let secret = format!("{:064x}", rand::random::<u128>());
-            let hash: String = Sha256::digest(secret.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = profile_protocol::sha256_hex(secret.as_bytes());
             rows.push((device_id.clone(), id, hash));
             own.push(format!("{device_id}.{secret}"));
         }

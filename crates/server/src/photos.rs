@@ -154,18 +154,6 @@ impl Store {
         }))
     }
 
-    /// How many photos `user` keeps now (in use or within their grace period).
-    pub async fn photo_count(&self, user: UserId) -> Result<i64, StoreError> {
-        Ok(with_pool!(&self.db, pool => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT CAST(count(*) AS BIGINT) FROM photos WHERE user_id = $1",
-            )
-            .bind(user.0)
-            .fetch_one(pool)
-            .await?
-        }))
-    }
-
     /// Deletes every user's photos whose grace period is over; returns how many.
     pub async fn collect_photos(&self) -> Result<u64, StoreError> {
         let expired = released_before(Utc::now(), self.photo_grace);

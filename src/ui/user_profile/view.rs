@@ -311,19 +311,13 @@ fn conflict_value<'a>(
     }
     let picture: Element<'a, Message> = match &fields.photo {
         None => text("no photo").size(13).style(text::secondary).into(),
-        Some(photo) => match view_model.photo_handle(&photo.sha256) {
-            Some(handle) => iced::widget::image(handle.clone())
+        Some(photo) => match view_model.photo_shown(&photo.sha256, None) {
+            PhotoShown::Ready(handle) => iced::widget::image(handle.clone())
                 .width(CONFLICT_PICTURE)
                 .height(CONFLICT_PICTURE)
                 .into(),
-            None if view_model
-                .status()
-                .photos_unavailable
-                .contains(&photo.sha256) =>
-            {
-                text(UNAVAILABLE_PHOTO).size(13).style(text::warning).into()
-            }
-            None => text(DOWNLOADING_PHOTO)
+            PhotoShown::Unavailable => text(UNAVAILABLE_PHOTO).size(13).style(text::warning).into(),
+            PhotoShown::Downloading(_) => text(DOWNLOADING_PHOTO)
                 .size(13)
                 .style(text::secondary)
                 .into(),

@@ -686,13 +686,21 @@ impl UserProfileViewModel {
     /// picture or the initials show); otherwise what to show.
     pub fn photo(&self) -> Option<PhotoShown<'_>> {
         let photo = self.profile()?.fields.photo.as_ref()?;
-        Some(match self.photos.get(&photo.sha256) {
+        Some(self.photo_shown(&photo.sha256, self.last_photo.as_ref()))
+    }
+
+    /// How the photo `id` on screen shows: decoded, still downloading (`meanwhile` in its
+    /// place), or not on the server.
+    pub fn photo_shown<'a>(
+        &'a self,
+        id: &PhotoId,
+        meanwhile: Option<&'a image::Handle>,
+    ) -> PhotoShown<'a> {
+        match self.photos.get(id) {
             Some(handle) => PhotoShown::Ready(handle),
-            None if self.status.photos_unavailable.contains(&photo.sha256) => {
-                PhotoShown::Unavailable
-            }
-            None => PhotoShown::Downloading(self.last_photo.as_ref()),
-        })
+            None if self.status.photos_unavailable.contains(id) => PhotoShown::Unavailable,
+            None => PhotoShown::Downloading(meanwhile),
+        }
     }
 
     /// The decoded photo `id`, when it is on screen and in the cache.

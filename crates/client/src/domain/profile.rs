@@ -62,7 +62,7 @@ impl ServerProfile {
     /// The state `wire` describes, received from `server`.
     pub fn from_wire(wire: ProfileWire, server: &str) -> Self {
         ServerProfile {
-            fields: Fields::new(wire.name, wire.photo_url).with_photo(wire.photo),
+            fields: wire.fields(),
             version: wire.version,
             updated_at: wire.updated_at,
             etag: Etag::new(wire.etag),
