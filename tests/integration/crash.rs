@@ -15,7 +15,8 @@ struct Acknowledged {
     index: usize,
 }
 
-async fn check_database(path: &std::path::Path) -> Option<(i64, String)> {
+/// The existing database at `path`, opened, after SQLite found it undamaged.
+async fn sound(path: &std::path::Path) -> sqlx::SqlitePool {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false);
@@ -25,6 +26,11 @@ async fn check_database(path: &std::path::Path) -> Option<(i64, String)> {
         .await
         .unwrap();
     assert_eq!(integrity, "ok", "the database is damaged");
+    pool
+}
+
+async fn check_database(path: &std::path::Path) -> Option<(i64, String)> {
+    let pool = sound(path).await;
     // A kill during the very first run's migration leaves a database without the table yet.
     let migrated: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'profile')",
@@ -304,15 +310,7 @@ async fn check_photos(
     path: &std::path::Path,
     acknowledged: Option<&(i64, profile_protocol::PhotoId)>,
 ) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(false);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(integrity, "ok", "the database is damaged");
+    let pool = sound(path).await;
     let (revision, photo): (i64, Option<String>) = sqlx::query_as(
         "SELECT revision, json_extract(photo, '$.sha256') FROM profile WHERE id = 1",
     )

@@ -482,7 +482,7 @@ async fn stored_bytes(db: &str) -> Vec<u8> {
     }
 }
 
-type Case = fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+use support::suite::Case;
 
 /// Every case, each run on a fresh database.
 fn cases() -> Vec<(&'static str, Case)> {
@@ -522,28 +522,12 @@ fn cases() -> Vec<(&'static str, Case)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_suite_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    for (n, (name, case)) in cases().into_iter().enumerate() {
-        eprintln!("sqlite: {name}");
-        case(
-            dir.path()
-                .join(format!("server-{n}.sqlite3"))
-                .display()
-                .to_string(),
-        )
-        .await;
-    }
+    support::suite::on_sqlite(cases()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_suite_on_postgres() {
-    let Some(postgres) = support::postgres::Postgres::start() else {
-        return;
-    };
-    for (name, case) in cases() {
-        eprintln!("postgres: {name}");
-        case(postgres.database().await).await;
-    }
+    support::suite::on_postgres(cases()).await;
 }
 
 /// Preconditions and tags, each user on their own profile.

@@ -376,7 +376,7 @@ async fn photos_out_of_use_are_deleted_after_the_grace_period(db: String) {
         serde_json::from_value(profile["photo"].clone()).expect("the wire type reads it");
 }
 
-type Case = fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+use support::suite::Case;
 
 fn cases() -> Vec<(&'static str, Case)> {
     vec![
@@ -395,26 +395,10 @@ fn cases() -> Vec<(&'static str, Case)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_photo_suite_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    for (n, (name, case)) in cases().into_iter().enumerate() {
-        eprintln!("sqlite: {name}");
-        case(
-            dir.path()
-                .join(format!("server-{n}.sqlite3"))
-                .display()
-                .to_string(),
-        )
-        .await;
-    }
+    support::suite::on_sqlite(cases()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_photo_suite_on_postgres() {
-    let Some(postgres) = support::postgres::Postgres::start() else {
-        return;
-    };
-    for (name, case) in cases() {
-        eprintln!("postgres: {name}");
-        case(postgres.database().await).await;
-    }
+    support::suite::on_postgres(cases()).await;
 }

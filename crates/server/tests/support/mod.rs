@@ -6,6 +6,7 @@ pub mod postgres;
 pub mod process;
 pub mod slow_clients;
 pub mod sse;
+pub mod suite;
 
 /// An HTTP client for tests: a total timeout, so nothing hangs.
 pub fn http() -> reqwest::Client {
