@@ -16,8 +16,11 @@
 
 #[path = "../tests/integration/netns.rs"]
 mod netns;
+#[path = "../tests/integration/processes.rs"]
+mod processes;
 
-use netns::{Bus, Namespace, Running, free_port, start_watch, wait_for, watch_lines};
+use netns::{Bus, Namespace, free_port};
+use processes::{Running, start_watch, wait_for, watch_lines};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -441,15 +441,17 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AccountError> {
     std::fs::rename(&temporary, path).map_err(failed)
 }
 
-/// Makes `path` readable and writable by its owner only (mode 0600 where the platform has
-/// modes).
+/// Makes `path` readable and writable by its owner only: mode 0600 on Unix; on Windows a
+/// protected ACL whose one entry is the signed-in user's (no inherited entries).
 pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    profile_client::windows::restrict_to_owner(path)?;
+    #[cfg(not(any(unix, windows)))]
     let _ = path;
     Ok(())
 }

@@ -608,7 +608,7 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
     ));
     let mut changes = std::pin::pin!(session.repository.changes());
     let mut last: Option<(Option<UserProfile>, SyncState, String)> = None;
-    let interrupted = tokio::signal::ctrl_c();
+    let interrupted = stop_requested();
     tokio::pin!(interrupted);
     loop {
         tokio::select! {
@@ -627,6 +627,32 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
     }
     synchronizer.abort();
     Ok(())
+}
+
+/// Resolves when this process is asked to stop: Ctrl+C (Ctrl+Break too, on Windows), and on
+/// Windows also its console window being closed, the user logging off or the system shutting
+/// down (each gives a console program a few seconds to end on its own).
+async fn stop_requested() {
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows;
+        if let (Ok(mut closed), Ok(mut broken), Ok(mut logoff), Ok(mut shutdown)) = (
+            windows::ctrl_close(),
+            windows::ctrl_break(),
+            windows::ctrl_logoff(),
+            windows::ctrl_shutdown(),
+        ) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = closed.recv() => {}
+                _ = broken.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn activity_word(status: &Status) -> String {

@@ -1,9 +1,16 @@
+// On Windows the app is a GUI program (no console window opens behind the window); its
+// commands print to the console they were typed in (see `attach_parent_console`).
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use clap::Parser;
 use offline_profile::cli::{self, Cli};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // Before anything is printed, `--help` and argument errors included.
+    #[cfg(windows)]
+    profile_client::windows::attach_parent_console();
     let cli = Cli::parse();
     let settings = cli.options.settings();
     // The window logs what it does; subcommands keep stderr for problems only.

@@ -24,7 +24,7 @@ pub enum App {
     },
     SignIn {
         settings: Settings,
-        form: SignInForm,
+        form: Box<SignInForm>,
     },
     Failed {
         settings: Settings,
@@ -172,7 +172,7 @@ impl App {
             }
             Message::ShowSignIn => {
                 let settings = self.settings().clone();
-                let form = SignInForm::new(&settings);
+                let form = Box::new(SignInForm::new(&settings));
                 *self = App::SignIn { settings, form };
                 iced::widget::operation::focus(sign_in::SERVER_INPUT)
             }
@@ -269,7 +269,10 @@ impl App {
                     ),
                     _ => SignInForm::new(&settings),
                 };
-                *self = App::SignIn { settings, form };
+                *self = App::SignIn {
+                    settings,
+                    form: Box::new(form),
+                };
                 iced::widget::operation::focus(sign_in::PASSWORD_INPUT)
             }
         }

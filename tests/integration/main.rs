@@ -1,21 +1,40 @@
 //! Integration tests: real SQLite files in temporary folders, the real server on 127.0.0.1:0,
 //! real HTTP. One binary, so the heavy dependencies are linked once.
+//!
+//! The same binary is built for Windows and run under wine (.ci/windows-tests); the modules
+//! that need what only Linux has are left out there, each saying why.
 
 mod accounts;
 mod avatar;
 mod cli;
+// Hundreds of processes killed at random moments: under wine, process creation that fast fails
+// now and then (ERROR_INTERNAL_ERROR) and TerminateProcess is wine's emulation of a kill; what
+// the test proves — SQLite's commit survives a kill — is the same on every platform.
+#[cfg(not(windows))]
 mod crash;
+// strace, attached to this process through /proc.
+#[cfg(target_os = "linux")]
 mod durability;
 mod faults;
 mod hardening;
 mod identity;
+// Runs `cargo tree`; the graph it checks does not depend on the platform the tests run on
+// (and under wine there is no cargo to run).
+#[cfg(not(windows))]
 mod layering;
 mod model;
+// Network namespaces (`unshare -n`, `nsenter`, `ip link`) and a private D-Bus daemon.
+#[cfg(target_os = "linux")]
 mod netns;
 mod network;
+// NetworkManager's D-Bus interface, played by a service on a private bus.
+#[cfg(target_os = "linux")]
 mod network_manager;
 mod photos;
+mod processes;
 mod repository;
+// PostgreSQL and HAProxy, started from this machine's Linux binaries.
+#[cfg(target_os = "linux")]
 mod scale;
 mod server;
 mod session;

@@ -590,11 +590,18 @@ impl Case {
         }
         for round in 0..2 {
             for c in 0..self.clients.len() {
+                let started = Instant::now();
                 let result = self.clients[c].repository.sync().await;
-                self.note(format!("round {round}, client {c}: sync -> {result:?}"));
+                // How long it took tells a server that did not answer from a client that
+                // gave up at once.
+                self.note(format!(
+                    "round {round}, client {c}: sync -> {result:?} in {} ms",
+                    started.elapsed().as_millis()
+                ));
                 ensure!(
                     result.is_ok(),
-                    "client {c}: a sync without faults failed: {result:?}"
+                    "client {c}: a sync without faults failed after {} ms: {result:?}",
+                    started.elapsed().as_millis()
                 );
             }
         }

@@ -3,15 +3,20 @@
 //! loopback link the test takes down and brings up with `ip link`. Also: a save by another
 //! process wakes a running `watch` at once, and an untrusted certificate is an error.
 
-use crate::netns;
+#[cfg(target_os = "linux")]
+use crate::netns::{Namespace, free_port};
+#[cfg(target_os = "linux")]
+use crate::processes::start_watch;
+use crate::processes::{Running, wait_for, watch_lines};
 use crate::support::seeded_server;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
 const TOKEN: &str = "namespace-test-token";
 
-use netns::{Namespace, Running, free_port, start_watch, wait_for, watch_lines};
-
+// Network namespaces are Linux's.
+#[cfg(target_os = "linux")]
 #[test]
 fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_at_once() {
     let Some(namespace) = Namespace::create() else {
@@ -190,6 +195,8 @@ async fn a_save_by_another_process_wakes_a_running_watch_at_once() {
     assert_eq!(profile.name, "From the CLI");
 }
 
+// The certificate is made by this machine's openssl, a Linux binary.
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_this_computer_does_not_trust_is_an_error_said_plainly_not_offline() {
     let dir = tempfile::tempdir().unwrap();
@@ -285,5 +292,11 @@ async fn an_unreachable_server_is_said_in_plain_words_with_the_details_kept() {
         ))
     );
     let technical = status.last_attempt.unwrap().message;
-    assert!(technical.contains("os error 111"), "{technical}");
+    // ECONNREFUSED; WSAECONNREFUSED on Windows.
+    let refused = if cfg!(windows) {
+        "os error 10061"
+    } else {
+        "os error 111"
+    };
+    assert!(technical.contains(refused), "{technical}");
 }

@@ -3,7 +3,8 @@
 //! D-Bus bus of the test's own and sends `StateChanged` as NetworkManager does; the app finds
 //! the bus through `DBUS_SYSTEM_BUS_ADDRESS`, as it finds the system bus.
 
-use crate::netns::{Bus, Namespace, free_port, start_watch, wait_for};
+use crate::netns::{Bus, Namespace, free_port};
+use crate::processes::{start_watch, wait_for};
 use crate::support::{TOKEN, programs_present};
 use profile_client::network::network_manager::{
     CONNECTED_GLOBAL, DISCONNECTED, NAME, PATH, watch_on,

@@ -605,6 +605,8 @@ impl HoldingServer {
 
 /// Whether every one of `programs` is installed. Where one is missing, `what` is skipped with
 /// a loud notice naming `install`; under `CI=true` that is a failure.
+// The tests that need other programs are Linux-only.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn programs_present(programs: &[&str], what: &str, install: &str) -> bool {
     let missing: Vec<_> = programs
         .iter()

@@ -17,6 +17,8 @@ pub mod power;
 pub mod repository;
 pub mod status;
 pub mod sync;
+#[cfg(windows)]
+pub mod windows;
 
 pub use database::PhotoEdit;
 pub use error::RepositoryError;

@@ -2,8 +2,10 @@
 //! netlink messages (links, addresses and routes), read through `netlink-sys`, and, where it
 //! runs, NetworkManager's connectivity state over D-Bus (it reports "connected" only once its
 //! own check reaches the internet — after a captive portal's sign-in, say — which netlink never
-//! sees). A link coming up, an address or a route added, or NetworkManager reaching a connected
-//! state wakes the synchronizer at once; nothing here decides that we are online — the requests
+//! sees). On Windows: `NotifyIpInterfaceChange` (an interface added, or one's parameters —
+//! connected, addresses — changed). A link coming up, an address or a route added, an interface
+//! changing on Windows, or NetworkManager reaching a connected state wakes the synchronizer at
+//! once; nothing here decides that we are online — the requests
 //! that follow do (a link can be up with the server away). Where no such signal exists, the
 //! schedule alone applies.
 
@@ -27,7 +29,23 @@ pub async fn watch(repository: &UserProfileRepository) {
         };
         tokio::join!(netlink, network_manager);
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        match crate::windows::watch_interfaces(move || {
+            let _ = changed.send(());
+        }) {
+            Ok(_watch) => {
+                while changes.recv().await.is_some() {
+                    repository.network_up();
+                }
+            }
+            Err(error) => {
+                tracing::info!(%error, "network changes cannot be watched; retrying on the schedule only");
+            }
+        }
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     let _ = repository;
     futures::future::pending::<()>().await;
 }
