@@ -12,30 +12,28 @@ A change of mode cuts the connections already open, as a network change would. P
 "fault-proxy: listening" once it accepts connections.
 """
 import asyncio
-import os
 import sys
 
 
 async def main(listen_port: int, upstream_port: int, mode_file: str) -> None:
-    state = {"mode": "up", "generation": 0, "stamp": None}
+    state = {"mode": "up"}
     changed = asyncio.Event()
 
     def read_mode() -> None:
+        # Read whole each time (a few bytes): a write caught half-way reads as nothing and is
+        # read again at the next poll.
         try:
-            stamp = os.stat(mode_file).st_mtime_ns
+            with open(mode_file, encoding="utf-8") as f:
+                mode = f.read().strip()
         except FileNotFoundError:
             return
-        if stamp == state["stamp"]:
+        if not mode:
             return
-        state["stamp"] = stamp
-        with open(mode_file, encoding="utf-8") as f:
-            mode = f.read().strip()
         if mode not in ("up", "down", "drop"):
             print(f"fault-proxy: unknown mode {mode!r} in {mode_file}", file=sys.stderr)
             return
         if mode != state["mode"]:
             state["mode"] = mode
-            state["generation"] += 1
             changed.set()
             print(f"fault-proxy: {mode}", file=sys.stderr, flush=True)
 

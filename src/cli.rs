@@ -320,6 +320,16 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
         std::io::stdin().read_line(&mut line)?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
+        // A GUI-subsystem program typed in cmd shares the console with a shell that does not
+        // wait for it: both would read the keys, and the password could end up at the prompt.
+        #[cfg(windows)]
+        if profile_client::windows::attached_to_parent_console() {
+            return Err(usage(
+                "type the password on standard input instead: \
+                 `offline-profile.exe login --email … --password-stdin` (cmd does not wait for \
+                 this program, so it cannot ask for it here)",
+            ));
+        }
         rpassword::prompt_password(format!("Password for {} at {server}: ", email.trim())).map_err(
             |e| {
                 usage(&format!(
@@ -629,25 +639,18 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Resolves when this process is asked to stop: Ctrl+C (Ctrl+Break too, on Windows), and on
-/// Windows also its console window being closed, the user logging off or the system shutting
-/// down (each gives a console program a few seconds to end on its own).
+/// Resolves when this process is asked to stop: Ctrl+C, and on Windows also Ctrl+Break and
+/// its console window being closed (which gives a console program a few seconds to end on its
+/// own). (Log-off and shutdown events reach only services on Windows.)
 async fn stop_requested() {
     #[cfg(windows)]
     {
         use tokio::signal::windows;
-        if let (Ok(mut closed), Ok(mut broken), Ok(mut logoff), Ok(mut shutdown)) = (
-            windows::ctrl_close(),
-            windows::ctrl_break(),
-            windows::ctrl_logoff(),
-            windows::ctrl_shutdown(),
-        ) {
+        if let (Ok(mut closed), Ok(mut broken)) = (windows::ctrl_close(), windows::ctrl_break()) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = closed.recv() => {}
                 _ = broken.recv() => {}
-                _ = logoff.recv() => {}
-                _ = shutdown.recv() => {}
             }
             return;
         }

@@ -1,5 +1,7 @@
 // On Windows the app is a GUI program (no console window opens behind the window); its
-// commands print to the console they were typed in (see `attach_parent_console`).
+// commands print to the console they were typed in (see `attach_parent_console`). The window
+// does not attach: a Ctrl+C or a closed console in the shell it was started from must not end
+// it.
 #![cfg_attr(windows, windows_subsystem = "windows")]
 
 use clap::Parser;
@@ -8,10 +10,19 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    // Before anything is printed, `--help` and argument errors included.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `--help`, `--version` and argument errors are printed where they were typed.
+            #[cfg(windows)]
+            profile_client::windows::attach_parent_console();
+            error.exit()
+        }
+    };
     #[cfg(windows)]
-    profile_client::windows::attach_parent_console();
-    let cli = Cli::parse();
+    if cli.command.is_some() {
+        profile_client::windows::attach_parent_console();
+    }
     let settings = cli.options.settings();
     // The window logs what it does; subcommands keep stderr for problems only.
     let default_level = if cli.command.is_some() {
@@ -30,6 +41,8 @@ fn main() -> ExitCode {
         None => match offline_profile::ui::app::run(settings) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
+                #[cfg(windows)]
+                profile_client::windows::attach_parent_console();
                 eprintln!("offline-profile: cannot open the window: {error}");
                 ExitCode::FAILURE
             }

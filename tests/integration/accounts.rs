@@ -7,7 +7,7 @@
 use crate::netns::Bus;
 #[cfg(target_os = "linux")]
 use crate::support::programs_present;
-use crate::support::{TestServer, spawn_server};
+use crate::support::{Start, TestServer, spawn_server};
 use profile_client::api_client::{ApiClientService, ApiError, Fetched};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,9 @@ impl Desktop {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the binary runs")
+        self.command(args)
+            .output_retrying()
+            .expect("the binary runs")
     }
 
     fn login(&self, server: &str, email: &str, password: &str) -> Output {
@@ -90,7 +92,7 @@ impl Desktop {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
+            .spawn_retrying()
             .unwrap();
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         child.wait_with_output().unwrap()
@@ -212,7 +214,7 @@ impl Keyring {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(daemon_log)
-            .spawn()
+            .spawn_retrying()
             .unwrap();
         // The login keyring's password, then end of input.
         daemon
@@ -238,7 +240,7 @@ impl Keyring {
                 "username",
                 "probe",
             ]);
-            let mut child = store.stdin(Stdio::piped()).spawn().unwrap();
+            let mut child = store.stdin(Stdio::piped()).spawn_retrying().unwrap();
             child.stdin.take().unwrap().write_all(b"probe").unwrap();
             let output = child.wait_with_output().unwrap();
             if output.status.success() {
@@ -268,7 +270,7 @@ impl Keyring {
     fn lookup(&self, username: &str) -> Option<String> {
         let output = self
             .secret_tool(&["lookup", "service", "offline-profile", "username", username])
-            .output()
+            .output_retrying()
             .unwrap();
         output
             .status
@@ -689,7 +691,7 @@ async fn login_says_what_is_wrong() {
     let no_such_store = desktop
         .command(&["whoami"])
         .env("OFFLINE_PROFILE_TOKEN_STORE", "vault")
-        .output()
+        .output_retrying()
         .unwrap();
     assert_eq!(no_such_store.status.code(), Some(2));
     assert!(

@@ -1,5 +1,6 @@
 //! The real binary, as a user or a script runs it.
 
+use crate::support::Start;
 use crate::support::{TOKEN, dead_url, offline_profile, spawn_server_with};
 use serde_json::Value;
 use std::process::Command;
@@ -195,7 +196,7 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
         .env("OFFLINE_PROFILE_TOKEN", TOKEN)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .spawn()
+        .spawn_retrying()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let (lines_tx, lines_rx) = std::sync::mpsc::channel::<Value>();

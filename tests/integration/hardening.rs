@@ -1,6 +1,7 @@
 //! Bad input, security, damaged files and several instances: nothing bad gets in, nothing
 //! saved is lost, and every refusal says why.
 
+use crate::support::Start;
 use crate::support::{Client, TOKEN, spawn_server, spawn_server_full, spawn_server_with};
 use profile_client::domain::{Fields, validate};
 use reqwest::StatusCode;
@@ -330,7 +331,7 @@ async fn the_form_the_cli_and_the_server_refuse_invalid_values_with_the_same_rea
                 "--photo-url",
                 photo_url,
             ])
-            .output()
+            .output_retrying()
             .unwrap();
         assert_eq!(output.status.code(), Some(2));
         assert!(
@@ -431,7 +432,7 @@ async fn a_canary_token_never_appears_in_logs_errors_or_the_database() {
             .args(args)
             .env("OFFLINE_PROFILE_TOKEN", token)
             .env("RUST_LOG", "trace")
-            .output()
+            .output_retrying()
             .unwrap()
     };
     let mut outputs = vec![
@@ -448,7 +449,7 @@ async fn a_canary_token_never_appears_in_logs_errors_or_the_database() {
         .args(["--api", &server_with_other_token.url(), "sync"])
         .env("OFFLINE_PROFILE_TOKEN", CANARY)
         .env("RUST_LOG", "trace")
-        .output()
+        .output_retrying()
         .unwrap();
     assert!(!other.status.success());
     assert!(
@@ -545,7 +546,7 @@ async fn two_instances_on_one_data_dir_work_safely_together() {
         .env("OFFLINE_PROFILE_TOKEN", TOKEN)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn()
+        .spawn_retrying()
         .unwrap();
     let mut last = String::new();
     for i in 0..15 {
@@ -555,7 +556,7 @@ async fn two_instances_on_one_data_dir_work_safely_together() {
             .arg(dir.path())
             .args(["--api", &server.url(), "set", "--name", &name])
             .env("OFFLINE_PROFILE_TOKEN", TOKEN)
-            .output()
+            .output_retrying()
             .unwrap();
         assert!(output.status.success(), "{output:?}");
         last = name;
@@ -572,7 +573,7 @@ async fn two_instances_on_one_data_dir_work_safely_together() {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["--api", &server.url(), "show", "--json"])
-        .output()
+        .output_retrying()
         .unwrap();
     let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(shown["name"], last.as_str());
@@ -597,7 +598,7 @@ async fn several_processes_starting_at_once_on_a_new_data_dir_all_work() {
                     .arg(format!("Racer {i}"))
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())
-                    .spawn()
+                    .spawn_retrying()
                     .unwrap()
             })
             .collect();

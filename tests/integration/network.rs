@@ -8,6 +8,7 @@ use crate::netns::{Namespace, free_port};
 #[cfg(target_os = "linux")]
 use crate::processes::start_watch;
 use crate::processes::{Running, wait_for, watch_lines};
+use crate::support::Start;
 use crate::support::seeded_server;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,7 +44,7 @@ fn in_a_namespace_retries_slow_down_while_the_link_is_down_and_a_link_up_syncs_a
     // The server is up once a sync goes through.
     let started = Instant::now();
     while !app(&["set", "--name", "Ada"])
-        .output()
+        .output_retrying()
         .unwrap()
         .stdout
         .starts_with(b"saved locally")
@@ -154,12 +155,12 @@ async fn a_save_by_another_process_wakes_a_running_watch_at_once() {
             .args(args);
         command
     };
-    assert!(app(&["sync"]).status().unwrap().success());
+    assert!(app(&["sync"]).status_retrying().unwrap().success());
     let mut watch = Running(
         app(&["watch", "--json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .spawn()
+            .spawn_retrying()
             .unwrap(),
     );
     let lines = watch_lines(&mut watch.0);
@@ -176,7 +177,7 @@ async fn a_save_by_another_process_wakes_a_running_watch_at_once() {
         let saved = Instant::now();
         assert!(
             app(&["--offline", "set", "--name", "From the CLI"])
-                .status()
+                .status_retrying()
                 .unwrap()
                 .success()
         );
@@ -210,7 +211,7 @@ async fn a_certificate_this_computer_does_not_trust_is_an_error_said_plainly_not
         .arg(&key)
         .arg("-out")
         .arg(&cert)
-        .output()
+        .output_retrying()
         .expect("openssl is on the machine");
     assert!(made.status.success(), "{made:?}");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -227,7 +228,7 @@ async fn a_certificate_this_computer_does_not_trust_is_an_error_said_plainly_not
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
+            .spawn_retrying()
             .unwrap(),
     );
     let client = crate::support::Client::new();

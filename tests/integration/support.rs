@@ -27,7 +27,7 @@ pub fn offline_profile(
         .args(args)
         .env("OFFLINE_PROFILE_TOKEN", TOKEN)
         .env_remove("RUST_LOG")
-        .output()
+        .output_retrying()
         .expect("the binary runs")
 }
 
@@ -613,7 +613,7 @@ pub fn programs_present(programs: &[&str], what: &str, install: &str) -> bool {
         .filter(|program| {
             !std::process::Command::new("sh")
                 .args(["-c", &format!("command -v {program}")])
-                .output()
+                .output_retrying()
                 .is_ok_and(|o| o.status.success())
         })
         .collect();
@@ -626,4 +626,40 @@ pub fn programs_present(programs: &[&str], what: &str, install: &str) -> bool {
     );
     eprintln!("\n*** SKIPPED: {what}; {missing:?} missing ({install}) ***\n");
     false
+}
+
+/// Starting the real binaries. Under wine, process creation fails now and then with
+/// ERROR_INTERNAL_ERROR (1359) before any process exists (seen about once in a few hundred
+/// starts); there a start is tried again, a few times. Everywhere else these are std's calls.
+pub trait Start {
+    fn spawn_retrying(&mut self) -> std::io::Result<std::process::Child>;
+    fn output_retrying(&mut self) -> std::io::Result<std::process::Output>;
+    fn status_retrying(&mut self) -> std::io::Result<std::process::ExitStatus>;
+}
+
+impl Start for std::process::Command {
+    fn spawn_retrying(&mut self) -> std::io::Result<std::process::Child> {
+        retrying(|| self.spawn())
+    }
+
+    fn output_retrying(&mut self) -> std::io::Result<std::process::Output> {
+        retrying(|| self.output())
+    }
+
+    fn status_retrying(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        retrying(|| self.status())
+    }
+}
+
+fn retrying<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    for _ in 0..4 {
+        match start() {
+            Err(error) if cfg!(windows) && error.raw_os_error() == Some(ERROR_INTERNAL_ERROR) => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+    start()
 }

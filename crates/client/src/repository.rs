@@ -510,6 +510,12 @@ impl UserProfileRepository {
             .await;
     }
 
+    /// Whether the event-stream listener waits for the user: it heard a refusal itself (or the
+    /// app works offline). A signal apart from the sync loop's, which may hear the same refusal.
+    pub fn listener_waits(&self) -> bool {
+        self.parked.borrow().1
+    }
+
     /// Resolves once the server has refused this device's token (at once if it has).
     pub async fn until_signed_out(&self) {
         self.status.until_signed_out().await;

@@ -1,7 +1,10 @@
 //! What only Windows offers, behind safe functions: the power state (`GetSystemPowerStatus`),
-//! network changes (`NotifyIpInterfaceChange`), a file readable by its owner only (a protected
+//! network changes, a file readable by its owner only (a protected
 //! DACL with one entry, the user's), and the console of the program that started us
 //! (`AttachConsole`), for a GUI-subsystem program that also has a command line.
+//!
+//! Network changes: `NotifyIpInterfaceChange` and `NotifyUnicastIpAddressChange`, filtered to
+//! what may have brought a network up ([`UpChanges`]).
 //!
 //! The only module with `unsafe` code; each call says why it is sound.
 #![allow(unsafe_code)]
@@ -14,8 +17,9 @@ use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_SUCCESS, HANDLE, INVALID_HANDLE_VALUE, LocalFree, NO_ERROR,
 };
 use windows_sys::Win32::NetworkManagement::IpHelper::{
-    CancelMibChangeNotify2, MIB_IPINTERFACE_ROW, MIB_NOTIFICATION_TYPE, MibAddInstance,
-    MibParameterNotification, NotifyIpInterfaceChange,
+    CancelMibChangeNotify2, GetIpInterfaceEntry, MIB_IPINTERFACE_ROW, MIB_NOTIFICATION_TYPE,
+    MIB_UNICASTIPADDRESS_ROW, MibAddInstance, MibParameterNotification, NotifyIpInterfaceChange,
+    NotifyUnicastIpAddressChange,
 };
 use windows_sys::Win32::Networking::WinSock::AF_UNSPEC;
 use windows_sys::Win32::Security::Authorization::{
@@ -29,7 +33,8 @@ use windows_sys::Win32::Security::{
 };
 use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
 use windows_sys::Win32::System::Console::{
-    ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE,
+    ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE,
+    STD_OUTPUT_HANDLE, SetStdHandle,
 };
 use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows_sys::Win32::System::Power::{GetSystemPowerStatus, SYSTEM_POWER_STATUS};
@@ -84,85 +89,184 @@ pub fn power_status() -> Option<PowerStatus> {
     })
 }
 
-/// A registration for network interface changes; dropping it ends the calls.
-pub struct InterfaceWatch {
-    handle: HANDLE,
-    callback: *mut Callback,
+/// What Windows said about the network, as far as it matters here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkChange {
+    /// An interface was added or changed; `connected` is its state read afterwards.
+    Interface {
+        luid: u64,
+        family: u16,
+        connected: bool,
+    },
+    /// A unicast address was added (DHCP's answer, say).
+    AddressAdded,
 }
 
-// The handle is only used to cancel; the callback it owns is `Send + Sync`.
+/// Picks, from what Windows reports, the changes that may have brought a network up: an
+/// address added, or an interface (of one address family) turning connected. Windows also
+/// reports every parameter change — a metric, the MTU, each family of every virtual adapter —
+/// and each would otherwise restart the event stream and a sync in progress.
+#[derive(Debug, Default)]
+pub struct UpChanges {
+    connected: std::sync::Mutex<std::collections::HashMap<(u64, u16), bool>>,
+}
+
+impl UpChanges {
+    pub fn may_be_up(&self, change: NetworkChange) -> bool {
+        match change {
+            NetworkChange::AddressAdded => true,
+            NetworkChange::Interface {
+                luid,
+                family,
+                connected,
+            } => {
+                let mut states = self.connected.lock().unwrap_or_else(|e| e.into_inner());
+                let before = states.insert((luid, family), connected);
+                connected && before != Some(true)
+            }
+        }
+    }
+}
+
+/// The context both registrations share.
+pub struct Watcher {
+    changes: UpChanges,
+    on_up: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Watcher {
+    pub fn new(on_up: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            changes: UpChanges::default(),
+            on_up: Box::new(on_up),
+        }
+    }
+
+    fn changed(&self, change: NetworkChange) {
+        if self.changes.may_be_up(change) {
+            (self.on_up)();
+        }
+    }
+}
+
+/// Registrations for interface and address changes; dropping it ends the calls.
+pub struct InterfaceWatch {
+    handles: Vec<HANDLE>,
+    watcher: *mut Watcher,
+}
+
+// The handles are only used to cancel; the watcher they share is `Send + Sync`.
 unsafe impl Send for InterfaceWatch {}
 
-type Callback = Box<dyn Fn() + Send + Sync>;
-
-/// Calls `on_change` (on a thread of the system's) whenever an IP interface is added or one's
-/// parameters change (connected, addresses): a network that may have come up.
-pub fn watch_interfaces(
-    on_change: impl Fn() + Send + Sync + 'static,
-) -> io::Result<InterfaceWatch> {
-    let callback: *mut Callback = Box::into_raw(Box::new(Box::new(on_change)));
+/// Calls `on_up` (on a thread of the system's) when a network may have come up: an interface
+/// turned connected, or an address was added.
+pub fn watch_interfaces(on_up: impl Fn() + Send + Sync + 'static) -> io::Result<InterfaceWatch> {
+    let mut watch = InterfaceWatch {
+        handles: Vec::new(),
+        watcher: Box::into_raw(Box::new(Watcher::new(on_up))),
+    };
+    let context = watch.watcher.cast::<c_void>().cast_const();
     let mut handle: HANDLE = std::ptr::null_mut();
-    // SAFETY: the context pointer stays valid until the registration is cancelled (in Drop,
-    // which frees it only after CancelMibChangeNotify2 returned: no call is then running or
-    // will start); `handle` is a valid place for the handle.
+    // SAFETY (both registrations): the context stays valid until both are cancelled (in Drop,
+    // which frees it only after CancelMibChangeNotify2 returned for each: no call is then
+    // running or will start); `handle` is a valid place for the handle. A failure drops
+    // `watch`, which cancels what was registered.
     let result = unsafe {
         NotifyIpInterfaceChange(
             AF_UNSPEC,
             Some(interface_changed),
-            callback.cast::<c_void>().cast_const(),
+            context,
             false,
             &mut handle,
         )
     };
     if result != NO_ERROR {
-        // SAFETY: not registered, so nothing else refers to the box.
-        drop(unsafe { Box::from_raw(callback) });
         return Err(io::Error::from_raw_os_error(result as i32));
     }
-    Ok(InterfaceWatch { handle, callback })
+    watch.handles.push(handle);
+    // SAFETY: as above.
+    let result = unsafe {
+        NotifyUnicastIpAddressChange(
+            AF_UNSPEC,
+            Some(address_changed),
+            context,
+            false,
+            &mut handle,
+        )
+    };
+    if result != NO_ERROR {
+        return Err(io::Error::from_raw_os_error(result as i32));
+    }
+    watch.handles.push(handle);
+    Ok(watch)
 }
 
 impl Drop for InterfaceWatch {
     fn drop(&mut self) {
-        // SAFETY: `handle` came from NotifyIpInterfaceChange and is cancelled once; after the
-        // cancel returns the system makes no more calls, so the box can be freed.
-        unsafe {
-            CancelMibChangeNotify2(self.handle);
-            drop(Box::from_raw(self.callback));
+        let mut cancelled = true;
+        for handle in &self.handles {
+            // SAFETY: each handle came from a registration and is cancelled once; the cancel
+            // waits for a call in progress.
+            cancelled &= unsafe { CancelMibChangeNotify2(*handle) } == NO_ERROR;
         }
+        if cancelled {
+            // SAFETY: no registration is left that could call with this context.
+            drop(unsafe { Box::from_raw(self.watcher) });
+        }
+        // Otherwise the watcher is left allocated: a call may still come.
     }
 }
 
-/// What the system calls. Public so that tests can make the call the system makes.
+/// What the system calls on an interface change. Public so that tests can make its call.
 ///
 /// # Safety
-/// `context` is the pointer [`watch_interfaces`] registered (or one made the same way).
+/// `context` points at a live [`Watcher`]; `row` is null or points at a valid row.
 pub unsafe extern "system" fn interface_changed(
     context: *const c_void,
-    _row: *const MIB_IPINTERFACE_ROW,
+    row: *const MIB_IPINTERFACE_ROW,
     kind: MIB_NOTIFICATION_TYPE,
 ) {
-    if kind == MibAddInstance || kind == MibParameterNotification {
-        // SAFETY: per this function's contract, `context` points at a live Callback.
-        let callback = unsafe { &*context.cast::<Callback>() };
-        callback();
+    if (kind != MibAddInstance && kind != MibParameterNotification) || row.is_null() {
+        return;
     }
+    // SAFETY: per this function's contract.
+    let (watcher, row) = unsafe { (&*context.cast::<Watcher>(), &*row) };
+    // The row given may be incomplete: the interface's state is read again (the family and
+    // the LUID are all GetIpInterfaceEntry needs to find it).
+    let mut current = MIB_IPINTERFACE_ROW {
+        Family: row.Family,
+        InterfaceLuid: row.InterfaceLuid,
+        ..MIB_IPINTERFACE_ROW::default()
+    };
+    // SAFETY: `current` is a valid, writable row; the luid union is read as its u64 view,
+    // which every bit pattern is.
+    let (found, luid) = unsafe {
+        (
+            GetIpInterfaceEntry(&mut current) == NO_ERROR,
+            current.InterfaceLuid.Value,
+        )
+    };
+    watcher.changed(NetworkChange::Interface {
+        luid,
+        family: current.Family,
+        connected: found && current.Connected,
+    });
 }
 
-/// Makes `on_change` into the context [`interface_changed`] expects; for tests, which free it
-/// with [`free_context`].
-pub fn context_for(on_change: impl Fn() + Send + Sync + 'static) -> *const c_void {
-    let callback: *mut Callback = Box::into_raw(Box::new(Box::new(on_change)));
-    callback.cast::<c_void>().cast_const()
-}
-
-/// Frees a context made by [`context_for`].
+/// What the system calls on an address change. Public so that tests can make its call.
 ///
 /// # Safety
-/// `context` came from [`context_for`] and is not used again.
-pub unsafe fn free_context(context: *const c_void) {
-    // SAFETY: per the contract, it is the box `context_for` leaked.
-    drop(unsafe { Box::from_raw(context.cast::<Callback>().cast_mut()) });
+/// `context` points at a live [`Watcher`].
+pub unsafe extern "system" fn address_changed(
+    context: *const c_void,
+    _row: *const MIB_UNICASTIPADDRESS_ROW,
+    kind: MIB_NOTIFICATION_TYPE,
+) {
+    if kind == MibAddInstance {
+        // SAFETY: per this function's contract.
+        let watcher = unsafe { &*context.cast::<Watcher>() };
+        watcher.changed(NetworkChange::AddressAdded);
+    }
 }
 
 /// The notification kinds, for tests.
@@ -362,20 +466,37 @@ pub fn under_wine() -> bool {
     }
 }
 
-/// For a program built for the GUI subsystem: when started from a console without its output
-/// redirected, writes its standard output and error to that console (Rust's standard streams
-/// look the handles up at each write). Started from Explorer there is no such console, and
-/// output that was redirected (to a file, a pipe) stays where it goes.
+static ATTACHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For a program built for the GUI subsystem: when started from a console, writes its standard
+/// output and error to that console (Rust's standard streams look the handles up at each
+/// write). A stream that was redirected (to a file, a pipe) stays where it goes; started from
+/// Explorer there is no such console and nothing changes.
 pub fn attach_parent_console() {
-    let unset = |which| {
-        // SAFETY: GetStdHandle has no preconditions.
-        let handle = unsafe { GetStdHandle(which) };
-        handle.is_null() || handle == INVALID_HANDLE_VALUE
-    };
-    if unset(STD_OUTPUT_HANDLE) && unset(STD_ERROR_HANDLE) {
-        // SAFETY: no preconditions; fails harmlessly without a parent console.
-        unsafe { AttachConsole(ATTACH_PARENT_PROCESS) };
+    let streams = [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE];
+    // SAFETY: GetStdHandle has no preconditions.
+    let before = streams.map(|which| unsafe { GetStdHandle(which) });
+    let set = |handle: HANDLE| !handle.is_null() && handle != INVALID_HANDLE_VALUE;
+    if before[1..].iter().all(|handle| set(*handle)) {
+        return;
     }
+    // SAFETY: no preconditions; fails harmlessly without a parent console.
+    if unsafe { AttachConsole(ATTACH_PARENT_PROCESS) } == 0 {
+        return;
+    }
+    ATTACHED.store(true, std::sync::atomic::Ordering::Relaxed);
+    for (which, handle) in streams.into_iter().zip(before) {
+        if set(handle) {
+            // SAFETY: puts back a handle this process was given; no preconditions.
+            unsafe { SetStdHandle(which, handle) };
+        }
+    }
+}
+
+/// Whether [`attach_parent_console`] attached to the console of the shell this was typed in
+/// — a shell that does not wait for a GUI program and reads that console's keys meanwhile.
+pub fn attached_to_parent_console() -> bool {
+    ATTACHED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]
@@ -400,26 +521,59 @@ mod tests {
     }
 
     #[test]
-    fn an_added_or_changed_interface_calls_back_and_a_removed_one_does_not() {
+    fn an_added_address_or_an_interface_turning_connected_wakes_and_other_changes_do_not() {
+        let changes = UpChanges::default();
+        let interface = |luid, family, connected| NetworkChange::Interface {
+            luid,
+            family,
+            connected,
+        };
+        assert!(changes.may_be_up(NetworkChange::AddressAdded));
+        assert!(!changes.may_be_up(interface(7, 2, false)), "not connected");
+        assert!(changes.may_be_up(interface(7, 2, true)), "turned connected");
+        assert!(
+            !changes.may_be_up(interface(7, 2, true)),
+            "a parameter of a connected one"
+        );
+        assert!(
+            changes.may_be_up(interface(7, 23, true)),
+            "its other family"
+        );
+        assert!(!changes.may_be_up(interface(7, 2, false)));
+        assert!(changes.may_be_up(interface(7, 2, true)), "connected again");
+    }
+
+    #[test]
+    fn the_systems_calls_wake_only_for_what_may_be_up() {
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = calls.clone();
-        let context = context_for(move || {
+        let watcher = Watcher::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         });
+        let context = (&raw const watcher).cast::<c_void>();
         for (kind, expected) in [
             (notification::INITIAL, 0),
             (notification::DELETED, 0),
+            (notification::CHANGED, 0),
             (notification::ADDED, 1),
-            (notification::CHANGED, 2),
         ] {
-            // SAFETY: the context was made by context_for and is alive.
-            unsafe { interface_changed(context, std::ptr::null(), kind) };
-            assert_eq!(calls.load(Ordering::SeqCst), expected, "after {kind}");
+            // SAFETY: the watcher outlives the calls; the row is ignored.
+            unsafe { address_changed(context, std::ptr::null(), kind) };
+            assert_eq!(calls.load(Ordering::SeqCst), expected, "address {kind}");
         }
-        // SAFETY: made by context_for, not used again.
-        unsafe { free_context(context) };
-        // The system takes the registration and its cancel.
-        let watch = watch_interfaces(|| {}).expect("NotifyIpInterfaceChange registers");
+        // An interface Windows does not know (luid 0) is not connected: no wake. (Wine 8 has
+        // no GetIpInterfaceEntry; it never makes this call either.)
+        if !under_wine() {
+            let row = MIB_IPINTERFACE_ROW::default();
+            for kind in [notification::ADDED, notification::CHANGED] {
+                // SAFETY: the watcher outlives the call; `row` is a valid row.
+                unsafe { interface_changed(context, &row, kind) };
+            }
+            assert_eq!(calls.load(Ordering::SeqCst), 1);
+        }
+        // The system takes both registrations and their cancels.
+        let watch = watch_interfaces(|| {}).expect("the change notifications register");
+        assert_eq!(watch.handles.len(), 2);
         drop(watch);
     }
 
