@@ -37,6 +37,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    if cli.command.is_none()
+        && let Some(problem) = offline_profile::ui::app::no_display()
+    {
+        eprintln!("offline-profile: {problem}");
+        return ExitCode::FAILURE;
+    }
     match cli.command {
         None => match offline_profile::ui::app::run(settings) {
             Ok(()) => ExitCode::SUCCESS,

@@ -418,6 +418,27 @@ fn open(settings: Settings) -> Task<Message> {
 }
 
 /// Opens the window and runs until it is closed.
+/// Why no window can open here, said before the toolkit tries (it would panic): on Linux and
+/// the BSDs a display server must be named by `WAYLAND_DISPLAY`, `WAYLAND_SOCKET` or
+/// `DISPLAY` — over SSH, say, none is. `None` where one is named, and on other platforms.
+pub fn no_display() -> Option<String> {
+    if !cfg!(all(unix, not(target_os = "macos"))) {
+        return None;
+    }
+    let named = ["WAYLAND_DISPLAY", "WAYLAND_SOCKET", "DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+    (!named).then(|| {
+        "there is no display to open the window on: neither WAYLAND_DISPLAY nor DISPLAY is set \
+         (over SSH, for one).\n\
+         Use the command line instead: `offline-profile show`, `set`, `sync`, `watch` \
+         (`offline-profile --help` lists them), or start the app from a desktop session.\n\
+         Under X11 the window needs libxkbcommon-x11-0, libxcursor1 and libxi6 (Debian, \
+         Ubuntu) or libxkbcommon-x11, libXcursor and libXi (Fedora)."
+            .to_owned()
+    })
+}
+
 pub fn run(settings: Settings) -> iced::Result {
     iced::application(move || App::new(settings.clone()), App::update, App::view)
         .title(App::title)

@@ -236,3 +236,28 @@ async fn watch_prints_a_json_line_for_each_change_including_pushed_ones() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Over SSH, say: no display server is named. The app says so in plain words and what to use
+/// instead, exit 1, instead of the toolkit's panic.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn without_a_display_the_window_says_why_and_what_to_use_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_offline-profile"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env("RUST_BACKTRACE", "1")
+        .output_retrying()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("there is no display"), "{stderr}");
+    assert!(stderr.contains("offline-profile show"), "{stderr}");
+    assert!(stderr.contains("libxkbcommon-x11-0"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Nothing was made of the data folder: no window, no session.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
