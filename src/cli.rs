@@ -66,6 +66,9 @@ pub struct Options {
     /// Seconds between periodic syncs.
     #[arg(long, global = true, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub sync_interval: u64,
+    /// Read the bearer token for --api from this file (its first line) instead of --token.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
     /// Work offline: send no request at all.
     #[arg(long, global = true)]
     pub offline: bool,
@@ -104,7 +107,23 @@ pub enum Command {
         no_photo: bool,
     },
     /// One full sync; succeeds only when the profile is synchronized afterwards.
-    Sync,
+    Sync {
+        /// Run as the background job: step aside while a window or `watch` syncs this data
+        /// folder, never twice at once, and keep trying to send a waiting edit (on the quiet
+        /// schedule, at once when a network comes up) until it is sent or --give-up-after.
+        #[arg(long)]
+        background: bool,
+        /// With --background: how long to keep trying, in seconds.
+        #[arg(long, requires = "background", value_name = "SECONDS",
+              default_value_t = crate::background::DEFAULT_BOUND.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        give_up_after: u64,
+    },
+    /// Whether changes are sent while the app is closed: enable, disable, status.
+    Background {
+        #[command(subcommand)]
+        action: BackgroundAction,
+    },
     /// Like show, plus the last sync attempt and its outcome.
     Status {
         #[arg(long)]
@@ -150,13 +169,51 @@ pub enum Command {
     },
 }
 
+/// `offline-profile background …`.
+#[derive(Debug, Subcommand)]
+pub enum BackgroundAction {
+    /// Send edits and fetch other devices' changes while the app is closed (systemd user units,
+    /// Task Scheduler or a LaunchAgent start a short job when there is work).
+    Enable {
+        /// Minutes between fetches of other devices' changes.
+        #[arg(long, default_value_t = crate::background::DEFAULT_EVERY_MINUTES,
+              value_parser = every_minutes, value_name = "MINUTES")]
+        every: u32,
+        /// Also send and fetch photos on a metered connection (they wait for an unmetered one
+        /// otherwise; the profile's text always goes).
+        #[arg(long)]
+        photos_on_metered: bool,
+    },
+    /// Stop sending in the background and remove the job's files.
+    Disable,
+    /// Whether background sync is on, how it runs, and its last run.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn every_minutes(value: &str) -> Result<u32, String> {
+    let periods = crate::background::PERIODS;
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|minutes| periods.contains(minutes))
+        .ok_or_else(|| format!("it must be one of {periods:?} (minutes that divide an hour)"))
+}
+
 impl Options {
-    pub fn settings(&self) -> Settings {
+    /// The settings the command line names; an error says what is wrong with one of them.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let token = match &self.token_file {
+            Some(path) => Some(read_token_file(path)?),
+            None => self.token.clone(),
+        };
         let data_dir = self
             .data_dir
             .clone()
             .unwrap_or_else(Settings::default_data_dir);
-        let mut settings = Settings::new(data_dir).named(self.api.clone(), self.token.clone());
+        let mut settings = Settings::new(data_dir).named(self.api.clone(), token);
         settings.read_strategy = self.read_strategy;
         settings.write_strategy = self.write_strategy;
         settings.sync_interval = Duration::from_secs(self.sync_interval);
@@ -166,8 +223,22 @@ impl Options {
             TokenStoreSetting::Keyring => Some(account::TokenStore::Keyring),
             TokenStoreSetting::File => Some(account::TokenStore::File),
         };
-        settings
+        Ok(settings)
     }
+}
+
+/// The token in `path`: its first line, which must not be empty.
+fn read_token_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--token-file {}: {e}", path.display()))?;
+    let token = text.lines().next().unwrap_or_default().trim();
+    if token.is_empty() {
+        return Err(format!(
+            "--token-file {}: the file holds no token",
+            path.display()
+        ));
+    }
+    Ok(token.to_owned())
 }
 
 /// `--token-store`.
@@ -211,13 +282,20 @@ pub enum Failure {
     Database(#[from] DatabaseError),
     #[error("cannot read standard input: {0}")]
     Input(#[from] std::io::Error),
+    #[error(transparent)]
+    Background(#[from] crate::background::BackgroundError),
+    /// Failed, and already said why (exit 1).
+    #[error("")]
+    Reported,
 }
 
 impl Failure {
     /// 2 for what the user typed (a usage error, invalid input), 1 for everything else.
     pub fn code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Repository(RepositoryError::Invalid(_)) => 2,
+            Failure::Usage(_)
+            | Failure::Repository(RepositoryError::Invalid(_))
+            | Failure::Background(crate::background::BackgroundError::Refused(_)) => 2,
             _ => 1,
         }
     }
@@ -228,7 +306,9 @@ pub async fn run(settings: Settings, command: Command) -> ExitCode {
     match execute(settings, command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("offline-profile: {failure}");
+            if !matches!(failure, Failure::Reported) {
+                eprintln!("offline-profile: {failure}");
+            }
             ExitCode::from(failure.code())
         }
     }
@@ -256,7 +336,26 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             photo,
             no_photo,
         } => set(settings, name, photo_url, photo, no_photo).await,
-        Command::Sync => sync_once(settings).await,
+        Command::Sync {
+            background: false, ..
+        } => sync_once(settings).await,
+        Command::Sync {
+            background: true,
+            give_up_after,
+        } => {
+            let run =
+                crate::background::run_job(settings, Duration::from_secs(give_up_after)).await;
+            println!(
+                "background sync: {} — {}",
+                run.outcome.replace('_', " "),
+                run.message
+            );
+            if run.failed() {
+                return Err(Failure::Reported);
+            }
+            Ok(())
+        }
+        Command::Background { action } => background(&settings, action).await,
         Command::Watch { json } => watch(settings, json).await,
         Command::Resolve { keep_mine, .. } => {
             let resolution = if keep_mine {
@@ -266,6 +365,133 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             };
             resolve(settings, resolution).await
         }
+    }
+}
+
+/// `background enable|disable|status`.
+async fn background(settings: &Settings, action: BackgroundAction) -> Result<(), Failure> {
+    use crate::background::{self, LastRun, Preferences};
+    match action {
+        BackgroundAction::Enable {
+            every,
+            photos_on_metered,
+        } => {
+            let installed = background::enable(settings, every)?;
+            let mut preferences = Preferences::read(&settings.data_dir)?;
+            preferences.photos_on_metered = photos_on_metered;
+            preferences.write(&settings.data_dir)?;
+            println!(
+                "background sync is on: {} start a short job when a change is left unsent and                  every {every} minutes",
+                installed.how
+            );
+            for file in installed.files {
+                println!("  {}", file.display());
+            }
+            Ok(())
+        }
+        BackgroundAction::Disable => {
+            let removed = background::disable(settings)?;
+            println!("background sync is off");
+            for file in removed.files {
+                println!("  removed {}", file.display());
+            }
+            Ok(())
+        }
+        BackgroundAction::Status { json: as_json } => {
+            let preferences = Preferences::read(&settings.data_dir)?;
+            let files: Vec<_> = background::job_files(&settings.data_dir)?
+                .into_iter()
+                .filter(|file| file.exists())
+                .collect();
+            let last = LastRun::read(&settings.data_dir);
+            let pending = match open_cache_quietly(settings).await {
+                Some(db) => db.load_profile().await?.is_some_and(|p| !p.synchronized),
+                None => false,
+            };
+            let name = background::name_for(&settings.data_dir)?;
+            if as_json {
+                println!(
+                    "{}",
+                    json!({
+                        "enabled": preferences.enabled,
+                        "how": preferences.how,
+                        "job": name,
+                        "every_minutes": preferences.every_minutes,
+                        "photos_on_metered": preferences.photos_on_metered,
+                        "files": files,
+                        "pending": pending,
+                        "last_run": last,
+                    })
+                );
+                return Ok(());
+            }
+            let state = match (preferences.enabled, preferences.how) {
+                (Some(true), Some(how)) => format!(
+                    "on ({how}, every {} minutes; job {name})",
+                    preferences.every_minutes
+                ),
+                (Some(true), None) => "on".to_owned(),
+                (Some(false), _) => "off".to_owned(),
+                (None, _) => "off (never turned on)".to_owned(),
+            };
+            println!("background sync: {state}");
+            for file in &files {
+                println!("  {}", file.display());
+            }
+            println!(
+                "photos:     {}",
+                if preferences.photos_on_metered {
+                    "sent and fetched on metered connections too"
+                } else {
+                    "wait for an unmetered connection (unless you ask for a sync)"
+                }
+            );
+            println!(
+                "waiting:    {}",
+                if pending {
+                    "an edit has not reached the server"
+                } else {
+                    "nothing"
+                }
+            );
+            match last {
+                Some(run) => println!(
+                    "last run:   {} — {}: {} ({:.1} s)",
+                    run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    run.outcome.replace('_', " "),
+                    run.message,
+                    run.seconds
+                ),
+                None => println!("last run:   never"),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The cache when there is one (no folder is created, nothing is recovered).
+async fn open_cache_quietly(settings: &Settings) -> Option<DatabaseService> {
+    let path = settings.cache_path();
+    if !path.exists() {
+        return None;
+    }
+    DatabaseService::open(&path).await.ok()
+}
+
+/// As a command that opened the profile ends: an edit not on the server is handed over to the
+/// background job when background sync is on (and said).
+async fn hand_over(session: Session) {
+    let pending = session
+        .repository
+        .cached()
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|p| !p.synchronized);
+    let data_dir = session.settings.data_dir.clone();
+    drop(session);
+    if let Some(words) = crate::background::hand_over(&data_dir, pending) {
+        println!("{words}");
     }
 }
 
@@ -442,11 +668,13 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let outcome = match session.repository.sync().await {
         Ok(outcome) => outcome,
         Err(error) => {
-            return Err(Failure::NotDone(in_words(
+            let words = in_words(
                 &session,
                 &error,
                 "Run `offline-profile sync` again, or leave a window or `watch` running.",
-            )));
+            );
+            hand_over(session).await;
+            return Err(Failure::NotDone(words));
         }
     };
     let profile = session.repository.cached().await?;
@@ -477,6 +705,7 @@ async fn resolve(settings: Settings, resolution: Resolution) -> Result<(), Failu
     if !offline {
         push_once(&session).await;
     }
+    hand_over(session).await;
     Ok(())
 }
 
@@ -554,6 +783,7 @@ async fn set(
     if !offline && !saved.synchronized {
         push_once(&session).await;
     }
+    hand_over(session).await;
     Ok(())
 }
 
@@ -612,6 +842,8 @@ fn in_words(session: &Session, error: &RepositoryError, send: &str) -> String {
 
 async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
     let session = open(settings).await?;
+    // The background job steps aside while this syncs.
+    let presence = crate::background::Presence::announce(&session.settings.data_dir);
     let synchronizer = tokio::spawn(sync::run(
         session.repository.clone(),
         session.settings.sync_config(),
@@ -636,13 +868,17 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
         }
     }
     synchronizer.abort();
+    let _ = synchronizer.await;
+    drop(presence);
+    hand_over(session).await;
     Ok(())
 }
 
 /// Resolves when this process is asked to stop: Ctrl+C, and on Windows also Ctrl+Break and
 /// its console window being closed (which gives a console program a few seconds to end on its
-/// own). (Log-off and shutdown events reach only services on Windows.)
-async fn stop_requested() {
+/// own), and on Unix SIGTERM (systemd stopping the background job at log-out). (Log-off and
+/// shutdown events reach only services on Windows.)
+pub(crate) async fn stop_requested() {
     #[cfg(windows)]
     {
         use tokio::signal::windows;
@@ -654,6 +890,16 @@ async fn stop_requested() {
             }
             return;
         }
+    }
+    #[cfg(unix)]
+    if let Ok(mut terminated) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated.recv() => {}
+        }
+        return;
     }
     let _ = tokio::signal::ctrl_c().await;
 }

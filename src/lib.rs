@@ -5,6 +5,7 @@
 //! (what client and server agree on), `profile-client` (no UI), `profile-server` (no client).
 
 pub mod account;
+pub mod background;
 pub mod cli;
 pub mod session;
 pub mod ui;

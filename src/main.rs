@@ -23,7 +23,15 @@ fn main() -> ExitCode {
     if cli.command.is_some() {
         profile_client::windows::attach_parent_console();
     }
-    let settings = cli.options.settings();
+    let settings = match cli.options.settings() {
+        Ok(settings) => settings,
+        Err(problem) => {
+            #[cfg(windows)]
+            profile_client::windows::attach_parent_console();
+            eprintln!("offline-profile: {problem}");
+            return ExitCode::from(2);
+        }
+    };
     // The window logs what it does; subcommands keep stderr for problems only.
     let default_level = if cli.command.is_some() {
         "error"

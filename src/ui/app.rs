@@ -5,6 +5,7 @@
 
 use super::account_panel::{self, AccountPanel};
 use super::account_views::{self, Who};
+use super::background_views::{self, BackgroundSetting};
 use super::sign_in::{self, SignInForm};
 use super::user_profile::{self, Badge, UserProfileViewModel};
 use crate::account::{self, Choice};
@@ -42,6 +43,11 @@ pub struct Ready {
     /// The background synchronizer; aborted when the window goes away.
     _synchronizer: iced::task::Handle,
     account: AccountPanel,
+    /// Held while the window syncs: the background job steps aside meanwhile.
+    presence: Option<crate::background::Presence>,
+    background: BackgroundSetting,
+    /// The window asked to close while the question about background sync is shown.
+    closing: Option<iced::window::Id>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +64,15 @@ pub enum Message {
     SignedOut(Result<(), String>),
     /// A key on the welcome or sign-in screen (Tab, the arrows, Enter).
     Key(Key),
+    /// The window's close button (or the system) asked to close it.
+    CloseRequested(iced::window::Id),
+    Background(background_views::Message),
+    /// Background sync was turned on or off (its new state), or could not be; `closing`: the
+    /// window closes next.
+    BackgroundSet {
+        result: Result<bool, String>,
+        closing: bool,
+    },
 }
 
 /// Keys the welcome and sign-in screens act on.
@@ -114,11 +129,22 @@ impl App {
                     },
                 };
                 let account = AccountPanel::new(who, session.account_api.clone());
+                let data_dir = &session.settings.data_dir;
+                let background = BackgroundSetting {
+                    enabled: crate::background::Preferences::read(data_dir)
+                        .map_err(|error| tracing::warn!(%error, "background sync's settings"))
+                        .ok()
+                        .and_then(|preferences| preferences.enabled),
+                    ..BackgroundSetting::default()
+                };
                 *self = App::Ready(Box::new(Ready {
+                    presence: crate::background::Presence::announce(data_dir),
                     screen,
                     session,
                     _synchronizer: handle.abort_on_drop(),
                     account,
+                    background,
+                    closing: None,
                 }));
                 Task::batch([read.map(Message::Profile), synchronizer])
             }
@@ -209,7 +235,70 @@ impl App {
                 *self = App::Failed { settings, reason };
                 Task::none()
             }
+            Message::CloseRequested(id) => match self {
+                // Asked once: an edit not sent, background sync possible and never chosen.
+                App::Ready(ready)
+                    if ready.unsynced()
+                        && ready.offers_background()
+                        && ready.background.enabled.is_none() =>
+                {
+                    ready.closing = Some(id);
+                    Task::none()
+                }
+                _ => self.close(id),
+            },
+            Message::Background(background_views::Message::KeepSending { on, closing }) => {
+                let App::Ready(ready) = self else {
+                    return Task::none();
+                };
+                ready.background.busy = true;
+                ready.background.error = None;
+                let settings = ready.session.settings.clone();
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || set_background(&settings, on, closing))
+                            .await
+                            .map_err(|e| e.to_string())?
+                    },
+                    move |result| Message::BackgroundSet { result, closing },
+                )
+            }
+            Message::BackgroundSet { result, closing } => {
+                let App::Ready(ready) = self else {
+                    return Task::none();
+                };
+                ready.background.busy = false;
+                match result {
+                    Ok(on) => {
+                        ready.background.enabled = Some(on);
+                        match ready.closing.take() {
+                            Some(id) if closing => self.close(id),
+                            _ => Task::none(),
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "background sync cannot be changed");
+                        ready.background.error = Some(error);
+                        Task::none()
+                    }
+                }
+            }
         }
+    }
+
+    /// Closes the window; an edit not on the server is handed over to the background job
+    /// first, when background sync is on.
+    fn close(&mut self, id: iced::window::Id) -> Task<Message> {
+        if let App::Ready(ready) = self {
+            // The job must not find this window still syncing.
+            ready.presence = None;
+            if let Some(words) =
+                crate::background::hand_over(&ready.session.settings.data_dir, ready.unsynced())
+            {
+                tracing::info!("{words}");
+            }
+        }
+        iced::window::close(id)
     }
 
     fn sign_in(&mut self, message: sign_in::Message) -> Task<Message> {
@@ -342,6 +431,13 @@ impl App {
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
+        Subscription::batch([
+            self.screen_subscription(),
+            iced::window::close_requests().map(Message::CloseRequested),
+        ])
+    }
+
+    fn screen_subscription(&self) -> Subscription<Message> {
         match self {
             App::Ready(ready) => ready.screen.subscription().map(Message::Profile),
             App::Welcome { .. } | App::SignIn { .. } => {
@@ -376,9 +472,19 @@ impl Ready {
             .is_some_and(|profile| !profile.synchronized)
     }
 
+    /// Whether there is a server outside the app to send to once it is closed.
+    fn offers_background(&self) -> bool {
+        !matches!(self.session.settings.connection, Connection::Local)
+    }
+
     fn view(&self) -> Element<'_, Message> {
         let signed_out = matches!(self.screen.badge(), Badge::SignedOut { .. });
         let mut content = column![self.account.bar(signed_out).map(Message::Account)];
+        if self.closing.is_some() {
+            return content
+                .push(background_views::closing_question(&self.background).map(Message::Background))
+                .into();
+        }
         if let Some(question) = self.account.question(self.unsynced()) {
             content = content.push(question.map(Message::Account));
         }
@@ -386,8 +492,34 @@ impl Ready {
             Some(devices) => devices.map(Message::Account),
             None => user_profile::view::view(&self.screen).map(Message::Profile),
         };
-        content.push(body).into()
+        content = content.push(body);
+        if self.offers_background() && self.account.devices().is_none() {
+            content =
+                content.push(background_views::setting(&self.background).map(Message::Background));
+        }
+        content.into()
     }
+}
+
+/// Turns background sync on, or off (`closing`: "Not now" only remembers the answer); the new
+/// state.
+fn set_background(settings: &Settings, on: bool, closing: bool) -> Result<bool, String> {
+    use crate::background::{self, Preferences};
+    if on {
+        let every = Preferences::read(&settings.data_dir)
+            .map(|preferences| preferences.every_minutes)
+            .unwrap_or(background::DEFAULT_EVERY_MINUTES);
+        background::enable(settings, every).map_err(|e| e.to_string())?;
+    } else if closing {
+        let mut preferences = Preferences::read(&settings.data_dir).map_err(|e| e.to_string())?;
+        preferences.enabled = Some(false);
+        preferences
+            .write(&settings.data_dir)
+            .map_err(|e| e.to_string())?;
+    } else {
+        background::disable(settings).map_err(|e| e.to_string())?;
+    }
+    Ok(on)
 }
 
 /// Signs this computer out (see [`account::sign_out`]); the next start asks again.
@@ -446,6 +578,8 @@ pub fn run(settings: Settings) -> iced::Result {
         .settings(super::fonts::settings())
         .window(iced::window::Settings {
             icon: icon(),
+            // Closing may first ask about background sync (see `Message::CloseRequested`).
+            exit_on_close_request: false,
             min_size: Some(iced::Size::new(480.0, 360.0)),
             ..iced::window::Settings::default()
         })

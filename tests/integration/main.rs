@@ -6,6 +6,7 @@
 
 mod accounts;
 mod avatar;
+mod background;
 mod cli;
 // Hundreds of processes killed at random moments: under wine, process creation that fast fails
 // now and then (ERROR_INTERNAL_ERROR) and TerminateProcess is wine's emulation of a kill; what
