@@ -43,6 +43,7 @@ mod signed_out;
 mod support;
 mod sync;
 mod ui_accounts;
+mod ui_background;
 mod ui_photos;
 mod ui_states;
 mod view_model;
