@@ -357,10 +357,11 @@ impl Case {
             }
             70..=76 => self.fault(c),
             77..=80 => self.resolve(c).await,
-            81..=83 => {
+            81..=82 => {
                 self.note(format!("client {c}: restarts"));
                 self.clients[c].reopen().await;
             }
+            83 => self.background_job(c).await,
             84..=86 => {
                 self.note("server: restarts".into());
                 self.server.restart().await;
@@ -471,6 +472,49 @@ impl Case {
             );
         }
         Ok(())
+    }
+
+    /// The background job (`sync --background`, as the system would start it) on the client's
+    /// data folder: after its window closed (a new one opens afterwards), or while the window
+    /// syncs too (the two race to send the same edit, as two processes would).
+    async fn background_job(&mut self, c: usize) {
+        let client = &self.clients[c];
+        let settings = offline_profile::session::Settings::new(client.folder.path())
+            .named(Some(client.proxy.url()), Some(TOKEN.into()));
+        let bound = Duration::from_millis(self.rng.random_range(1..1500));
+        let alongside = self.rng.random_bool(0.5);
+        let run = if alongside {
+            let (run, window) = tokio::join!(
+                offline_profile::background::run_job(settings, bound),
+                client.repository.sync()
+            );
+            let window = format!("{window:?}");
+            self.note(format!(
+                "client {c}: window sync alongside the job -> {window:?}"
+            ));
+            // The window sees the job's commits as it sees any other process's: through its
+            // watch on the cache's log (called here as that watch would).
+            self.clients[c]
+                .repository
+                .take_in_what_the_cache_holds()
+                .await;
+            run
+        } else {
+            offline_profile::background::run_job(settings, bound).await
+        };
+        self.note(format!(
+            "client {c}: background job ({}) -> {} ({})",
+            if alongside {
+                "window open"
+            } else {
+                "window closed"
+            },
+            run.outcome,
+            run.message
+        ));
+        if !alongside {
+            self.clients[c].reopen().await;
+        }
     }
 
     async fn read(&mut self, c: usize) {

@@ -66,7 +66,10 @@ async fn window_with_an_unsent_edit(dir: &std::path::Path) -> App {
 async fn closing_with_an_unsent_edit_asks_once_and_remembers_not_now() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = window_with_an_unsent_edit(dir.path()).await;
-    assert!(shows(&app, "Keep sending changes while the window is closed"));
+    assert!(shows(
+        &app,
+        "Keep sending changes while the window is closed"
+    ));
 
     let id = iced::window::Id::unique();
     let closed = send(&mut app, Message::CloseRequested(id)).await;
@@ -100,13 +103,19 @@ async fn closing_on_this_computer_only_asks_nothing() {
     // This computer only: its server is inside the app, so there is nothing to offer.
     let mut settings = Settings::new(dir.path());
     settings.connect(offline_profile::session::Connection::Local);
-    offline_profile::account::choose(dir.path(), &offline_profile::account::Choice::Local)
-        .unwrap();
+    offline_profile::account::choose(dir.path(), &offline_profile::account::Choice::Local).unwrap();
     let (mut app, task) = App::new(settings);
     run(&mut app, task).await;
     assert!(app.repository().is_some());
-    assert!(!shows(&app, "Keep sending changes while the window is closed"));
-    let closed = send(&mut app, Message::CloseRequested(iced::window::Id::unique())).await;
+    assert!(!shows(
+        &app,
+        "Keep sending changes while the window is closed"
+    ));
+    let closed = send(
+        &mut app,
+        Message::CloseRequested(iced::window::Id::unique()),
+    )
+    .await;
     assert!(closed);
     assert_eq!(Preferences::read(dir.path()).unwrap().enabled, None);
 }

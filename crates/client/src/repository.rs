@@ -415,8 +415,9 @@ impl UserProfileRepository {
     /// edit not on the server yet. Read again if this process showed another one meanwhile (it
     /// may be older than what was read: shown after an earlier commit of ours), and after a
     /// failed read (the cache busy for longer than its timeout), a few times, waiting longer
-    /// each time.
-    async fn take_in_what_the_cache_holds(&self) {
+    /// each time. [`watch_other_processes`](Self::watch_other_processes) calls it on each
+    /// change of the write-ahead log; so does a test that plays another process.
+    pub async fn take_in_what_the_cache_holds(&self) {
         let mut wait = std::time::Duration::from_millis(50);
         for _ in 0..10 {
             let stamp = self.status.profile_stamp();
