@@ -1002,8 +1002,9 @@ fn start_detached(data_dir: &Path) -> Result<String, BackgroundError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LastRun {
     pub at: chrono::DateTime<chrono::Utc>,
-    /// `sent`, `up_to_date`, `stepped_aside`, `already_running`, `battery_low`, `not_sent`,
-    /// `unreachable`, `conflict`, `signed_out`, `stopped`, `failed`.
+    /// `sent`, `up_to_date`, `held` (a photo waits for an unmetered network), `stepped_aside`,
+    /// `already_running`, `battery_low`, `not_sent`, `unreachable`, `conflict`, `signed_out`,
+    /// `stopped`, `failed`.
     pub outcome: String,
     pub message: String,
     pub seconds: f64,
@@ -1162,6 +1163,14 @@ async fn send_until_done(
                 );
             }
             Ok(SyncOutcome::Empty) => return ("up_to_date", "there is no profile yet".into()),
+            Ok(SyncOutcome::Held) => {
+                return (
+                    "held",
+                    "the edit's photo waits for an unmetered network (`offline-profile sync` \
+                     sends it now)"
+                        .into(),
+                );
+            }
             Err(error) => error,
         };
         if error.is_signed_out() {

@@ -119,6 +119,13 @@ pub enum Command {
               value_parser = clap::value_parser!(u64).range(1..=86_400))]
         give_up_after: u64,
     },
+    /// Whether photos go on a metered connection (mobile data, a hotspot): `send`, or `wait`
+    /// for an unmetered one (the default; a sync you ask for sends them anyway, and the
+    /// profile's text always goes). Without --photos, says the setting.
+    Metered {
+        #[arg(long, value_name = "send|wait", value_parser = ["send", "wait"])]
+        photos: Option<String>,
+    },
     /// Whether changes are sent while the app is closed: enable, disable, status.
     Background {
         #[command(subcommand)]
@@ -179,10 +186,6 @@ pub enum BackgroundAction {
         #[arg(long, default_value_t = crate::background::DEFAULT_EVERY_MINUTES,
               value_parser = every_minutes, value_name = "MINUTES")]
         every: u32,
-        /// Also send and fetch photos on a metered connection (they wait for an unmetered one
-        /// otherwise; the profile's text always goes).
-        #[arg(long)]
-        photos_on_metered: bool,
     },
     /// Stop sending in the background and remove the job's files.
     Disable,
@@ -356,6 +359,22 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             Ok(())
         }
         Command::Background { action } => background(&settings, action).await,
+        Command::Metered { photos } => {
+            let mut preferences = crate::background::Preferences::read(&settings.data_dir)?;
+            if let Some(photos) = photos {
+                preferences.photos_on_metered = photos == "send";
+                preferences.write(&settings.data_dir)?;
+            }
+            println!(
+                "photos on a metered connection: {}",
+                if preferences.photos_on_metered {
+                    "sent and fetched"
+                } else {
+                    "wait for an unmetered network (a sync you ask for sends them)"
+                }
+            );
+            Ok(())
+        }
         Command::Watch { json } => watch(settings, json).await,
         Command::Resolve { keep_mine, .. } => {
             let resolution = if keep_mine {
@@ -372,14 +391,8 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
 async fn background(settings: &Settings, action: BackgroundAction) -> Result<(), Failure> {
     use crate::background::{self, LastRun, Preferences};
     match action {
-        BackgroundAction::Enable {
-            every,
-            photos_on_metered,
-        } => {
+        BackgroundAction::Enable { every } => {
             let installed = background::enable(settings, every)?;
-            let mut preferences = Preferences::read(&settings.data_dir)?;
-            preferences.photos_on_metered = photos_on_metered;
-            preferences.write(&settings.data_dir)?;
             println!(
                 "background sync is on: {} start a short job when a change is left unsent and                  every {every} minutes",
                 installed.how
@@ -665,7 +678,8 @@ fn whoami(choice: Option<&Choice>, json: bool, data_dir: &std::path::Path) {
 
 async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let session = open(settings).await?;
-    let outcome = match session.repository.sync().await {
+    // Asked for: photos go on a metered connection too.
+    let outcome = match session.repository.sync_now().await {
         Ok(outcome) => outcome,
         Err(error) => {
             let words = in_words(
@@ -690,6 +704,9 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
         )),
         (SyncOutcome::Empty, _) => Err(Failure::NotDone(
             "there is no profile here or on the server yet; create one with `set --name`".into(),
+        )),
+        (SyncOutcome::Held, _) => Err(Failure::NotDone(
+            "the edit's photo waits for an unmetered network".into(),
         )),
         (SyncOutcome::Synced | SyncOutcome::Pending, _) => Err(Failure::NotDone(
             "the profile changed during the sync and is not synchronized yet; sync again".into(),
@@ -800,6 +817,11 @@ async fn push_once(session: &Session) {
         }
         Ok(SyncOutcome::Empty) => println!("not pushed: nothing to push"),
         Ok(SyncOutcome::Pending) => println!("not pushed yet: the profile kept changing"),
+        Ok(SyncOutcome::Held) => println!(
+            "not pushed yet: the photo waits for a network that is not metered; \
+             `offline-profile sync` sends it now (`offline-profile metered --photos send` lets \
+             photos go on metered connections)"
+        ),
         Err(error) => println!(
             "not pushed yet: {}",
             in_words(
@@ -849,14 +871,19 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
         session.settings.sync_config(),
     ));
     let mut changes = std::pin::pin!(session.repository.changes());
-    let mut last: Option<(Option<UserProfile>, SyncState, String)> = None;
+    let mut last: Option<(Option<UserProfile>, SyncState, String, bool)> = None;
     let interrupted = stop_requested();
     tokio::pin!(interrupted);
     loop {
         tokio::select! {
             status = changes.next() => {
                 let Some(status) = status else { break };
-                let key = (status.profile.clone(), status.state(), activity_word(&status));
+                let key = (
+                    status.profile.clone(),
+                    status.state(),
+                    activity_word(&status),
+                    status.photos_wait,
+                );
                 if last.as_ref() != Some(&key) {
                     let db = session.repository.database();
                     let photo = photo_held(db, status.profile.as_ref()).await?;
@@ -919,6 +946,7 @@ fn print_status_line(status: &Status, photo: Option<PhotoHeld>, json: bool) {
     if json {
         let mut value = profile_json(status.profile.as_ref(), photo);
         value["activity"] = json!(activity_word(status));
+        value["photos_wait"] = json!(status.photos_wait);
         println!("{value}");
     } else {
         println!(

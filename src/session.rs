@@ -253,6 +253,12 @@ impl Session {
             .account()
             .map(|_| AccountApi(api.clone()));
         let repository = UserProfileRepository::new(db, api, strategies, settings.offline).await?;
+        // Photos wait on a metered connection unless the user lets them go there.
+        repository.set_photos_on_metered(
+            crate::background::Preferences::read(&settings.data_dir)
+                .map(|preferences| preferences.photos_on_metered)
+                .unwrap_or(false),
+        );
         if let Some(aside) = recovered {
             repository.set_notice(format!(
                 "The profile stored on this computer was damaged. It was kept aside as {} and a \

@@ -58,6 +58,11 @@ fn sentence(words: &str) -> String {
     })
 }
 
+/// A photo to send or fetch waits because the connection is metered.
+pub const PHOTOS_WAIT: &str = "The photo waits for a network that is not metered; Sync now sends \
+                               it anyway (`offline-profile metered --photos send` lets photos go \
+                               on metered connections).";
+
 #[cfg(test)]
 mod tests {
     use super::*;

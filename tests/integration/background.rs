@@ -257,7 +257,7 @@ mod systemd {
     //! a private `XDG_RUNTIME_DIR` and home: `systemctl --user` reaches it through
     //! `$XDG_RUNTIME_DIR/systemd/private`.
 
-    use crate::processes::{Running, profile_server_binary};
+    use crate::processes::{Running, server_profile, start_profile_server};
     use crate::support::{TOKEN, programs_present};
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
@@ -368,55 +368,6 @@ mod systemd {
         }
     }
 
-    pub fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    /// The real server on `port`, once it answers.
-    pub fn start_server(port: u16, db: &Path) -> Running {
-        let server = Command::new(profile_server_binary())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--db"])
-            .arg(db)
-            .env("PROFILE_SERVER_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Running(server);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
-    /// The name the server holds, read over HTTP.
-    pub fn server_name(port: u16) -> Option<String> {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            stream,
-            "GET /v1/profile HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
-             Connection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).ok()?;
-        let (head, body) = answer.split_once("\r\n\r\n")?;
-        if !head.starts_with("HTTP/1.1 200") {
-            return None;
-        }
-        let value: serde_json::Value = serde_json::from_str(body).ok()?;
-        value["name"].as_str().map(str::to_owned)
-    }
-
     /// Processes of ours (the app's binary) working on `data_dir`.
     pub fn ours_running(data_dir: &Path) -> Vec<u32> {
         let binary = std::fs::canonicalize(env!("CARGO_BIN_EXE_offline-profile")).unwrap();
@@ -469,7 +420,7 @@ mod systemd {
         let data = tempfile::tempdir().unwrap();
         // Quotes, a per cent sign and a dollar: each must reach the job as it is.
         let data_dir = data.path().join("profile \"data\" 50% $HOME");
-        let port = free_port();
+        let port = crate::netns::free_port();
         let db = data.path().join("server.sqlite3");
 
         let enabled = app(&manager, &data_dir, port, &["background", "enable"]);
@@ -539,9 +490,13 @@ mod systemd {
             "the job alone, still waiting"
         );
 
-        let _server = start_server(port, &db);
+        let _server = start_profile_server(port, &db);
         let started = Instant::now();
-        while server_name(port).as_deref() != Some("Ada, sent in the background") {
+        while server_profile(port)
+            .and_then(|p| p["name"].as_str().map(str::to_owned))
+            .as_deref()
+            != Some("Ada, sent in the background")
+        {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "the edit did not reach the server; {}",

@@ -25,11 +25,13 @@ struct NetworkManagerStandIn {
     connection: zbus::blocking::Connection,
     state: Arc<AtomicU32>,
     reads: Arc<AtomicUsize>,
+    metered: Arc<AtomicU32>,
 }
 
 struct StateProperty {
     state: Arc<AtomicU32>,
     reads: Arc<AtomicUsize>,
+    metered: Arc<AtomicU32>,
 }
 
 #[zbus::interface(name = "org.freedesktop.NetworkManager")]
@@ -39,15 +41,27 @@ impl StateProperty {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.state.load(Ordering::SeqCst)
     }
+
+    /// `NM_METERED_*`: 1 yes, 2 no.
+    #[zbus(property)]
+    fn metered(&self) -> u32 {
+        self.metered.load(Ordering::SeqCst)
+    }
 }
+
+/// `NM_METERED_YES` and `NM_METERED_NO`.
+const METERED_YES: u32 = 1;
+const METERED_NO: u32 = 2;
 
 impl NetworkManagerStandIn {
     fn start(bus: &Bus, state: u32) -> Self {
         let state = Arc::new(AtomicU32::new(state));
         let reads = Arc::new(AtomicUsize::new(0));
+        let metered = Arc::new(AtomicU32::new(METERED_NO));
         let property = StateProperty {
             state: state.clone(),
             reads: reads.clone(),
+            metered: metered.clone(),
         };
         let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())
             .unwrap()
@@ -61,7 +75,24 @@ impl NetworkManagerStandIn {
             connection,
             state,
             reads,
+            metered,
         }
+    }
+
+    /// Changes `Metered` and says so with `PropertiesChanged`, as NetworkManager does.
+    fn set_metered(&self, metered: u32) {
+        self.metered.store(metered, Ordering::SeqCst);
+        let changed: std::collections::HashMap<&str, zbus::zvariant::Value<'_>> =
+            [("Metered", zbus::zvariant::Value::from(metered))].into();
+        self.connection
+            .emit_signal(
+                None::<()>,
+                PATH,
+                "org.freedesktop.DBus.Properties",
+                "PropertiesChanged",
+                &(NAME, changed, Vec::<String>::new()),
+            )
+            .unwrap();
     }
 
     fn change(&self, state: u32) {
@@ -301,4 +332,85 @@ fn in_a_namespace_network_manager_connecting_syncs_at_once_during_a_long_wait() 
         synced_at < due,
         "synced at {synced_at}, not before the retry scheduled for {due}"
     );
+}
+
+/// On a metered connection (NetworkManager's `Metered`) the profile's text syncs but a photo
+/// waits; the connection turning unmetered sends it at once; a sync the user asks for sends one
+/// on a metered connection too.
+#[test]
+fn on_a_metered_connection_the_name_syncs_and_a_photo_waits_until_it_is_not() {
+    use crate::processes::{server_profile, start_profile_server};
+    let Some(bus) = bus() else { return };
+    let network_manager = NetworkManagerStandIn::start(&bus, CONNECTED_GLOBAL);
+    network_manager.set_metered(METERED_YES);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = start_profile_server(port, &dir.path().join("server.sqlite3"));
+    let api = format!("http://127.0.0.1:{port}");
+    let app = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_offline-profile"));
+        command
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+            .env_remove("RUST_LOG")
+            .arg("--data-dir")
+            .arg(dir.path().join("app"))
+            .args(["--api", &api, "--token", TOKEN])
+            .args(args);
+        command
+    };
+    let run = |args: &[&str]| {
+        let output = app(args).output().unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), said)
+    };
+    let picture = |name: &str, shade: u8| {
+        let path = dir.path().join(name);
+        image::RgbImage::from_pixel(64, 64, image::Rgb([shade, 90, 200]))
+            .save(&path)
+            .unwrap();
+        path
+    };
+    let photo_on_server = || server_profile(port).map(|p| p["photo"].clone());
+
+    // The name goes on a metered connection.
+    let (ok, said) = run(&["set", "--name", "Ada on mobile data"]);
+    assert!(ok && said.contains("pushed to the server"), "{said}");
+    assert_eq!(server_profile(port).unwrap()["name"], "Ada on mobile data");
+    // A photo waits.
+    let first = picture("first.png", 10);
+    let (ok, said) = run(&["set", "--photo", first.to_str().unwrap()]);
+    assert!(
+        ok && said.contains("waits for a network that is not metered"),
+        "{said}"
+    );
+    assert_eq!(photo_on_server(), Some(serde_json::Value::Null));
+
+    // A running `watch` holds it too, and says so; the connection turning unmetered sends it.
+    let (_watch, lines) = start_watch(
+        app(&["watch", "--json"]),
+        "info,profile_client::network=debug",
+        &dir.path().join("watch.log"),
+    );
+    wait_for(&lines, Duration::from_secs(30), "photos_wait line", |v| {
+        v["photos_wait"] == true && v["state"] == "pending"
+    });
+    assert_eq!(photo_on_server(), Some(serde_json::Value::Null));
+    network_manager.set_metered(METERED_NO);
+    wait_for(&lines, Duration::from_secs(30), "synced line", |v| {
+        v["state"] == "synced" && v["photos_wait"] == false
+    });
+    let sent = photo_on_server().unwrap();
+    assert!(sent["sha256"].is_string(), "{sent}");
+    drop(_watch);
+
+    // Metered again: a photo waits, but `sync` (the user asking) sends it.
+    network_manager.set_metered(METERED_YES);
+    let second = picture("second.png", 200);
+    let (ok, said) = run(&["set", "--photo", second.to_str().unwrap()]);
+    assert!(ok && said.contains("waits for a network"), "{said}");
+    assert_eq!(photo_on_server().unwrap(), sent, "the first photo still");
+    let (ok, said) = run(&["sync"]);
+    assert!(ok && said.contains("synced"), "{said}");
+    assert_ne!(photo_on_server().unwrap(), sent, "the second photo sent");
 }

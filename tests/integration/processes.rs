@@ -92,3 +92,48 @@ pub fn wait_for(
         }
     }
 }
+
+/// The real server on 127.0.0.1:`port` with the single-user token and its database at `db`,
+/// once it accepts connections.
+#[cfg(target_os = "linux")]
+pub fn start_profile_server(port: u16, db: &std::path::Path) -> Running {
+    let server = Command::new(profile_server_binary())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(db)
+        .env("PROFILE_SERVER_TOKEN", crate::support::TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Running(server);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// The profile the server on 127.0.0.1:`port` holds (`GET /v1/profile` with the single-user
+/// token), read over a plain socket; `None` unless it answers 200.
+#[cfg(target_os = "linux")]
+pub fn server_profile(port: u16) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET /v1/profile HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Connection: close\r\n\r\n",
+        crate::support::TOKEN
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    serde_json::from_str(body).ok()
+}

@@ -27,7 +27,19 @@ pub async fn watch(repository: &UserProfileRepository) {
                 tracing::debug!(%error, "NetworkManager's state is not watched");
             }
         };
-        tokio::join!(netlink, network_manager);
+        // A connection no longer metered lets waiting photos go: try at once.
+        let on_metered = |metered: bool| {
+            repository.set_metered(Some(metered));
+            if !metered {
+                repository.network_up();
+            }
+        };
+        let metered = async {
+            if let Err(error) = network_manager::watch_metered(&on_metered).await {
+                tracing::debug!(%error, "NetworkManager's metered state is not watched");
+            }
+        };
+        tokio::join!(netlink, network_manager, metered);
     }
     #[cfg(windows)]
     {
@@ -48,6 +60,25 @@ pub async fn watch(repository: &UserProfileRepository) {
     #[cfg(not(any(target_os = "linux", windows)))]
     let _ = repository;
     futures::future::pending::<()>().await;
+}
+
+/// Whether the connection is metered, as the system says now: NetworkManager's `Metered` on
+/// Linux (`None` where it does not run, or does not answer within a second). Elsewhere `None`
+/// (not known: photos are not held back).
+pub async fn metered_now() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        let asked = async {
+            let connection = zbus::Connection::system().await.ok()?;
+            network_manager::metered(&connection).await.ok()
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(1), asked)
+            .await
+            .ok()
+            .flatten()
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// Whether a routing netlink message says something came up (a link up, an address or a route
@@ -182,6 +213,79 @@ pub mod network_manager {
             }
             state = Some(now);
             seen(now);
+        }
+        Ok(())
+    }
+
+    /// `NM_METERED_YES` and `NM_METERED_GUESS_YES`: NetworkManager's `Metered` values that
+    /// count as metered (`UNKNOWN` 0, `NO` 2 and `GUESS_NO` 4 do not).
+    pub fn counts_as_metered(value: u32) -> bool {
+        matches!(value, 1 | 3)
+    }
+
+    /// Whether the primary connection is metered (NetworkManager's `Metered` property).
+    pub async fn metered(connection: &Connection) -> zbus::Result<bool> {
+        let properties = PropertiesProxy::builder(connection)
+            .destination(NAME)?
+            .path(PATH)?
+            .build()
+            .await?;
+        let value = properties
+            .get(
+                zbus::names::InterfaceName::from_static_str(NAME)?,
+                "Metered",
+            )
+            .await?;
+        Ok(counts_as_metered(u32::try_from(value)?))
+    }
+
+    /// Calls `on_change` with whether the connection is metered: once with what
+    /// NetworkManager says now, then on each change of its `Metered` property.
+    pub async fn watch_metered(on_change: &impl Fn(bool)) -> zbus::Result<()> {
+        watch_metered_on(&Connection::system().await?, on_change).await
+    }
+
+    /// [`watch_metered`] on `connection`'s bus.
+    pub async fn watch_metered_on(
+        connection: &Connection,
+        on_change: &impl Fn(bool),
+    ) -> zbus::Result<()> {
+        let rule = MatchRule::builder()
+            .msg_type(Type::Signal)
+            .sender(NAME)?
+            .path(PATH)?
+            .interface("org.freedesktop.DBus.Properties")?
+            .member("PropertiesChanged")?
+            .build();
+        let mut changes = MessageStream::for_match_rule(rule, connection, None).await?;
+        let mut last = metered(connection).await.ok();
+        if let Some(now) = last {
+            on_change(now);
+        }
+        while let Some(message) = changes.next().await {
+            let message = message?;
+            let Ok((interface, changed, _)) = message.body().deserialize::<(
+                String,
+                std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+                Vec<String>,
+            )>() else {
+                continue;
+            };
+            let Some(value) = changed.get("Metered") else {
+                continue;
+            };
+            if interface != NAME {
+                continue;
+            }
+            let Ok(value) = u32::try_from(value) else {
+                continue;
+            };
+            let now = counts_as_metered(value);
+            tracing::debug!(metered = now, "NetworkManager's connection cost changed");
+            if last != Some(now) {
+                on_change(now);
+            }
+            last = Some(now);
         }
         Ok(())
     }

@@ -116,6 +116,10 @@ pub struct UserProfileRepository {
     parked: tokio::sync::watch::Sender<(bool, bool)>,
     /// How often the periodic timer fired (whether or not it synced).
     timer_ticks: std::sync::atomic::AtomicU64,
+    /// Whether photos may go now (metered connections).
+    photos: crate::sync::PhotoGate,
+    /// The user asked for the next sync ("Sync now"): photos go whatever the connection costs.
+    asked: std::sync::atomic::AtomicBool,
 }
 
 impl UserProfileRepository {
@@ -161,6 +165,8 @@ impl UserProfileRepository {
             sync_lock: Mutex::new(()),
             parked: tokio::sync::watch::Sender::new((false, false)),
             timer_ticks: std::sync::atomic::AtomicU64::new(0),
+            photos: crate::sync::PhotoGate::default(),
+            asked: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -170,7 +176,35 @@ impl UserProfileRepository {
             api: &self.api,
             status: &self.status,
             failures: &self.failures,
+            photos: &self.photos,
+            asked: false,
         }
+    }
+
+    /// What the system says of the connection's cost: `Some(true)` metered (photos wait unless
+    /// allowed there), `None` not known (asked when a photo is to go).
+    pub fn set_metered(&self, metered: Option<bool>) {
+        *self.photos.metered.lock().expect("the metered state") = metered;
+    }
+
+    /// The user's setting: photos go on metered connections too.
+    pub fn set_photos_on_metered(&self, allowed: bool) {
+        self.photos
+            .on_metered
+            .store(allowed, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// "Sync now": a sync at once that sends and fetches photos on a metered connection too.
+    pub fn request_sync_now(&self) {
+        self.asked.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.request_sync();
+    }
+
+    /// A sync the user asked for (the command line's `sync`): as [`sync`](Self::sync), with
+    /// photos sent and fetched on a metered connection too.
+    pub async fn sync_now(&self) -> Result<SyncOutcome, RepositoryError> {
+        self.asked.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.sync().await
     }
 
     pub fn strategies(&self) -> Strategies {
@@ -588,7 +622,8 @@ impl UserProfileRepository {
         self.ensure_online()?;
         let _guard = self.sync_lock.lock().await;
         self.status.set_activity(Activity::Syncing);
-        let engine = self.engine();
+        let mut engine = self.engine();
+        engine.asked = self.asked.swap(false, std::sync::atomic::Ordering::SeqCst);
         let result = engine.sync().await;
         engine.record_attempt("sync", &result).await;
         result

@@ -55,6 +55,9 @@ pub struct Status {
     /// Photos the profile or a conflict shows that the server does not have (it answered 404):
     /// they cannot be downloaded.
     pub photos_unavailable: Vec<profile_protocol::PhotoId>,
+    /// A photo to send or fetch waits for an unmetered network (the connection is metered and
+    /// the user has not allowed photos there); a sync the user asks for sends it.
+    pub photos_wait: bool,
 }
 
 impl Status {
@@ -120,6 +123,15 @@ impl StatusStore {
     /// The photos shown are in the cache (perhaps put there by another process).
     pub fn photos_held(&self) {
         self.sender.send_modify(|status| status.photos_arrived += 1);
+    }
+
+    /// Whether a photo waits for an unmetered network.
+    pub fn photos_wait(&self, wait: bool) {
+        self.sender.send_if_modified(|status| {
+            let changed = status.photos_wait != wait;
+            status.photos_wait = wait;
+            changed
+        });
     }
 
     /// The server does not have the photo `id`.

@@ -26,7 +26,11 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     let header = row![
         text("Profile").size(26),
         space::horizontal(),
-        badge(&view_model.badge(), view_model.spinner_frame()),
+        badge(
+            &view_model.badge(),
+            view_model.status().photos_wait,
+            view_model.spinner_frame()
+        ),
     ]
     .align_y(Alignment::Center);
 
@@ -376,8 +380,9 @@ fn conflict_panel<'a>(view_model: &'a UserProfileViewModel) -> Option<Element<'a
     )
 }
 
-/// The state badge: colour, icon and words, with a tooltip that explains it.
-fn badge(badge: &Badge, frame: usize) -> Element<'static, Message> {
+/// The state badge: colour, icon and words, with a tooltip that explains it (and says when a
+/// photo waits for an unmetered network).
+fn badge(badge: &Badge, photos_wait: bool, frame: usize) -> Element<'static, Message> {
     const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
     let (icon, tone) = match badge {
         Badge::Loading => ("…", Tone::Neutral),
@@ -399,12 +404,12 @@ fn badge(badge: &Badge, frame: usize) -> Element<'static, Message> {
     )
     .padding([5, 12])
     .style(move |theme: &Theme| tone.style(theme));
-    tooltip(
-        content,
-        tip(badge.explanation(), 280.0),
-        tooltip::Position::Bottom,
-    )
-    .into()
+    let mut explanation = badge.explanation();
+    if photos_wait {
+        explanation.push(' ');
+        explanation.push_str(crate::words::PHOTOS_WAIT);
+    }
+    tooltip(content, tip(explanation, 280.0), tooltip::Position::Bottom).into()
 }
 
 /// The panel a tooltip shows: `words`, at most `max_width` wide.

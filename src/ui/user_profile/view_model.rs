@@ -443,7 +443,8 @@ impl UserProfileViewModel {
         Task::future(async move {
             let result = match (action, seen) {
                 (Action::Save, _) => repository.save(&name, &photo_url).await.map(drop),
-                (Action::Sync, _) => repository.sync().await.map(drop),
+                // The user's own "Sync now": photos go on a metered connection too.
+                (Action::Sync, _) => repository.sync_now().await.map(drop),
                 (Action::Resolve(resolution), Some(seen)) => {
                     repository.resolve_seen(&seen, resolution).await.map(drop)
                 }

@@ -26,6 +26,34 @@ pub enum SyncOutcome {
     Empty,
     /// Something local still waits to be sent (a read found the server behind).
     Pending,
+    /// The edit's photo waits for an unmetered network (see [`PhotoGate`]); nothing of the
+    /// edit was sent.
+    Held,
+}
+
+/// Whether photos may be sent and fetched now: on a metered connection they wait (unless the
+/// user allows them there, or asked for this sync); the profile's text always goes.
+#[derive(Debug, Default)]
+pub struct PhotoGate {
+    /// What the system last said (NetworkManager's `Metered`); `None`: not watched, asked when
+    /// a photo is to go.
+    pub metered: std::sync::Mutex<Option<bool>>,
+    /// The user's setting: photos go on metered connections too.
+    pub on_metered: std::sync::atomic::AtomicBool,
+}
+
+impl PhotoGate {
+    /// Whether photos wait now.
+    pub async fn photos_wait(&self) -> bool {
+        if self.on_metered.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        let known = *self.metered.lock().expect("the metered state");
+        match known {
+            Some(metered) => metered,
+            None => crate::network::metered_now().await.unwrap_or(false),
+        }
+    }
 }
 
 impl SyncOutcome {
@@ -34,6 +62,7 @@ impl SyncOutcome {
             SyncOutcome::Synced => "synced",
             SyncOutcome::Conflict => "conflict",
             SyncOutcome::Empty => "empty",
+            SyncOutcome::Held => "held for an unmetered network",
             SyncOutcome::Pending => "pending",
         }
     }
@@ -80,6 +109,9 @@ pub(crate) struct Engine<'a> {
     pub api: &'a ApiClientService,
     pub status: &'a StatusStore,
     pub failures: &'a std::sync::Mutex<super::FailureLog>,
+    pub photos: &'a PhotoGate,
+    /// The user asked for this sync: photos go whatever the connection costs.
+    pub asked: bool,
 }
 
 /// A sync makes progress each round (a push, a merge, a rebase); only a user who keeps typing
@@ -90,7 +122,9 @@ impl Engine<'_> {
     /// One full sync: push the pending local state (merging on a conflict), then pull.
     pub async fn sync(&self) -> Result<SyncOutcome, RepositoryError> {
         let outcome = self.sync_fields().await?;
-        self.fetch_missing_photos().await?;
+        let downloads_wait = self.fetch_photos().await?;
+        self.status
+            .photos_wait(outcome == SyncOutcome::Held || downloads_wait);
         Ok(outcome)
     }
 
@@ -125,6 +159,10 @@ impl Engine<'_> {
     /// Pushes the pending `local` state. `Some` when the sync is over, `None` when the local copy
     /// changed (rebased or merged) and another round is needed.
     async fn push(&self, local: &UserProfile) -> Result<Option<SyncOutcome>, RepositoryError> {
+        if self.photo_waits(local.fields.photo.as_ref()).await? {
+            tracing::info!("the edit's photo waits for an unmetered network");
+            return Ok(Some(SyncOutcome::Held));
+        }
         let precondition = precondition(Some(local));
         // The photo first: the server refuses a profile that refers to a photo it lacks, so a
         // profile never arrives ahead of its photo.
@@ -170,6 +208,17 @@ impl Engine<'_> {
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Whether `photo` is still to be sent and photos wait now (the user did not ask).
+    async fn photo_waits(&self, photo: Option<&PhotoRef>) -> Result<bool, RepositoryError> {
+        let Some(photo) = photo else {
+            return Ok(false);
+        };
+        if self.asked || self.db.photo_uploaded(&photo.sha256).await? != Some(false) {
+            return Ok(false);
+        }
+        Ok(self.photos.photos_wait().await)
     }
 
     /// Sends the photo `photo` names, unless the server is known to hold it already (a photo
@@ -228,8 +277,18 @@ impl Engine<'_> {
     /// conflict's copy kept past the grace period, a server restored from an older backup) is
     /// reported as unavailable, not retried; the profile's text is synced all the same.
     pub async fn fetch_missing_photos(&self) -> Result<(), RepositoryError> {
+        let waited = self.fetch_photos().await?;
+        if waited {
+            self.status.photos_wait(true);
+        }
+        Ok(())
+    }
+
+    /// [`fetch_missing_photos`](Self::fetch_missing_photos); `true` when one waits for an
+    /// unmetered network.
+    async fn fetch_photos(&self) -> Result<bool, RepositoryError> {
         let Some(local) = self.db.load_profile().await? else {
-            return Ok(());
+            return Ok(false);
         };
         let shown = [
             local.fields.photo.as_ref(),
@@ -239,9 +298,18 @@ impl Engine<'_> {
                 .and_then(|conflict| conflict.theirs.fields.photo.as_ref()),
         ];
         let mut held = false;
+        let mut waited = false;
         for photo in shown.into_iter().flatten() {
             if self.db.photo_uploaded(&photo.sha256).await?.is_some() {
                 held = true;
+                continue;
+            }
+            if !self.asked && self.photos.photos_wait().await {
+                tracing::info!(
+                    photo = photo.sha256.short(),
+                    "the photo waits for an unmetered network"
+                );
+                waited = true;
                 continue;
             }
             let jpeg = match self.api.get_photo(&photo.sha256).await {
@@ -269,7 +337,7 @@ impl Engine<'_> {
             // waiting for it reads it again.
             self.status.photos_held();
         }
-        Ok(())
+        Ok(waited)
     }
 
     /// Merges a refused push with the server's copy. `Some(Conflict)` when the user must decide;

@@ -7,7 +7,7 @@ mod quiet_log;
 mod scheduler;
 
 pub(crate) use engine::Engine;
-pub use engine::{Pulled, SyncOutcome};
+pub use engine::{PhotoGate, Pulled, SyncOutcome};
 pub use quiet_log::FailureLog;
 pub(crate) use scheduler::Loop;
 pub use scheduler::{Pace, SyncConfig, Trigger, run};
