@@ -490,9 +490,9 @@ mod systemd {
             "the job alone, still waiting"
         );
 
-        let _server = start_profile_server(port, &db);
+        let _server = start_profile_server(port, TOKEN, &db);
         let started = Instant::now();
-        while server_profile(port)
+        while server_profile(port, TOKEN)
             .and_then(|p| p["name"].as_str().map(str::to_owned))
             .as_deref()
             != Some("Ada, sent in the background")

@@ -345,7 +345,7 @@ fn on_a_metered_connection_the_name_syncs_and_a_photo_waits_until_it_is_not() {
     network_manager.set_metered(METERED_YES);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let _server = start_profile_server(port, &dir.path().join("server.sqlite3"));
+    let _server = start_profile_server(port, TOKEN, &dir.path().join("server.sqlite3"));
     let api = format!("http://127.0.0.1:{port}");
     let app = |args: &[&str]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_offline-profile"));
@@ -371,12 +371,15 @@ fn on_a_metered_connection_the_name_syncs_and_a_photo_waits_until_it_is_not() {
             .unwrap();
         path
     };
-    let photo_on_server = || server_profile(port).map(|p| p["photo"].clone());
+    let photo_on_server = || server_profile(port, TOKEN).map(|p| p["photo"].clone());
 
     // The name goes on a metered connection.
     let (ok, said) = run(&["set", "--name", "Ada on mobile data"]);
     assert!(ok && said.contains("pushed to the server"), "{said}");
-    assert_eq!(server_profile(port).unwrap()["name"], "Ada on mobile data");
+    assert_eq!(
+        server_profile(port, TOKEN).unwrap()["name"],
+        "Ada on mobile data"
+    );
     // A photo waits.
     let first = picture("first.png", 10);
     let (ok, said) = run(&["set", "--photo", first.to_str().unwrap()]);

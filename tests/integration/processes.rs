@@ -93,14 +93,15 @@ pub fn wait_for(
     }
 }
 
-/// The real server on 127.0.0.1:`port` with the single-user token and its database at `db`,
+/// The real server on 127.0.0.1:`port` with the single-user `token` and its database at `db`,
 /// once it accepts connections.
 #[cfg(target_os = "linux")]
-pub fn start_profile_server(port: u16, db: &std::path::Path) -> Running {
+#[allow(dead_code)] // Not every includer starts one.
+pub fn start_profile_server(port: u16, token: &str, db: &std::path::Path) -> Running {
     let server = Command::new(profile_server_binary())
         .args(["--listen", &format!("127.0.0.1:{port}"), "--db"])
         .arg(db)
-        .env("PROFILE_SERVER_TOKEN", crate::support::TOKEN)
+        .env("PROFILE_SERVER_TOKEN", token)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -116,17 +117,17 @@ pub fn start_profile_server(port: u16, db: &std::path::Path) -> Running {
 }
 
 /// The profile the server on 127.0.0.1:`port` holds (`GET /v1/profile` with the single-user
-/// token), read over a plain socket; `None` unless it answers 200.
+/// `token`), read over a plain socket; `None` unless it answers 200.
 #[cfg(target_os = "linux")]
-pub fn server_profile(port: u16) -> Option<serde_json::Value> {
+#[allow(dead_code)] // Not every includer reads one.
+pub fn server_profile(port: u16, token: &str) -> Option<serde_json::Value> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
         stream,
-        "GET /v1/profile HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
-         Connection: close\r\n\r\n",
-        crate::support::TOKEN
+        "GET /v1/profile HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
     )
     .ok()?;
     let mut answer = String::new();
