@@ -958,6 +958,11 @@ pub fn hand_over(data_dir: &Path, pending: bool) -> Option<String> {
 
 #[cfg(windows)]
 fn start_task(data_dir: &Path) -> Result<String, BackgroundError> {
+    // wine's Task Scheduler registers tasks but never runs them (and `schtasks /Run` says
+    // nothing): there the job is started directly.
+    if profile_client::windows::under_wine() {
+        return start_detached(data_dir);
+    }
     let name = format!("offline-profile\\{}", job_name(&absolute(data_dir)?));
     match run_program("schtasks", &["/Run", "/TN", &name]) {
         Ok(_) => Ok("the change is sent in the background (background sync is on)".into()),
@@ -983,14 +988,35 @@ fn start_detached(data_dir: &Path) -> Result<String, BackgroundError> {
         ));
     };
     let mut command = std::process::Command::new(program);
+    // What it says goes to a log beside its other files (systemd's journal does this for the
+    // units).
+    let log_path = Place::of(data_dir).dir.join("job.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io(&log_path))?;
     command
         .args(args)
+        // Its token comes from the command line it was given (a file, or the account's
+        // store), never from what this process was started with.
+        .env_remove("OFFLINE_PROFILE_TOKEN")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stdout(log.try_clone().map_err(io(&log_path))?)
+        .stderr(log);
     // Its own process group: a Ctrl+C in the terminal that ran a command does not end it.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // No console of its own and none shared: closing the one it was typed in does not end it.
+    #[cfg(windows)]
+    {
+        const DETACHED_PROCESS: u32 = 0x0000_0008;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        std::os::windows::process::CommandExt::creation_flags(
+            &mut command,
+            DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP,
+        );
+    }
     command.spawn().map_err(io(Path::new(program)))?;
     Ok("the change is sent in the background (background sync is on)".into())
 }

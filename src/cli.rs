@@ -394,7 +394,8 @@ async fn background(settings: &Settings, action: BackgroundAction) -> Result<(),
         BackgroundAction::Enable { every } => {
             let installed = background::enable(settings, every)?;
             println!(
-                "background sync is on: {} start a short job when a change is left unsent and                  every {every} minutes",
+                "background sync is on ({}): a short job runs when a change is left unsent, and \
+                 every {every} minutes to fetch other devices' changes",
                 installed.how
             );
             for file in installed.files {
@@ -906,12 +907,18 @@ async fn watch(settings: Settings, json: bool) -> Result<(), Failure> {
 /// own), and on Unix SIGTERM (systemd stopping the background job at log-out). (Log-off and
 /// shutdown events reach only services on Windows.)
 pub(crate) async fn stop_requested() {
+    // Where a signal cannot be listened for, this never resolves (rather than at once).
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            futures::future::pending::<()>().await;
+        }
+    };
     #[cfg(windows)]
     {
         use tokio::signal::windows;
         if let (Ok(mut closed), Ok(mut broken)) = (windows::ctrl_close(), windows::ctrl_break()) {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                () = ctrl_c => {}
                 _ = closed.recv() => {}
                 _ = broken.recv() => {}
             }
@@ -923,12 +930,12 @@ pub(crate) async fn stop_requested() {
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
     {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            () = ctrl_c => {}
             _ = terminated.recv() => {}
         }
         return;
     }
-    let _ = tokio::signal::ctrl_c().await;
+    ctrl_c.await;
 }
 
 fn activity_word(status: &Status) -> String {
