@@ -42,6 +42,9 @@ mod session;
 mod signed_out;
 mod support;
 mod sync;
+// A systemd user manager (systemd, unshare, nsenter).
+#[cfg(target_os = "linux")]
+mod systemd;
 mod ui_accounts;
 mod ui_background;
 mod ui_photos;
