@@ -10,6 +10,7 @@
 mod processes;
 #[cfg(target_os = "linux")]
 #[path = "../tests/integration/systemd.rs"]
+#[allow(dead_code)]
 mod systemd;
 
 #[cfg(target_os = "linux")]
@@ -87,9 +88,11 @@ fn main() {
     delays.sort();
     let at = |q: f64| delays[((delays.len() as f64 - 1.0) * q).round() as usize];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!();
+    println!("| What | Runs | Median | p95 | p99 | Max |");
+    println!("|---|---|---|---|---|---|");
     println!(
-        "background: server back -> edit on the server, by the path-started job ({} runs): \
-         median {:.0} ms, p95 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        "| Server back → edit on the server, sent by the job the `.path` unit started (the edit was saved by `set` with the server down; the process had ended) | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms |",
         delays.len(),
         ms(at(0.5)),
         ms(at(0.95)),
@@ -97,7 +100,8 @@ fn main() {
         ms(*delays.last().unwrap())
     );
     println!(
-        "background: processes of ours running while nothing is pending: {idle_max} (most seen)"
+        "| Processes of ours running while nothing is pending (most seen, 10 samples after each job ended) | {} | {idle_max} | | | |",
+        delays.len()
     );
     app(&["background", "disable"]);
 }
