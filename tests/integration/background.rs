@@ -4,7 +4,7 @@
 
 use offline_profile::background::{Job, windows_quote};
 use offline_profile::session::Settings;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const PROGRAM: &str = "/opt/offline profile/bin/offline-profile";
 const DATA_DIR: &str = "/home/ada/.local/share/offline-profile \"50%\" $HOME";
@@ -20,7 +20,7 @@ fn job() -> Job {
 
 #[cfg(unix)]
 fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/background")
         .join(name);
     if std::env::var_os("OFFLINE_PROFILE_UPDATE_GOLDEN").is_some() {
