@@ -214,6 +214,12 @@ pub fn sign_out_question<'a>(
                     .style(button::danger),
             ]));
     }
+    question_panel(content)
+}
+
+/// A question's box, centred under the account line (the sign-out question, the one asked
+/// before the window closes).
+pub fn question_panel<'a, M: 'a>(content: iced::widget::Column<'a, M>) -> Element<'a, M> {
     container(
         container(content)
             .padding(16)

@@ -2,8 +2,8 @@
 //! with an edit not on the server, and the setting that changes the answer later. Pure
 //! functions of the state they are given.
 
+use iced::Element;
 use iced::widget::{button, checkbox, column, container, row, space, text};
-use iced::{Element, Length};
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -59,15 +59,7 @@ pub fn closing_question(setting: &BackgroundSetting) -> Element<'_, Message> {
         }))
         .style(button::secondary);
     content = content.push(row![yes, space::horizontal(), not_now].spacing(10));
-    container(
-        container(content)
-            .padding(16)
-            .max_width(560)
-            .style(container::rounded_box),
-    )
-    .padding([0, 24])
-    .center_x(Length::Fill)
-    .into()
+    super::account_views::question_panel(content)
 }
 
 /// The setting, under the profile.

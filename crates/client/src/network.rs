@@ -225,18 +225,7 @@ pub mod network_manager {
 
     /// Whether the primary connection is metered (NetworkManager's `Metered` property).
     pub async fn metered(connection: &Connection) -> zbus::Result<bool> {
-        let properties = PropertiesProxy::builder(connection)
-            .destination(NAME)?
-            .path(PATH)?
-            .build()
-            .await?;
-        let value = properties
-            .get(
-                zbus::names::InterfaceName::from_static_str(NAME)?,
-                "Metered",
-            )
-            .await?;
-        Ok(counts_as_metered(u32::try_from(value)?))
+        Ok(counts_as_metered(property(connection, "Metered").await?))
     }
 
     /// Calls `on_change` with whether the connection is metered: once with what
@@ -292,13 +281,18 @@ pub mod network_manager {
 
     /// NetworkManager's current state; an error where it is not running.
     async fn state(connection: &Connection) -> zbus::Result<u32> {
+        property(connection, "State").await
+    }
+
+    /// One of NetworkManager's `u32` properties.
+    async fn property(connection: &Connection, name: &str) -> zbus::Result<u32> {
         let properties = PropertiesProxy::builder(connection)
             .destination(NAME)?
             .path(PATH)?
             .build()
             .await?;
         let value = properties
-            .get(zbus::names::InterfaceName::from_static_str(NAME)?, "State")
+            .get(zbus::names::InterfaceName::from_static_str(NAME)?, name)
             .await?;
         Ok(u32::try_from(value)?)
     }
