@@ -62,8 +62,27 @@ pub async fn watch(repository: &UserProfileRepository) {
     futures::future::pending::<()>().await;
 }
 
+/// Reads the Network List Manager's `NLM_CONNECTION_COST` flags as Microsoft's guidance for
+/// metered connections does: a fixed or variable plan, roaming, or over the plan's limit is
+/// metered; unrestricted is not; no flag at all (0, "unknown") is `None`.
+pub fn cost_is_metered(cost: u32) -> Option<bool> {
+    const UNRESTRICTED: u32 = 0x1;
+    const FIXED: u32 = 0x2;
+    const VARIABLE: u32 = 0x4;
+    const OVER_DATA_LIMIT: u32 = 0x1_0000;
+    const ROAMING: u32 = 0x4_0000;
+    if cost & (FIXED | VARIABLE | OVER_DATA_LIMIT | ROAMING) != 0 {
+        Some(true)
+    } else if cost & UNRESTRICTED != 0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Whether the connection is metered, as the system says now: NetworkManager's `Metered` on
-/// Linux (`None` where it does not run, or does not answer within a second). Elsewhere `None`
+/// Linux (`None` where it does not run, or does not answer within a second); on Windows the
+/// Network List Manager's connection cost ([`cost_is_metered`]). Elsewhere `None`
 /// (not known: photos are not held back).
 pub async fn metered_now() -> Option<bool> {
     #[cfg(target_os = "linux")]
@@ -77,7 +96,19 @@ pub async fn metered_now() -> Option<bool> {
             .ok()
             .flatten()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        let asked = tokio::task::spawn_blocking(crate::windows::connection_cost);
+        match tokio::time::timeout(std::time::Duration::from_secs(1), asked).await {
+            Ok(Ok(Ok(cost))) => cost_is_metered(cost),
+            Ok(Ok(Err(error))) => {
+                tracing::debug!(%error, "the connection's cost is not known");
+                None
+            }
+            _ => None,
+        }
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     None
 }
 
@@ -301,6 +332,29 @@ pub mod network_manager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_roaming_or_an_exceeded_limit_is_metered_and_unrestricted_is_not() {
+        assert_eq!(cost_is_metered(0x1), Some(false), "unrestricted");
+        assert_eq!(
+            cost_is_metered(0x1 | 0x2_0000),
+            Some(false),
+            "congested only"
+        );
+        assert_eq!(cost_is_metered(0x2), Some(true), "fixed plan");
+        assert_eq!(
+            cost_is_metered(0x4 | 0x8_0000),
+            Some(true),
+            "variable, near its limit"
+        );
+        assert_eq!(cost_is_metered(0x1 | 0x4_0000), Some(true), "roaming");
+        assert_eq!(
+            cost_is_metered(0x1 | 0x1_0000),
+            Some(true),
+            "over the limit"
+        );
+        assert_eq!(cost_is_metered(0), None, "unknown");
+    }
 
     fn message(kind: u16, payload: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::new();

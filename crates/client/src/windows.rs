@@ -4,7 +4,9 @@
 //! (`AttachConsole`), for a GUI-subsystem program that also has a command line.
 //!
 //! Network changes: `NotifyIpInterfaceChange` and `NotifyUnicastIpAddressChange`, filtered to
-//! what may have brought a network up ([`UpChanges`]).
+//! what may have brought a network up ([`UpChanges`]). The connection's cost (metered or not):
+//! the Network List Manager's `INetworkCostManager::GetCost`, a COM call made through its
+//! vtable (windows-sys declares no COM interfaces).
 //!
 //! The only module with `unsafe` code; each call says why it is sound.
 #![allow(unsafe_code)]
@@ -32,6 +34,9 @@ use windows_sys::Win32::Security::{
     PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, TOKEN_QUERY, TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
+use windows_sys::Win32::System::Com::{
+    CLSCTX_ALL, COINIT_MULTITHREADED, CoCreateInstance, CoInitializeEx, CoUninitialize,
+};
 use windows_sys::Win32::System::Console::{
     ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE,
     STD_OUTPUT_HANDLE, SetStdHandle,
@@ -466,6 +471,74 @@ pub fn under_wine() -> bool {
     }
 }
 
+/// The Network List Manager's class, and its `INetworkCostManager` interface (netlistmgr.h).
+const CLSID_NETWORK_LIST_MANAGER: windows_sys::core::GUID =
+    windows_sys::core::GUID::from_u128(0xdcb00c01_570f_4a9b_8d69_199fdba5723b);
+const IID_INETWORK_COST_MANAGER: windows_sys::core::GUID =
+    windows_sys::core::GUID::from_u128(0xdcb00008_570f_4a9b_8d69_199fdba5723b);
+
+/// `INetworkCostManager`'s vtable: IUnknown's three methods, then `GetCost` (the two after
+/// it are not called, so not declared).
+#[repr(C)]
+struct CostManagerVtbl {
+    query_interface: unsafe extern "system" fn(
+        *mut c_void,
+        *const windows_sys::core::GUID,
+        *mut *mut c_void,
+    ) -> windows_sys::core::HRESULT,
+    add_ref: unsafe extern "system" fn(*mut c_void) -> u32,
+    release: unsafe extern "system" fn(*mut c_void) -> u32,
+    get_cost: unsafe extern "system" fn(
+        *mut c_void,
+        *mut u32,
+        *const c_void,
+    ) -> windows_sys::core::HRESULT,
+}
+
+/// The cost of the machine's internet connection, as the Network List Manager reports it: a
+/// set of `NLM_CONNECTION_COST` flags (read by [`crate::network::cost_is_metered`]). `Err`
+/// where COM or the manager is not there. Blocking (a COM call): run it off the async
+/// threads.
+pub fn connection_cost() -> io::Result<u32> {
+    let failed = |what: &str, result: i32| {
+        io::Error::other(format!("{what} failed: HRESULT {:#010x}", result as u32))
+    };
+    // SAFETY: COM is initialised for this thread (and uninitialised only if this call did
+    // it); the object is created with the interface asked for, its vtable is the one
+    // declared above (netlistmgr.h), `GetCost` is given a valid out pointer and a null
+    // destination ("the machine's cost"), and the reference taken is released once.
+    unsafe {
+        let initialised = CoInitializeEx(std::ptr::null(), COINIT_MULTITHREADED as u32);
+        // S_OK or S_FALSE: ours to undo; RPC_E_CHANGED_MODE: initialised otherwise, usable.
+        let ours = initialised >= 0;
+        let result = (|| {
+            let mut manager: *mut c_void = std::ptr::null_mut();
+            let created = CoCreateInstance(
+                &CLSID_NETWORK_LIST_MANAGER,
+                std::ptr::null_mut(),
+                CLSCTX_ALL,
+                &IID_INETWORK_COST_MANAGER,
+                &mut manager,
+            );
+            if created < 0 || manager.is_null() {
+                return Err(failed("creating the Network List Manager", created));
+            }
+            let vtbl = *manager.cast::<*const CostManagerVtbl>();
+            let mut cost = 0u32;
+            let asked = ((*vtbl).get_cost)(manager, &mut cost, std::ptr::null());
+            ((*vtbl).release)(manager);
+            if asked < 0 {
+                return Err(failed("INetworkCostManager::GetCost", asked));
+            }
+            Ok(cost)
+        })();
+        if ours {
+            CoUninitialize();
+        }
+        result
+    }
+}
+
 static ATTACHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// For a program built for the GUI subsystem: when started from a console, writes its standard
@@ -575,6 +648,26 @@ mod tests {
         let watch = watch_interfaces(|| {}).expect("the change notifications register");
         assert_eq!(watch.handles.len(), 2);
         drop(watch);
+    }
+
+    #[test]
+    fn the_network_list_manager_answers_the_connections_cost() {
+        // Windows and wine (netprofm) both implement INetworkCostManager; on this machine's
+        // connection (no plan, not roaming) the answer reads as "not metered".
+        let cost = connection_cost().expect("GetCost answers");
+        assert_eq!(
+            crate::network::cost_is_metered(cost),
+            Some(false),
+            "{cost:#x}"
+        );
+        // Twice: COM's initialisation is undone and done again.
+        assert_eq!(connection_cost().unwrap(), cost);
+        // And as the photo gate asks it (off the async threads, within its second).
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(runtime.block_on(crate::network::metered_now()), Some(false));
     }
 
     #[test]
