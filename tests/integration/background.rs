@@ -418,3 +418,186 @@ mod systemd {
         assert_ne!(String::from_utf8_lossy(&state.stdout).trim(), "active");
     }
 }
+
+#[cfg(target_os = "linux")]
+mod autostart {
+    //! Without a systemd user manager: the XDG autostart entry, and the job the hand-over
+    //! starts itself.
+
+    use crate::processes::{server_profile, start_profile_server};
+    use crate::support::TOKEN;
+    use crate::systemd::ours_running;
+    use std::path::Path;
+    use std::process::{Command, Output};
+    use std::time::{Duration, Instant};
+
+    /// A session with no systemd user manager: its own home, config and runtime folders, no
+    /// session bus.
+    struct Session {
+        root: tempfile::TempDir,
+    }
+
+    impl Session {
+        fn new() -> Self {
+            let root = tempfile::tempdir().unwrap();
+            for dir in ["home", "config", "run"] {
+                std::fs::create_dir(root.path().join(dir)).unwrap();
+            }
+            Self { root }
+        }
+
+        fn command(&self, program: &str) -> Command {
+            let mut command = Command::new(program);
+            command
+                .env("HOME", self.root.path().join("home"))
+                .env("XDG_CONFIG_HOME", self.root.path().join("config"))
+                .env("XDG_RUNTIME_DIR", self.root.path().join("run"))
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env_remove("OFFLINE_PROFILE_TOKEN");
+            command
+        }
+
+        fn app(&self, data_dir: &Path, port: u16, args: &[&str]) -> Output {
+            self.command(env!("CARGO_BIN_EXE_offline-profile"))
+                .arg("--data-dir")
+                .arg(data_dir)
+                .args(["--api", &format!("http://127.0.0.1:{port}")])
+                .args(args)
+                .env("OFFLINE_PROFILE_TOKEN", TOKEN)
+                .output()
+                .unwrap()
+        }
+
+        fn config(&self) -> std::path::PathBuf {
+            self.root.path().join("config")
+        }
+    }
+
+    fn said(output: &Output) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }
+
+    /// Waits (bounded) until `done`, saying `what` if it never is.
+    fn wait_for(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Ends the jobs this test started, whatever happened (by PID: ours, on this data folder).
+    struct EndJobs<'a>(&'a Path);
+
+    impl Drop for EndJobs<'_> {
+        fn drop(&mut self) {
+            for pid in ours_running(self.0) {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_user_manager_the_autostart_entry_runs_the_job_and_a_save_starts_it() {
+        if !crate::support::programs_present(
+            &["gio", "desktop-file-validate", "systemctl"],
+            "the XDG autostart fallback",
+            "apt install libglib2.0-bin desktop-file-utils systemd",
+        ) {
+            return;
+        }
+        let session = Session::new();
+        let data = tempfile::tempdir().unwrap();
+        // A space, quotes, a per cent sign, a dollar and a backslash: each must reach the job
+        // through the entry's Exec quoting as it is.
+        let data_dir = data.path().join("profile \"data\" 50% $HOME \\ x");
+        let _end = EndJobs(&data_dir);
+        let port = crate::netns::free_port();
+        let db = data.path().join("server.sqlite3");
+
+        let enabled = session.app(&data_dir, port, &["background", "enable"]);
+        assert!(enabled.status.success(), "{}", said(&enabled));
+        assert!(
+            said(&enabled).contains("XDG autostart entry"),
+            "{}",
+            said(&enabled)
+        );
+        // The entry alone: no unit files left behind by the attempt with systemd.
+        let autostart = session.config().join("autostart");
+        let entries: Vec<_> = std::fs::read_dir(&autostart)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let entry = &entries[0];
+        let units = session.config().join("systemd/user");
+        assert!(
+            std::fs::read_dir(&units).map_or(true, |mut d| d.next().is_none()),
+            "units left in {}",
+            units.display()
+        );
+        let text = std::fs::read_to_string(entry).unwrap();
+        assert!(!text.contains(TOKEN), "the token is in the entry");
+        let valid = Command::new("desktop-file-validate")
+            .arg(entry)
+            .output()
+            .unwrap();
+        assert!(
+            valid.status.success() && valid.stdout.is_empty(),
+            "{}",
+            said(&valid)
+        );
+        let status = session.app(&data_dir, port, &["background", "status", "--json"]);
+        let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["how"], "autostart", "{status}");
+
+        // Saved with the server down: the hand-over starts the job itself, detached; it waits.
+        let saved = session.app(&data_dir, port, &["set", "--name", "Ada, via autostart"]);
+        assert!(saved.status.success(), "{}", said(&saved));
+        wait_for("the job was not started", 20, || {
+            !ours_running(&data_dir).is_empty()
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(ours_running(&data_dir).len(), 1, "the job alone, waiting");
+
+        let server = start_profile_server(port, TOKEN, &db);
+        wait_for("the edit did not reach the server", 60, || {
+            server_profile(port, TOKEN)
+                .and_then(|p| p["name"].as_str().map(str::to_owned))
+                .as_deref()
+                == Some("Ada, via autostart")
+        });
+        wait_for("the job did not end once the edit was sent", 30, || {
+            ours_running(&data_dir).is_empty()
+        });
+        let log = std::fs::read_to_string(data_dir.join("background/job.log")).unwrap_or_default();
+        assert!(!log.contains(TOKEN), "the token is in the job's log");
+
+        // At the next login the session runs the entry (GLib reads its Exec line as desktops
+        // do): the job runs on this data folder, finds nothing to send, records it and ends.
+        std::fs::remove_file(data_dir.join("background/last-run.json")).unwrap();
+        let launched = session
+            .command("gio")
+            .arg("launch")
+            .arg(entry)
+            .output()
+            .unwrap();
+        assert!(launched.status.success(), "{}", said(&launched));
+        wait_for("the entry's job recorded no run", 30, || {
+            data_dir.join("background/last-run.json").exists() && ours_running(&data_dir).is_empty()
+        });
+        let status = session.app(&data_dir, port, &["background", "status", "--json"]);
+        let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["last_run"]["outcome"], "up_to_date", "{status}");
+        drop(server);
+
+        let disabled = session.app(&data_dir, port, &["background", "disable"]);
+        assert!(disabled.status.success(), "{}", said(&disabled));
+        assert!(!entry.exists(), "the entry is left behind");
+    }
+}
