@@ -12,9 +12,12 @@ fn main() {
 /// bar) and its version information (the file's Properties, Task Manager), from Cargo's
 /// version so they cannot drift.
 fn windows_resources() {
-    let icon = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/windows/offline-profile.ico");
+    // Read when the script runs, not when it was built: one build folder serves every clone
+    // (a script built for another checkout would name that checkout's icon).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let icon = Path::new(&manifest_dir).join("assets/windows/offline-profile.ico");
     println!("cargo:rerun-if-changed={}", icon.display());
-    let version = env!("CARGO_PKG_VERSION");
+    let version = std::env::var("CARGO_PKG_VERSION").expect("cargo sets CARGO_PKG_VERSION");
     let numbers: Vec<u16> = version
         .split(['.', '-', '+'])
         .take(3)
