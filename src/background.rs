@@ -76,6 +76,11 @@ impl Place {
         self.dir.join("token")
     }
 
+    /// The Task Scheduler task as registered (`schtasks /Create /XML` reads it).
+    fn task_xml(&self) -> PathBuf {
+        self.dir.join("task.xml")
+    }
+
     fn job_lock(&self) -> PathBuf {
         self.dir.join("job.lock")
     }
@@ -94,7 +99,7 @@ impl Place {
 }
 
 /// What the user chose, kept per data folder.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preferences {
     /// `None` until asked (the window asks once, when it closes with an edit not sent).
     pub enabled: Option<bool>,
@@ -115,6 +120,19 @@ pub struct Preferences {
 
 fn default_every() -> u32 {
     DEFAULT_EVERY_MINUTES
+}
+
+/// Never asked, the default period, photos wait on metered connections.
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            enabled: None,
+            how: None,
+            every_minutes: DEFAULT_EVERY_MINUTES,
+            photos_on_metered: false,
+            command: Vec::new(),
+        }
+    }
 }
 
 /// How the operating system runs the job.
@@ -151,10 +169,7 @@ impl Preferences {
                 path,
                 reason: format!("it is damaged ({e}); run `offline-profile background enable` or `disable` again"),
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self {
-                every_minutes: DEFAULT_EVERY_MINUTES,
-                ..Self::default()
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(io(&path)(e)),
         }
     }
@@ -448,12 +463,51 @@ impl Job {
     }
 
     pub fn launch_agent_label(&self) -> String {
-        format!("org.offline-profile.{}", self.name)
+        launch_agent_label(&self.name)
     }
 
     /// The Task Scheduler task's name.
     pub fn task_name(&self) -> String {
-        format!("offline-profile\\{}", self.name)
+        task_name(&self.name)
+    }
+}
+
+/// The LaunchAgent's label for the job named `name`.
+fn launch_agent_label(name: &str) -> String {
+    format!("org.offline-profile.{name}")
+}
+
+/// The Task Scheduler task's name (in a folder of ours) for the job named `name`.
+fn task_name(name: &str) -> String {
+    format!("offline-profile\\{name}")
+}
+
+/// Where this platform keeps the job named `name`'s files: on Linux the three systemd user
+/// units (service, path, timer) and the XDG autostart entry; on macOS the LaunchAgent; on
+/// Windows the task's XML beside the job's other files (the task itself lives in Task
+/// Scheduler).
+struct JobFiles {
+    units: [PathBuf; 3],
+    autostart: PathBuf,
+    launch_agent: PathBuf,
+}
+
+impl JobFiles {
+    fn of(name: &str) -> Result<Self, BackgroundError> {
+        let home = directories::BaseDirs::new()
+            .ok_or_else(|| BackgroundError::Refused("no home folder is known".into()))?;
+        let units = home.config_dir().join("systemd").join("user");
+        Ok(Self {
+            units: ["service", "path", "timer"].map(|kind| units.join(format!("{name}.{kind}"))),
+            autostart: home
+                .config_dir()
+                .join("autostart")
+                .join(format!("{name}.desktop")),
+            launch_agent: home
+                .home_dir()
+                .join("Library/LaunchAgents")
+                .join(format!("{}.plist", launch_agent_label(name))),
+        })
     }
 }
 
@@ -599,13 +653,6 @@ pub struct Installed {
     pub files: Vec<PathBuf>,
 }
 
-/// The folder systemd reads user units from (`$XDG_CONFIG_HOME/systemd/user`).
-fn config_dir() -> Result<PathBuf, BackgroundError> {
-    directories::BaseDirs::new()
-        .map(|dirs| dirs.config_dir().to_path_buf())
-        .ok_or_else(|| BackgroundError::Refused("no home folder is known".into()))
-}
-
 fn write_file(path: &Path, contents: &[u8]) -> Result<(), BackgroundError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -695,16 +742,13 @@ pub fn disable(settings: &Settings) -> Result<Installed, BackgroundError> {
 
 #[cfg(all(unix, not(target_os = "macos")))]
 fn install(job: &Job) -> Result<Installed, BackgroundError> {
-    let config = config_dir()?;
-    let units = config.join("systemd").join("user");
-    let autostart = config
-        .join("autostart")
-        .join(format!("{}.desktop", job.name));
-    let mut files = Vec::new();
-    for (name, contents) in job.systemd_units()? {
-        let path = units.join(name);
-        write_file(&path, contents.as_bytes())?;
-        files.push(path);
+    let JobFiles {
+        units, autostart, ..
+    } = JobFiles::of(&job.name)?;
+    let files = units.to_vec();
+    for (path, (name, contents)) in files.iter().zip(job.systemd_units()?) {
+        debug_assert!(path.ends_with(&name));
+        write_file(path, contents.as_bytes())?;
     }
     let loaded = run_program("systemctl", &["--user", "daemon-reload"]).and_then(|_| {
         let path = format!("{}.path", job.name);
@@ -736,27 +780,14 @@ fn install(job: &Job) -> Result<Installed, BackgroundError> {
 /// Where this platform puts the job's files (those that exist are installed).
 pub fn job_files(data_dir: &Path) -> Result<Vec<PathBuf>, BackgroundError> {
     let data_dir = absolute(data_dir)?;
-    let name = job_name(&data_dir);
     if cfg!(windows) {
-        return Ok(vec![Place::of(&data_dir).dir.join("task.xml")]);
+        return Ok(vec![Place::of(&data_dir).task_xml()]);
     }
+    let files = JobFiles::of(&job_name(&data_dir))?;
     if cfg!(target_os = "macos") {
-        let home = directories::BaseDirs::new()
-            .ok_or_else(|| BackgroundError::Refused("no home folder is known".into()))?;
-        return Ok(vec![
-            home.home_dir()
-                .join("Library/LaunchAgents")
-                .join(format!("org.offline-profile.{name}.plist")),
-        ]);
+        return Ok(vec![files.launch_agent]);
     }
-    let config = config_dir()?;
-    let units = config.join("systemd").join("user");
-    Ok(vec![
-        units.join(format!("{name}.service")),
-        units.join(format!("{name}.path")),
-        units.join(format!("{name}.timer")),
-        config.join("autostart").join(format!("{name}.desktop")),
-    ])
+    Ok(files.units.into_iter().chain([files.autostart]).collect())
 }
 
 /// The job's name for `data_dir`.
@@ -766,8 +797,9 @@ pub fn name_for(data_dir: &Path) -> Result<String, BackgroundError> {
 
 #[cfg(all(unix, not(target_os = "macos")))]
 fn uninstall(name: &str) -> Result<Vec<PathBuf>, BackgroundError> {
-    let config = config_dir()?;
-    let units = config.join("systemd").join("user");
+    let JobFiles {
+        units, autostart, ..
+    } = JobFiles::of(name)?;
     let path = format!("{name}.path");
     let timer = format!("{name}.timer");
     let service = format!("{name}.service");
@@ -776,12 +808,7 @@ fn uninstall(name: &str) -> Result<Vec<PathBuf>, BackgroundError> {
         let _ = run_program("systemctl", &["--user", "stop", &service]);
     }
     let mut removed = Vec::new();
-    for file in [
-        units.join(&service),
-        units.join(&path),
-        units.join(&timer),
-        config.join("autostart").join(format!("{name}.desktop")),
-    ] {
+    for file in units.into_iter().chain([autostart]) {
         if remove_file(&file)? {
             removed.push(file);
         }
@@ -798,7 +825,7 @@ fn install(job: &Job) -> Result<Installed, BackgroundError> {
         _ => return Err(BackgroundError::Refused("USERNAME is not set".into())),
     };
     let xml = job.task_scheduler_xml(&user)?;
-    let path = Place::of(&job.data_dir).dir.join("task.xml");
+    let path = Place::of(&job.data_dir).task_xml();
     let mut bytes = vec![0xff, 0xfe];
     bytes.extend(xml.encode_utf16().flat_map(u16::to_le_bytes));
     write_file(&path, &bytes)?;
@@ -815,7 +842,7 @@ fn install(job: &Job) -> Result<Installed, BackgroundError> {
 
 #[cfg(windows)]
 fn uninstall(name: &str) -> Result<Vec<PathBuf>, BackgroundError> {
-    let task = format!("offline-profile\\{name}");
+    let task = task_name(name);
     let _ = run_program("schtasks", &["/End", "/TN", &task]);
     match run_program("schtasks", &["/Delete", "/F", "/TN", &task]) {
         Ok(_) => Ok(vec![PathBuf::from(task)]),
@@ -828,12 +855,7 @@ fn uninstall(name: &str) -> Result<Vec<PathBuf>, BackgroundError> {
 
 #[cfg(target_os = "macos")]
 fn install(job: &Job) -> Result<Installed, BackgroundError> {
-    let home = directories::BaseDirs::new()
-        .ok_or_else(|| BackgroundError::Refused("no home folder is known".into()))?;
-    let path = home
-        .home_dir()
-        .join("Library/LaunchAgents")
-        .join(format!("{}.plist", job.launch_agent_label()));
+    let path = JobFiles::of(&job.name)?.launch_agent;
     write_file(&path, job.launch_agent_plist()?.as_bytes())?;
     let domain = format!("gui/{}", current_uid()?);
     let _ = run_program("launchctl", &["bootout", &domain, &text(&path)?]);
@@ -846,12 +868,7 @@ fn install(job: &Job) -> Result<Installed, BackgroundError> {
 
 #[cfg(target_os = "macos")]
 fn uninstall(name: &str) -> Result<Vec<PathBuf>, BackgroundError> {
-    let home = directories::BaseDirs::new()
-        .ok_or_else(|| BackgroundError::Refused("no home folder is known".into()))?;
-    let path = home
-        .home_dir()
-        .join("Library/LaunchAgents")
-        .join(format!("org.offline-profile.{name}.plist"));
+    let path = JobFiles::of(name)?.launch_agent;
     let domain = format!("gui/{}", current_uid()?);
     let _ = run_program("launchctl", &["bootout", &domain, &text(&path)?]);
     Ok(if remove_file(&path)? {
@@ -963,7 +980,7 @@ fn start_task(data_dir: &Path) -> Result<String, BackgroundError> {
     if profile_client::windows::under_wine() {
         return start_detached(data_dir);
     }
-    let name = format!("offline-profile\\{}", job_name(&absolute(data_dir)?));
+    let name = task_name(&job_name(&absolute(data_dir)?));
     match run_program("schtasks", &["/Run", "/TN", &name]) {
         Ok(_) => Ok("the change is sent in the background (background sync is on)".into()),
         // Task Scheduler cannot start it now: start the job itself.
