@@ -220,3 +220,150 @@ async fn a_photo_uploaded_through_one_instance_is_fetched_through_the_other() {
     a.stop().await;
     b.stop().await;
 }
+
+/// An instance stopped the way `profile-server` stops on SIGTERM (`--drain-seconds`: `/ready`
+/// answers 503 first, then the stop: no new connections, streams ended, requests finished),
+/// while every client is connected and saving through HAProxy (which checks `/ready`): no
+/// client sees a failure, no read through the balancer fails (a kill fails some: checked by
+/// hand), and none misses a change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_stopped_gracefully_behind_haproxy_costs_its_clients_no_error_and_no_change() {
+    let Some(postgres) = postgres::Postgres::start() else {
+        return;
+    };
+    let url = postgres.database().await;
+    let start = async || {
+        let store = Store::connect(&url).await.unwrap();
+        profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    };
+    let (a, b) = (start().await, start().await);
+    let Some(haproxy) = Haproxy::start(&[a.addr, b.addr]) else {
+        return;
+    };
+    const USERS: usize = 4;
+    let admin = Store::connect(&url).await.unwrap();
+    let mut users = Vec::new();
+    let mut reader = String::new();
+    for n in 0..USERS {
+        let user = admin
+            .add_user(&format!("user{n}@example.com"), "correct horse battery")
+            .await
+            .unwrap();
+        admin
+            .seed_for(
+                user,
+                &profile_client::domain::Fields::new(format!("User {n}"), ""),
+            )
+            .await
+            .unwrap();
+        let first = admin.add_device(user, "Laptop").await.unwrap().token;
+        let second = admin.add_device(user, "Phone").await.unwrap().token;
+        if n == 0 {
+            reader = admin.add_device(user, "Script").await.unwrap().token;
+        }
+        users.push((
+            device(&haproxy.url(), first).await,
+            device(&haproxy.url(), second).await,
+        ));
+    }
+    converged(&users, |n| format!("User {n}")).await;
+    crate::support::eventually("every event stream to connect", || {
+        let connected = a.state.event_listeners() + b.state.event_listeners();
+        async move { connected == 2 * USERS }
+    })
+    .await;
+
+    // From now on every failure any device reports is kept.
+    let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut watchers = Vec::new();
+    for (n, device) in users.iter().flat_map(|(a, b)| [a, b]).enumerate() {
+        let mut changes = Box::pin(device.repository.changes());
+        let failures = failures.clone();
+        watchers.push(tokio::spawn(async move {
+            while let Some(status) = futures::StreamExt::next(&mut changes).await {
+                if let Some(failure) = status.last_failure {
+                    failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("device {n}: {failure:?}"));
+                }
+            }
+        }));
+    }
+    let (stopping, staying) = if a.state.event_listeners() >= b.state.event_listeners() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let streams_on_it = stopping.state.event_listeners();
+    // Saves keep coming through the balancer during the whole stop.
+    let saving = async {
+        for round in 0..12 {
+            for (n, (laptop, _)) in users.iter().enumerate() {
+                laptop
+                    .repository
+                    .save(&format!("User {n}, round {round}"), "")
+                    .await
+                    .unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    // And reads, four at a time, back to back: some are in flight whenever the stop comes.
+    let stopped = std::sync::atomic::AtomicBool::new(false);
+    let refused = std::sync::Mutex::new(Vec::new());
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let reading = futures::future::join_all((0..4).map(|_| async {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            let answer = http
+                .get(format!("{}/v1/profile", haproxy.url()))
+                .bearer_auth(&reader)
+                .send()
+                .await;
+            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match answer {
+                Ok(answer) if answer.status() == 200 => {}
+                Ok(answer) => refused.lock().unwrap().push(answer.status().to_string()),
+                Err(error) => refused.lock().unwrap().push(error.to_string()),
+            }
+        }
+    }));
+    let stop = async {
+        stopping.state.drain();
+        // HAProxy's check (every 300 ms, down after 3 failures) takes it out of the rotation.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        stopping.stop().await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    tokio::join!(saving, stop, reading);
+    let refused = refused.into_inner().unwrap();
+    assert!(
+        refused.is_empty(),
+        "{} of {} reads through the balancer failed during the stop: {refused:?}",
+        refused.len(),
+        reads.into_inner()
+    );
+    converged(&users, |n| format!("User {n}, round 11")).await;
+    crate::support::eventually("every event stream on the instance that stayed", || {
+        let connected = staying.state.event_listeners();
+        async move { connected == 2 * USERS }
+    })
+    .await;
+    for watcher in watchers {
+        watcher.abort();
+    }
+    let failures = failures.lock().unwrap().clone();
+    assert!(
+        failures.is_empty(),
+        "a graceful stop with {streams_on_it} streams on it: {failures:#?}"
+    );
+    drop(haproxy);
+    staying.stop().await;
+}

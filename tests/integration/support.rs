@@ -56,18 +56,16 @@ impl TestServer {
         self._dir.path().join("server.sqlite3")
     }
 
-    /// A consistent copy of the database as it is now, as a backup tool takes it while the
-    /// server runs (`VACUUM INTO`). Kept until the test ends.
+    /// A consistent copy of the database as it is now, taken while the server runs by what
+    /// `profile-server backup` runs (`Store::backup`: `VACUUM INTO`, checked, renamed), on a
+    /// store of its own over the same file, as that command opens it. Kept until the test ends.
     pub async fn backup(&self) -> TempDir {
         let backup = tempfile::tempdir().unwrap();
-        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.db());
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::query("VACUUM INTO ?1")
-            .bind(backup.path().join("server.sqlite3").to_str().unwrap())
-            .execute(&pool)
+        let store = Store::open(&self.db()).await.unwrap();
+        store
+            .backup(&backup.path().join("server.sqlite3"))
             .await
             .unwrap();
-        pool.close().await;
         backup
     }
 

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}", axum::routing::delete(revoke_device));
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route(SAMPLE_AVATAR_PATH, get(sample_avatar))
         .nest("/v1", v1)
         .fallback(not_found)
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::from_fn(count_requests))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -125,6 +127,13 @@ impl From<super::StoreError> for ApiError {
     fn from(error: super::StoreError) -> Self {
         // Details go to the log; the client learns only that storage failed.
         tracing::error!(%error, "store failure");
+        if error.unreachable() {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server cannot reach its database; try again shortly",
+            )
+            .with_code("database_unreachable");
+        }
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the server could not access its storage",
@@ -150,6 +159,56 @@ async fn sample_avatar() -> Response {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// How long `/ready` waits for the database's answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `/ready`: 200 while this instance should get requests; 503 with the reason while it is
+/// stopping (draining: a load balancer sends new requests and streams elsewhere) or its
+/// database does not answer within two seconds.
+async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let unready = |reason: String| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, reason).with_code("not_ready")
+    };
+    if state.is_draining() {
+        return Err(unready("this instance is stopping".into()));
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => Ok(Json(serde_json::json!({ "status": "ready" }))),
+        Ok(Err(error)) => Err(unready(format!("the database cannot be reached: {error}"))),
+        Err(_) => Err(unready(format!(
+            "the database did not answer within {} s",
+            READY_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Counts every request by its route (the pattern it matched, so ids do not make new series),
+/// method and status, and how long it took until its answer's headers.
+async fn count_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!(
+        "profile_server_http_request_duration_seconds",
+        "route" => route.clone(),
+        "method" => method.clone()
+    )
+    .record(started.elapsed().as_secs_f64());
+    metrics::counter!(
+        "profile_server_http_requests_total",
+        "route" => route,
+        "method" => method,
+        "status" => status
+    )
+    .increment(1);
+    response
 }
 
 async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
@@ -300,6 +359,15 @@ async fn put_profile(
         .store
         .edit_for(caller.user, &edit, &precondition)
         .await?;
+    let counted = match &outcome {
+        PutOutcome::Created(_) => "created",
+        PutOutcome::Updated(_) => "updated",
+        PutOutcome::Unchanged(_) => "unchanged",
+        PutOutcome::Stale(_) | PutOutcome::Missing => "conflict",
+        PutOutcome::PreconditionRequired => "precondition_required",
+        PutOutcome::PhotoMissing(_) => "photo_missing",
+    };
+    metrics::counter!("profile_server_profile_writes_total", "outcome" => counted).increment(1);
     if let PutOutcome::Created(profile) | PutOutcome::Updated(profile) = &outcome {
         tracing::info!(
             user = caller.user.0,
@@ -410,6 +478,7 @@ async fn events(
         },
         |mut stream| async move {
             let event = stream.next().await?;
+            metrics::counter!("profile_server_events_sent_total").increment(1);
             Some((profile_event(&event), stream))
         },
     );
@@ -447,7 +516,15 @@ impl EventStream {
         loop {
             tokio::select! {
                 received = self.subscription.changes.recv() => match received {
-                    Ok(profile) => return Some(profile),
+                    Ok(profile) => {
+                        // From the commit (its time, on the database's writer) to this stream.
+                        let delay = (chrono::Utc::now() - profile.updated_at)
+                            .to_std()
+                            .unwrap_or_default();
+                        metrics::histogram!("profile_server_fanout_delay_seconds")
+                            .record(delay.as_secs_f64());
+                        return Some(profile);
+                    }
                     // Missed some changes: the latest state is all a listener needs.
                     Err(RecvError::Lagged(_)) => {
                         if let Some(profile) = self.current().await.ok()? {
@@ -492,6 +569,8 @@ async fn sign_in(
     let address = remote.map(|Extension(ConnectInfo(addr))| addr.ip());
     let email = body.email.trim().to_lowercase();
     if let Err(wait) = state.logins.check(&email, address) {
+        metrics::counter!("profile_server_sign_ins_total", "outcome" => "rate_limited")
+            .increment(1);
         let seconds = wait.as_secs().max(1);
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -509,6 +588,7 @@ async fn sign_in(
         .await
         .map_err(account_error)?
     else {
+        metrics::counter!("profile_server_sign_ins_total", "outcome" => "failed").increment(1);
         state.logins.failed(&email, address);
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -516,6 +596,7 @@ async fn sign_in(
         ));
     };
     state.logins.succeeded(&email);
+    metrics::counter!("profile_server_sign_ins_total", "outcome" => "ok").increment(1);
     let issued = state
         .store
         .add_device(user, &body.device_name)

@@ -22,7 +22,7 @@ pub use api::{HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES, SAMPLE_AVAT
 pub use change::UserId;
 pub use photos::{GRACE as PHOTO_GRACE, PhotoPut, QUOTA_BYTES, QUOTA_PHOTOS};
 pub use serve::{RunningServer, serve, serve_router, start, start_with};
-pub use store::{DEFAULT_USER, Edit, PutOutcome, Store, StoreError};
+pub use store::{BackupError, DEFAULT_USER, Edit, PutOutcome, Store, StoreError};
 
 use profile_protocol::Fields;
 use std::net::SocketAddr;
@@ -42,6 +42,9 @@ pub struct AppState {
     revocable: Arc<watch::Sender<usize>>,
     /// Set when the server shuts down, so long-lived event streams end and shutdown completes.
     closing: Arc<watch::Sender<bool>>,
+    /// Set when a stop begins: `/ready` answers 503 from then on, so a load balancer stops
+    /// sending new requests and streams here before the instance stops accepting them.
+    draining: Arc<std::sync::atomic::AtomicBool>,
     logins: Arc<rate_limit::LoginLimits>,
 }
 
@@ -56,8 +59,20 @@ impl AppState {
             auth_changed: Arc::new(watch::Sender::new(0)),
             revocable: Arc::new(watch::Sender::new(0)),
             closing: Arc::new(watch::Sender::new(false)),
+            draining: Arc::default(),
             logins: Arc::new(rate_limit::LoginLimits::default()),
         }
+    }
+
+    /// Starts a stop: from now on `/ready` says so (503); everything else is served as before.
+    pub fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether a stop has begun ([`AppState::drain`], or the server is closing).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst) || *self.closing.borrow()
     }
 
     /// Tells open event streams that a device may have lost its access.

@@ -55,12 +55,36 @@ struct Args {
     /// devices that uploaded it and went offline before sending the profile that uses it.
     #[arg(long, value_name = "SECONDS", default_value_t = server::PHOTO_GRACE.as_secs())]
     photo_grace_seconds: u64,
+    /// On SIGTERM (or Ctrl+C), answer `/ready` with 503 for this long before stopping, while
+    /// serving as before, so a load balancer checking `/ready` moves new requests and event
+    /// streams to other instances first (set it to the balancer's check interval times its
+    /// fall count). Then: no new connections, event streams told to reconnect, requests in
+    /// flight finished (for at most 5 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    drain_seconds: u64,
+    /// How log lines are written to standard error: `text` for people, `json` (one object a
+    /// line, with every field) for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a consistent copy of the SQLite store to FILE (a new file), while the server
+    /// runs. To restore: stop the server, put the copy in place of the store's file (removing
+    /// its `-wal` and `-shm` files), start the server. (PostgreSQL: `pg_dump` / `pg_restore`.)
+    Backup {
+        /// The copy's path; it must not exist yet.
+        file: PathBuf,
+    },
     /// Manage the users who sign in.
     User {
         #[command(subcommand)]
@@ -101,16 +125,21 @@ enum TokenCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            EnvFilter::new(if args.command.is_some() {
-                "warn"
-            } else {
-                "info"
-            })
-        }))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(if args.command.is_some() {
+            "warn"
+        } else {
+            "info"
+        })
+    });
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // The span's fields (a request's method and path) on every line, and the event's own.
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let file = PathBuf::from(&args.db);
     if !is_postgres(&args.db)
         && let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty())
@@ -125,13 +154,14 @@ async fn main() -> ExitCode {
     let result = match args.command {
         Some(command) => admin(&args.db, command).await,
         None => {
-            serve(
-                &args.db,
-                args.token.unwrap_or_default(),
-                args.listen,
-                args.metrics_listen,
-                std::time::Duration::from_secs(args.photo_grace_seconds),
-            )
+            serve(Serve {
+                db: &args.db,
+                token: args.token.unwrap_or_default(),
+                listen: args.listen,
+                metrics_listen: args.metrics_listen,
+                photo_grace: std::time::Duration::from_secs(args.photo_grace_seconds),
+                drain: std::time::Duration::from_secs(args.drain_seconds),
+            })
             .await
         }
     };
@@ -153,12 +183,25 @@ async fn open(db: &str) -> Result<Store, String> {
     Store::connect(db).await.map_err(|e| e.to_string())
 }
 
-async fn serve(
-    db: &str,
+/// What `serve` runs with.
+struct Serve<'a> {
+    db: &'a str,
     token: String,
     listen: SocketAddr,
     metrics_listen: Option<SocketAddr>,
     photo_grace: std::time::Duration,
+    drain: std::time::Duration,
+}
+
+async fn serve(
+    Serve {
+        db,
+        token,
+        listen,
+        metrics_listen,
+        photo_grace,
+        drain,
+    }: Serve<'_>,
 ) -> Result<(), String> {
     // Bound before the API, so that a metrics address in use stops the start, before the
     // "listening" line that says it succeeded.
@@ -180,9 +223,24 @@ async fn serve(
     if let Some(listener) = metrics {
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let state = running.state.clone();
+        let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .set_buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
+            .map_err(|e| e.to_string())?
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full(
+                    "profile_server_group_commit_size".into(),
+                ),
+                &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+            )
+            .map_err(|e| e.to_string())?
+            .install_recorder()
+            .map_err(|e| format!("cannot record metrics: {e}"))?;
+        describe_metrics();
         let metrics = axum::Router::new().route(
             "/metrics",
-            axum::routing::get(move || std::future::ready(metrics_text(&state))),
+            axum::routing::get(move || metrics_text(state.clone(), handle.clone())),
         );
         // For a scraper on loopback or a private network: this listener has none of the API's
         // limits on slow clients.
@@ -196,26 +254,122 @@ async fn serve(
     if token.is_empty() {
         say("accounts only; add one with `profile-server user add EMAIL` on the same --db");
     }
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("profile-server: cannot wait for Ctrl+C: {error}");
+    let signal = stop_signal().await;
+    tracing::info!(signal, drain_seconds = drain.as_secs(), "stopping");
+    running.state.drain();
+    if !drain.is_zero() {
+        say(&format!(
+            "{signal}: not ready for {} s (new requests go elsewhere), then stopping",
+            drain.as_secs()
+        ));
+        // A second signal stops at once.
+        tokio::select! {
+            () = tokio::time::sleep(drain) => {}
+            _ = stop_signal() => {}
+        }
     }
     running.stop().await;
+    tracing::info!("stopped");
     Ok(())
 }
 
-/// What `GET /metrics` answers, in the Prometheus text format.
-fn metrics_text(state: &server::AppState) -> String {
-    format!(
-        "# HELP profile_server_heap_bytes Bytes the server's code holds through its allocator \
-         (not what the allocator keeps for reuse, nor SQLite's own).\n\
-         # TYPE profile_server_heap_bytes gauge\n\
-         profile_server_heap_bytes {}\n\
-         # HELP profile_server_event_streams Event streams open on this server.\n\
-         # TYPE profile_server_event_streams gauge\n\
-         profile_server_event_streams {}\n",
-        ALLOCATOR.allocated(),
-        state.event_listeners(),
-    )
+/// Waits for SIGTERM (a service manager's stop) or SIGINT (Ctrl+C); says which.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                "Ctrl+C"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl+C"
+    }
+}
+
+/// The HELP lines of the metrics (see README, "Operating the server").
+fn describe_metrics() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "profile_server_http_requests_total",
+        "HTTP requests answered, by route pattern, method and status."
+    );
+    describe_histogram!(
+        "profile_server_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time from a request's arrival to its answer's headers, by route pattern and method."
+    );
+    describe_gauge!(
+        "profile_server_event_streams",
+        "Event streams open on this instance."
+    );
+    describe_counter!(
+        "profile_server_events_sent_total",
+        "Profile events sent on event streams (the first state of a stream included)."
+    );
+    describe_histogram!(
+        "profile_server_fanout_delay_seconds",
+        Unit::Seconds,
+        "Time from a change's commit to its event leaving for a stream (other devices')."
+    );
+    describe_counter!(
+        "profile_server_profile_writes_total",
+        "Profile PUTs by outcome: created, updated, unchanged, conflict (412), \
+         precondition_required (428), photo_missing (409)."
+    );
+    describe_counter!(
+        "profile_server_sign_ins_total",
+        "Sign-ins by outcome: ok, failed (401), rate_limited (429)."
+    );
+    describe_histogram!(
+        "profile_server_group_commit_size",
+        "PUTs per SQLite group transaction."
+    );
+    describe_gauge!(
+        "profile_server_db_connections",
+        "The database pool's connections, by state: in_use, open."
+    );
+    describe_gauge!(
+        "profile_server_photo_bytes",
+        Unit::Bytes,
+        "Bytes of the photos stored, all users', in use or in their grace period."
+    );
+    describe_gauge!(
+        "profile_server_heap_bytes",
+        Unit::Bytes,
+        "Bytes the server's code holds through its allocator (not what the allocator keeps \
+         for reuse, nor SQLite's own)."
+    );
+}
+
+/// What `GET /metrics` answers, in the Prometheus text format: the counters and histograms
+/// recorded as requests come, and the gauges read now.
+async fn metrics_text(
+    state: server::AppState,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+) -> String {
+    metrics::gauge!("profile_server_heap_bytes").set(ALLOCATOR.allocated() as f64);
+    metrics::gauge!("profile_server_event_streams").set(state.event_listeners() as f64);
+    let (in_use, open) = state.store.pool_connections();
+    metrics::gauge!("profile_server_db_connections", "state" => "in_use").set(f64::from(in_use));
+    metrics::gauge!("profile_server_db_connections", "state" => "open").set(f64::from(open));
+    match state.store.photo_bytes().await {
+        Ok(bytes) => metrics::gauge!("profile_server_photo_bytes").set(bytes as f64),
+        Err(error) => tracing::warn!(%error, "cannot count the photos' bytes"),
+    }
+    handle.render()
 }
 
 /// Prints a line to standard output, ignoring a reader that went away.
@@ -228,6 +382,14 @@ fn say(line: &str) {
 async fn admin(db: &str, command: Command) -> Result<(), String> {
     let store = open(db).await?;
     match command {
+        Command::Backup { file } => {
+            store.backup(&file).await.map_err(|e| e.to_string())?;
+            println!(
+                "backed up to {}; to restore: stop the server, replace its database file with \
+                 this copy (and remove the old file's -wal and -shm), start the server",
+                file.display()
+            );
+        }
         Command::User {
             command:
                 UserCommand::Add {

@@ -23,6 +23,26 @@ use std::sync::Arc;
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/postgres");
 
+/// Why `profile-server backup` made no copy (nothing was written under the file's name).
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "this store is on PostgreSQL: back it up with `pg_dump --format=custom --file=FILE URL` \
+         (restore with `pg_restore --clean --dbname=URL FILE`)"
+    )]
+    Postgres,
+    #[error("{} already exists; a backup never replaces a file: choose a new name", .0.display())]
+    Exists(std::path::PathBuf),
+    #[error("{}: the path is not valid UTF-8, which SQLite needs here", .0.display())]
+    Path(std::path::PathBuf),
+    #[error("the copy failed its integrity check ({0}); nothing was kept")]
+    Damaged(String),
+    #[error("cannot write the backup: {0}")]
+    Db(sqlx::Error),
+    #[error("cannot put the backup at {path}: {error}", path = .0.display(), error = .1)]
+    Io(std::path::PathBuf, std::io::Error),
+}
+
 /// The database behind a store.
 #[derive(Clone)]
 pub(crate) enum Db {
@@ -181,6 +201,17 @@ macro_rules! put_in {
 #[error("server database: {0}")]
 pub struct StoreError(#[from] sqlx::Error);
 
+impl StoreError {
+    /// Whether the database could not be reached (no connection within the pool's wait, a
+    /// broken or refused one), rather than refusing or failing a statement.
+    pub fn unreachable(&self) -> bool {
+        matches!(
+            self.0,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+        )
+    }
+}
+
 /// The user whose profile a single-user setup (`--token`, the app's embedded server) serves.
 pub const DEFAULT_USER: UserId = UserId(1);
 
@@ -280,7 +311,9 @@ impl Store {
         if db.starts_with("postgres://") || db.starts_with("postgresql://") {
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(std::time::Duration::from_secs(10))
+                // A database that went away is said within a few seconds (503, `/ready`), not
+                // when the request's own time is up.
+                .acquire_timeout(std::time::Duration::from_secs(3))
                 .connect(db)
                 .await?;
             // Instances starting together take turns (sqlx locks PostgreSQL migrations).
@@ -338,6 +371,79 @@ impl Store {
             Db::Postgres(pool) => Some(pool),
             Db::Sqlite(_) => None,
         }
+    }
+
+    /// Whether the database answers now (`SELECT 1`), for `/ready`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The database pool's connections: (in use, open).
+    pub fn pool_connections(&self) -> (u32, u32) {
+        with_pool!(&self.db, pool => {
+            let open = pool.size();
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(open);
+            (open.saturating_sub(idle), open)
+        })
+    }
+
+    /// The bytes of every photo stored (all users', in use or in their grace period).
+    pub async fn photo_bytes(&self) -> Result<i64, StoreError> {
+        Ok(with_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(length(jpeg)), 0) AS BIGINT) FROM photos")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Writes a consistent copy of a SQLite store, while it serves, to `file` (a new file):
+    /// `VACUUM INTO` a file beside it, checked (`PRAGMA integrity_check`) and then renamed, so a
+    /// backup that fails half-way leaves nothing under `file`. A PostgreSQL store is backed up
+    /// with `pg_dump` instead (refused here, saying so).
+    pub async fn backup(&self, file: &Path) -> Result<(), BackupError> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(BackupError::Postgres);
+        };
+        if file.exists() {
+            return Err(BackupError::Exists(file.to_path_buf()));
+        }
+        let mut partial = file.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let _ = std::fs::remove_file(&partial);
+        let text = partial
+            .to_str()
+            .ok_or_else(|| BackupError::Path(file.to_path_buf()))?;
+        let copied = async {
+            sqlx::query("VACUUM INTO $1")
+                .bind(text)
+                .execute(pool)
+                .await?;
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&partial)
+                .read_only(true);
+            let mut copy = sqlx::ConnectOptions::connect(&options).await?;
+            let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(&mut copy)
+                .await?;
+            sqlx::Connection::close(copy).await?;
+            Ok::<_, sqlx::Error>(verdict)
+        }
+        .await;
+        let outcome = match copied {
+            Ok(verdict) if verdict == "ok" => {
+                std::fs::rename(&partial, file).map_err(|e| BackupError::Io(file.to_path_buf(), e))
+            }
+            Ok(verdict) => Err(BackupError::Damaged(verdict)),
+            Err(error) => Err(BackupError::Db(error)),
+        };
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        outcome
     }
 
     /// The id this store was created with.
@@ -520,6 +626,7 @@ async fn commit_in_groups(
             store
                 .group_commits
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            metrics::histogram!("profile_server_group_commit_size").record(group.len() as f64);
             Ok(outcomes)
         }
         .await;

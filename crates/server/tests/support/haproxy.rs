@@ -31,6 +31,7 @@ impl Haproxy {
             .enumerate()
             .map(|(n, addr)| format!("    server s{n} {addr} check inter 300ms fall 3 rise 1\n"))
             .collect();
+        // Checks `/ready`, so an instance that begins to stop gets no new requests or streams.
         // Event streams are long-lived: `timeout tunnel`. maxconn stays below what 20,000
         // open files allow.
         let config = format!(
@@ -38,7 +39,7 @@ impl Haproxy {
              defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
              timeout server 60s\n    timeout check 2s\n    timeout tunnel 1h\n    option http-no-delay\n    option redispatch\n    retries 2\n\
              frontend profile\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
-             backend instances\n    balance roundrobin\n    option httpchk GET /health\n{servers}"
+             backend instances\n    balance roundrobin\n    option httpchk GET /ready\n{servers}"
         );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("haproxy.cfg");

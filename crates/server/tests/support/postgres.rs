@@ -11,6 +11,7 @@ pub struct Postgres {
     dir: tempfile::TempDir,
     port: u16,
     as_postgres: bool,
+    durable: bool,
     databases: AtomicUsize,
 }
 
@@ -79,6 +80,7 @@ impl Postgres {
             bin,
             port: free_port(),
             as_postgres,
+            durable,
             databases: AtomicUsize::new(0),
             dir,
         };
@@ -87,13 +89,20 @@ impl Postgres {
             "initdb",
             &["-D", &data, "-A", "trust", "-U", "app", "--no-sync"],
         );
+        postgres.start_again();
+        Some(postgres)
+    }
+
+    /// Starts the cluster (again, after [`Postgres::stop_now`]) on its port.
+    pub fn start_again(&self) {
+        let data = self.data();
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=300",
-            postgres.port,
-            postgres.dir.path().display(),
-            if durable { "on" } else { "off" }
+            self.port,
+            self.dir.path().display(),
+            if self.durable { "on" } else { "off" }
         );
-        postgres.run(
+        self.run(
             "pg_ctl",
             &[
                 "-D",
@@ -106,7 +115,15 @@ impl Postgres {
                 "start",
             ],
         );
-        Some(postgres)
+    }
+
+    /// Stops the cluster at once (`-m immediate`: as a crash or a lost host would); its clients'
+    /// connections break.
+    pub fn stop_now(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
     }
 
     fn data(&self) -> String {
@@ -164,8 +181,11 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        // A test that failed with the cluster stopped (`stop_now`) must not panic again here.
         let data = self.data();
-        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
+        if std::path::Path::new(&data).join("postmaster.pid").exists() {
+            self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
+        }
     }
 }
 

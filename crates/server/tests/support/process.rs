@@ -27,12 +27,23 @@ impl Running {
         token: &str,
         log_level: &str,
     ) -> Self {
+        Self::start_with_args(db, token, log_level, &["--metrics-listen", "127.0.0.1:0"])
+    }
+
+    /// The same, with `args` added to its command line (with `--metrics-listen`, its metrics
+    /// address is read too).
+    pub fn start_with_args(
+        db: impl AsRef<std::ffi::OsStr>,
+        token: &str,
+        log_level: &str,
+        args: &[&str],
+    ) -> Self {
         Self::launch(
             env!("CARGO_BIN_EXE_profile-server"),
             db,
             token,
             log_level,
-            true,
+            args,
         )
     }
 
@@ -43,7 +54,7 @@ impl Running {
         token: &str,
         log_level: &str,
     ) -> Self {
-        Self::launch(binary, db, token, log_level, false)
+        Self::launch(binary, db, token, log_level, &[])
     }
 
     fn launch(
@@ -51,15 +62,12 @@ impl Running {
         db: impl AsRef<std::ffi::OsStr>,
         token: &str,
         log_level: &str,
-        with_metrics: bool,
+        args: &[&str],
     ) -> Self {
+        let with_metrics = args.contains(&"--metrics-listen");
         let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0"])
-            .args(if with_metrics {
-                vec!["--metrics-listen", "127.0.0.1:0"]
-            } else {
-                vec![]
-            })
+            .args(args)
             .args(if token.is_empty() {
                 vec![]
             } else {
@@ -135,8 +143,8 @@ impl Running {
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
             .unwrap_or_else(|| panic!("no {name} in {text}"))
             .trim()
-            .parse()
-            .unwrap()
+            .parse::<f64>()
+            .unwrap() as u64
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -150,6 +158,39 @@ impl Running {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Where its `/metrics` answers (started with `--metrics-listen`).
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics.expect("started with its metrics listener")
+    }
+
+    /// Everything it printed so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
+    }
+
+    /// Sends it SIGTERM (a service manager's stop), as `kill` does.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Its exit status, once it has exited within `limit` (`None`: still running).
+    pub fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills it (SIGKILL), as a crash would.
