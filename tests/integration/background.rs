@@ -256,6 +256,25 @@ fn the_autostart_entry_is_a_valid_desktop_entry() {
     );
 }
 
+/// Runs the app (`command`, set up for its session) on `data_dir` with the server on `port`
+/// and the test's token.
+#[cfg(target_os = "linux")]
+fn run_app(
+    mut command: std::process::Command,
+    data_dir: &Path,
+    port: u16,
+    args: &[&str],
+) -> std::process::Output {
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--api", &format!("http://127.0.0.1:{port}")])
+        .args(args)
+        .env("OFFLINE_PROFILE_TOKEN", crate::support::TOKEN)
+        .output()
+        .unwrap()
+}
+
 #[cfg(target_os = "linux")]
 mod systemd {
     //! The job started by a real systemd user manager (see `crate::systemd`).
@@ -272,15 +291,12 @@ mod systemd {
         port: u16,
         args: &[&str],
     ) -> std::process::Output {
-        manager
-            .command(env!("CARGO_BIN_EXE_offline-profile"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["--api", &format!("http://127.0.0.1:{port}")])
-            .args(args)
-            .env("OFFLINE_PROFILE_TOKEN", TOKEN)
-            .output()
-            .unwrap()
+        super::run_app(
+            manager.command(env!("CARGO_BIN_EXE_offline-profile")),
+            data_dir,
+            port,
+            args,
+        )
     }
 
     fn said(output: &std::process::Output) -> String {
@@ -299,7 +315,7 @@ mod systemd {
         let data = tempfile::tempdir().unwrap();
         // Quotes, a per cent sign and a dollar: each must reach the job as it is.
         let data_dir = data.path().join("profile \"data\" 50% $HOME");
-        let port = crate::netns::free_port();
+        let port = crate::processes::unused_port();
         let db = data.path().join("server.sqlite3");
 
         let enabled = app(&manager, &data_dir, port, &["background", "enable"]);
@@ -458,14 +474,12 @@ mod autostart {
         }
 
         fn app(&self, data_dir: &Path, port: u16, args: &[&str]) -> Output {
-            self.command(env!("CARGO_BIN_EXE_offline-profile"))
-                .arg("--data-dir")
-                .arg(data_dir)
-                .args(["--api", &format!("http://127.0.0.1:{port}")])
-                .args(args)
-                .env("OFFLINE_PROFILE_TOKEN", TOKEN)
-                .output()
-                .unwrap()
+            super::run_app(
+                self.command(env!("CARGO_BIN_EXE_offline-profile")),
+                data_dir,
+                port,
+                args,
+            )
         }
 
         fn config(&self) -> std::path::PathBuf {
@@ -516,7 +530,7 @@ mod autostart {
         // through the entry's Exec quoting as it is.
         let data_dir = data.path().join("profile \"data\" 50% $HOME \\ x");
         let _end = EndJobs(&data_dir);
-        let port = crate::netns::free_port();
+        let port = crate::processes::unused_port();
         let db = data.path().join("server.sqlite3");
 
         let enabled = session.app(&data_dir, port, &["background", "enable"]);

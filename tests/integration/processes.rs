@@ -138,3 +138,15 @@ pub fn server_profile(port: u16, token: &str) -> Option<serde_json::Value> {
     }
     serde_json::from_str(body).ok()
 }
+
+/// A port nothing on this machine listens on now (the system's pick), for a server a test
+/// starts later. (`netns::free_port` is only for a namespace of the test's own: it is the same
+/// for every test of this process.)
+#[allow(dead_code)] // Not every includer starts one.
+pub fn unused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -48,6 +48,34 @@ async fn device(url: &str, token: String) -> Device {
     }
 }
 
+/// `count` users, each with its profile ("User <n>") and two devices (a laptop and a phone)
+/// syncing through `url`.
+async fn users_through(
+    admin: &Store,
+    url: &str,
+    count: usize,
+) -> (Vec<profile_server::UserId>, Vec<(Device, Device)>) {
+    let (mut ids, mut users) = (Vec::new(), Vec::new());
+    for n in 0..count {
+        let user = admin
+            .add_user(&format!("user{n}@example.com"), "correct horse battery")
+            .await
+            .unwrap();
+        admin
+            .seed_for(
+                user,
+                &profile_client::domain::Fields::new(format!("User {n}"), ""),
+            )
+            .await
+            .unwrap();
+        let first = admin.add_device(user, "Laptop").await.unwrap().token;
+        let second = admin.add_device(user, "Phone").await.unwrap().token;
+        users.push((device(url, first).await, device(url, second).await));
+        ids.push(user);
+    }
+    (ids, users)
+}
+
 fn name_on(device: &Device) -> Option<String> {
     device.repository.status().profile.map(|p| p.fields.name)
 }
@@ -96,26 +124,7 @@ async fn clients_of_a_killed_instance_reconnect_through_haproxy_and_miss_no_chan
     // Six users, each with two devices, all through the load balancer.
     const USERS: usize = 6;
     let admin = Store::connect(&url).await.unwrap();
-    let mut users = Vec::new();
-    for n in 0..USERS {
-        let user = admin
-            .add_user(&format!("user{n}@example.com"), "correct horse battery")
-            .await
-            .unwrap();
-        admin
-            .seed_for(
-                user,
-                &profile_client::domain::Fields::new(format!("User {n}"), ""),
-            )
-            .await
-            .unwrap();
-        let first = admin.add_device(user, "Laptop").await.unwrap().token;
-        let second = admin.add_device(user, "Phone").await.unwrap().token;
-        users.push((
-            device(&haproxy.url(), first).await,
-            device(&haproxy.url(), second).await,
-        ));
-    }
+    let (_, users) = users_through(&admin, &haproxy.url(), USERS).await;
     converged(&users, |n| format!("User {n}")).await;
     crate::support::eventually("every event stream to connect", || {
         let connected = a.state.event_listeners() + b.state.event_listeners();
@@ -244,30 +253,8 @@ async fn an_instance_stopped_gracefully_behind_haproxy_costs_its_clients_no_erro
     };
     const USERS: usize = 4;
     let admin = Store::connect(&url).await.unwrap();
-    let mut users = Vec::new();
-    let mut reader = String::new();
-    for n in 0..USERS {
-        let user = admin
-            .add_user(&format!("user{n}@example.com"), "correct horse battery")
-            .await
-            .unwrap();
-        admin
-            .seed_for(
-                user,
-                &profile_client::domain::Fields::new(format!("User {n}"), ""),
-            )
-            .await
-            .unwrap();
-        let first = admin.add_device(user, "Laptop").await.unwrap().token;
-        let second = admin.add_device(user, "Phone").await.unwrap().token;
-        if n == 0 {
-            reader = admin.add_device(user, "Script").await.unwrap().token;
-        }
-        users.push((
-            device(&haproxy.url(), first).await,
-            device(&haproxy.url(), second).await,
-        ));
-    }
+    let (ids, users) = users_through(&admin, &haproxy.url(), USERS).await;
+    let reader = admin.add_device(ids[0], "Script").await.unwrap().token;
     converged(&users, |n| format!("User {n}")).await;
     crate::support::eventually("every event stream to connect", || {
         let connected = a.state.event_listeners() + b.state.event_listeners();

@@ -36,26 +36,26 @@ async fn ready(running: &Running) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
+/// A PUT of the default user's profile named `name`, with `precondition` (a header and its
+/// value); its status.
+async fn put(running: &Running, precondition: (&str, &str), name: &str) -> u16 {
+    http()
+        .put(running.url("/v1/profile"))
+        .bearer_auth(TOKEN)
+        .header(precondition.0, precondition.1)
+        .json(&json!({"name": name, "photo_url": ""}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Creates the default user's profile, then sends a PUT with a stale tag (412).
 async fn a_write_and_a_conflict(running: &Running) {
-    let created = http()
-        .put(running.url("/v1/profile"))
-        .bearer_auth(TOKEN)
-        .header("If-None-Match", "*")
-        .json(&json!({"name": "Ada", "photo_url": ""}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let stale = http()
-        .put(running.url("/v1/profile"))
-        .bearer_auth(TOKEN)
-        .header("If-Match", "\"not-the-current-tag\"")
-        .json(&json!({"name": "Ada, stale", "photo_url": ""}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), 412);
+    assert_eq!(put(running, ("If-None-Match", "*"), "Ada").await, 201);
+    let stale = ("If-Match", "\"not-the-current-tag\"");
+    assert_eq!(put(running, stale, "Ada, stale").await, 412);
 }
 
 async fn metrics_text(running: &Running) -> String {
@@ -74,14 +74,6 @@ fn value(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map(|value| value.trim().parse().unwrap())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A Prometheus server of the test's own, scraping `target` every second; killed when dropped.
@@ -106,7 +98,7 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = free_port();
+        let port = support::postgres::free_port();
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
@@ -428,15 +420,8 @@ async fn a_backup_of_a_running_store_is_consistent_and_never_replaces_a_file() {
                 .await
                 .unwrap();
             let etag = current.headers()["etag"].to_str().unwrap().to_owned();
-            let put = http()
-                .put(running.url("/v1/profile"))
-                .bearer_auth(TOKEN)
-                .header("If-Match", etag)
-                .json(&json!({"name": format!("Ada {n}"), "photo_url": ""}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(put.status(), 200);
+            let status = put(&running, ("If-Match", &etag), &format!("Ada {n}")).await;
+            assert_eq!(status, 200);
         }
     };
     let server_binary = env!("CARGO_BIN_EXE_profile-server");
