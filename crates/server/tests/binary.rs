@@ -186,8 +186,9 @@ async fn secrets_stay_out_of_the_logs(db: &str, more: &[(&str, &str)]) {
         assert_eq!(response.status(), 200);
     }
     let logs = running.stop();
+    // Lines below info were written (plain text: no colour codes into a pipe).
     assert!(
-        logs.len() > 10_000,
+        logs.contains("DEBUG") && logs.len() > 5_000,
         "trace logging is on ({} bytes)",
         logs.len()
     );
