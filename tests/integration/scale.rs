@@ -48,6 +48,14 @@ async fn device(url: &str, token: String) -> Device {
     }
 }
 
+/// An instance (accounts only) on the PostgreSQL database at `url`, on a free port.
+async fn instance(url: &str) -> profile_server::RunningServer {
+    let store = Store::connect(url).await.unwrap();
+    profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
 /// `count` users, each with its profile ("User <n>") and two devices (a laptop and a phone)
 /// syncing through `url`.
 async fn users_through(
@@ -109,14 +117,7 @@ async fn clients_of_a_killed_instance_reconnect_through_haproxy_and_miss_no_chan
         return;
     };
     let url = postgres.database().await;
-    let store = Store::connect(&url).await.unwrap();
-    let a = profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let store = Store::connect(&url).await.unwrap();
-    let b = profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let (a, b) = (instance(&url).await, instance(&url).await);
     let Some(haproxy) = Haproxy::start(&[a.addr, b.addr]) else {
         return;
     };
@@ -174,13 +175,7 @@ async fn a_photo_uploaded_through_one_instance_is_fetched_through_the_other() {
         return;
     };
     let url = postgres.database().await;
-    let start = async || {
-        let store = Store::connect(&url).await.unwrap();
-        profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    };
-    let (a, b) = (start().await, start().await);
+    let (a, b) = (instance(&url).await, instance(&url).await);
     let admin = Store::connect(&url).await.unwrap();
     let user = admin
         .add_user("ada@example.com", "correct horse battery")
@@ -241,13 +236,7 @@ async fn an_instance_stopped_gracefully_behind_haproxy_costs_its_clients_no_erro
         return;
     };
     let url = postgres.database().await;
-    let start = async || {
-        let store = Store::connect(&url).await.unwrap();
-        profile_server::start_with(store, "", "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    };
-    let (a, b) = (start().await, start().await);
+    let (a, b) = (instance(&url).await, instance(&url).await);
     let Some(haproxy) = Haproxy::start(&[a.addr, b.addr]) else {
         return;
     };

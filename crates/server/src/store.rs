@@ -400,7 +400,7 @@ impl Store {
     }
 
     /// Writes a consistent copy of a SQLite store, while it serves, to `file` (a new file):
-    /// `VACUUM INTO` a file beside it, checked (`PRAGMA integrity_check`) and then renamed, so a
+    /// `VACUUM INTO` a file beside it, checked (`PRAGMA integrity_check`) and then linked under `file`, so a
     /// backup that fails half-way leaves nothing under `file`. A PostgreSQL store is backed up
     /// with `pg_dump` instead (refused here, saying so).
     pub async fn backup(&self, file: &Path) -> Result<(), BackupError> {
@@ -434,15 +434,19 @@ impl Store {
         }
         .await;
         let outcome = match copied {
-            Ok(verdict) if verdict == "ok" => {
-                std::fs::rename(&partial, file).map_err(|e| BackupError::Io(file.to_path_buf(), e))
-            }
+            // A link, not a rename: it fails, rather than replaces, a file made meanwhile.
+            Ok(verdict) if verdict == "ok" => match std::fs::hard_link(&partial, file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Err(BackupError::Exists(file.to_path_buf()))
+                }
+                Err(e) => Err(BackupError::Io(file.to_path_buf(), e)),
+            },
             Ok(verdict) => Err(BackupError::Damaged(verdict)),
             Err(error) => Err(BackupError::Db(error)),
         };
-        if outcome.is_err() {
-            let _ = std::fs::remove_file(&partial);
-        }
+        // Linked under its name, or failed: either way the partial name goes.
+        let _ = std::fs::remove_file(&partial);
         outcome
     }
 

@@ -58,6 +58,16 @@ async fn a_write_and_a_conflict(running: &Running) {
     assert_eq!(put(running, stale, "Ada, stale").await, 412);
 }
 
+/// The default user's event stream, open.
+async fn event_stream(running: &Running) -> reqwest::Response {
+    http()
+        .get(running.url("/v1/profile/events"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn metrics_text(running: &Running) -> String {
     http()
         .get(format!("http://{}/metrics", running.metrics_addr()))
@@ -165,12 +175,7 @@ async fn the_metrics_pass_promtool_and_a_real_prometheus_scrapes_and_answers_the
         .unwrap();
     assert_eq!(refused.status(), 401);
     // An event stream open while the metrics are read (its first event counts as sent).
-    let mut stream = http()
-        .get(running.url("/v1/profile/events"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let mut stream = event_stream(&running).await;
     assert!(stream.chunk().await.unwrap().is_some());
 
     let text = metrics_text(&running).await;
@@ -320,12 +325,7 @@ async fn sigterm_drains_then_stops_within_its_bound_and_exits_cleanly() {
         &["--drain-seconds", "2"],
     );
     assert_eq!(ready(&running).await.0, 200);
-    let mut stream = http()
-        .get(running.url("/v1/profile/events"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let mut stream = event_stream(&running).await;
     running.terminate();
     let signalled = Instant::now();
     // Draining: not ready, everything else served as before.
