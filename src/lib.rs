@@ -10,3 +10,7 @@ pub mod cli;
 pub mod session;
 pub mod ui;
 pub mod words;
+
+/// The app's identifier on the desktop: the name of its desktop entry, icon and AppStream
+/// metadata (`packaging/app/`), and the window's Wayland app id and X11 class.
+pub const APP_ID: &str = "io.github.offline_profile.OfflineProfile";

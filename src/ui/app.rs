@@ -581,6 +581,13 @@ pub fn run(settings: Settings) -> iced::Result {
             // Closing may first ask about background sync (see `Message::CloseRequested`).
             exit_on_close_request: false,
             min_size: Some(iced::Size::new(480.0, 360.0)),
+            // Wayland's app id and X11's WM_CLASS: the desktop entry's name, so the desktop
+            // shows the entry's icon and name for the window.
+            #[cfg(target_os = "linux")]
+            platform_specific: iced::window::settings::PlatformSpecific {
+                application_id: crate::APP_ID.to_owned(),
+                ..Default::default()
+            },
             ..iced::window::Settings::default()
         })
         .window_size((680.0, 480.0))

@@ -31,6 +31,7 @@ mod network;
 // NetworkManager's D-Bus interface, played by a service on a private bus.
 #[cfg(target_os = "linux")]
 mod network_manager;
+mod packaging;
 mod photos;
 mod processes;
 mod repository;

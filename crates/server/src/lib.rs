@@ -9,6 +9,7 @@
 mod accounts;
 mod api;
 mod change;
+pub mod cli;
 mod fanout;
 mod photo_routes;
 mod photos;

@@ -1,6 +1,6 @@
 //! profile-server: the REST server offline-profile syncs against, and its admin commands.
 
-use clap::{Parser, Subcommand};
+use profile_server::cli::{Command, LogFormat, TokenCommand, UserCommand};
 use profile_server::{self as server, Store};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -23,115 +23,23 @@ use tikv_jemallocator::Jemalloc as Inner;
 #[global_allocator]
 static ALLOCATOR: cap::Cap<Inner> = cap::Cap::new(Inner, usize::MAX);
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "profile-server",
-    version,
-    about = "The profile REST server, for one person or a team."
-)]
-struct Args {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Where accounts and profiles are kept: a SQLite file, or a `postgres://` URL (also
-    /// `PROFILE_SERVER_DB`) that several instances can share.
-    #[arg(
-        long,
-        global = true,
-        env = "PROFILE_SERVER_DB",
-        hide_env_values = true,
-        default_value = "profile-server.sqlite3"
-    )]
-    db: String,
-    /// Single-user shortcut: a bearer token for the default user's profile, besides accounts.
-    #[arg(long, env = "PROFILE_SERVER_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Also serve `GET /metrics` (the Prometheus text format) on this address: a listener of
-    /// its own, off by default, so the API's address never shows them; for a scraper on
-    /// loopback or a private network.
-    #[arg(long, value_name = "ADDRESS")]
-    metrics_listen: Option<SocketAddr>,
-    /// How long a photo no profile uses any more is kept, in seconds (default: 7 days), for
-    /// devices that uploaded it and went offline before sending the profile that uses it.
-    #[arg(long, value_name = "SECONDS", default_value_t = server::PHOTO_GRACE.as_secs())]
-    photo_grace_seconds: u64,
-    /// On SIGTERM (or Ctrl+C), answer `/ready` with 503 for this long before stopping, while
-    /// serving as before, so a load balancer checking `/ready` moves new requests and event
-    /// streams to other instances first (set it to the balancer's check interval times its
-    /// fall count). Then: no new connections, event streams told to reconnect, requests in
-    /// flight finished (for at most 5 s).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    drain_seconds: u64,
-    /// How log lines are written to standard error: `text` for people, `json` (one object a
-    /// line, with every field) for log shippers.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Write a consistent copy of the SQLite store to FILE (a new file), while the server
-    /// runs. To restore: stop the server, put the copy in place of the store's file (removing
-    /// its `-wal` and `-shm` files), start the server. (PostgreSQL: `pg_dump` / `pg_restore`.)
-    Backup {
-        /// The copy's path; it must not exist yet.
-        file: PathBuf,
-    },
-    /// Manage the users who sign in.
-    User {
-        #[command(subcommand)]
-        command: UserCommand,
-    },
-    /// Manage device tokens.
-    Token {
-        #[command(subcommand)]
-        command: TokenCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Add a user; the password is asked for (or read from standard input).
-    Add {
-        email: String,
-        /// Read the password from the first line of standard input instead of a prompt.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List the users.
-    List,
-    /// Disable a user: every device of theirs is refused from now on.
-    Disable { email: String },
-}
-
-#[derive(Debug, Subcommand)]
-enum TokenCommand {
-    /// Issue a device token for a user (for scripts); it is printed once.
-    Issue {
-        email: String,
-        #[arg(long)]
-        device: String,
-    },
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(if args.command.is_some() {
-            "warn"
-        } else {
-            "info"
-        })
-    });
+    let parsed =
+        server::cli::parse_from(std::env::args_os().collect()).unwrap_or_else(|e| e.exit());
+    let args = parsed.args;
+    // RUST_LOG from the environment, else from the settings file, else by what runs.
+    let from_file = || EnvFilter::try_new(parsed.log_filter.as_deref()?).ok();
+    let filter = EnvFilter::try_from_default_env()
+        .ok()
+        .or_else(from_file)
+        .unwrap_or_else(|| {
+            EnvFilter::new(if args.command.is_some() {
+                "warn"
+            } else {
+                "info"
+            })
+        });
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
