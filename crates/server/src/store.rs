@@ -417,6 +417,16 @@ impl Store {
         let text = partial
             .to_str()
             .ok_or_else(|| BackupError::Path(file.to_path_buf()))?;
+        // Made empty first (VACUUM INTO fills an empty file), readable by its owner only: a
+        // copy holds password hashes and device tokens' hashes, whatever the umask of the
+        // administrator who makes it.
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+        create
+            .open(&partial)
+            .map_err(|e| BackupError::Io(partial.clone(), e))?;
         let copied = async {
             sqlx::query("VACUUM INTO $1")
                 .bind(text)

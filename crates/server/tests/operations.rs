@@ -446,6 +446,14 @@ async fn a_backup_of_a_running_store_is_consistent_and_never_replaces_a_file() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("to restore"));
     assert!(!dir.path().join("backup.sqlite3.partial").exists());
+    // Password and token hashes inside: the owner's alone, whatever the umask (the test
+    // process's is the usual 022).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the backup's mode is {mode:o}");
+    }
 
     // The copy opens as a store of its own, with the same id and some whole state.
     let copy = profile_server::Store::open(&backup).await.unwrap();
