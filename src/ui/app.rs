@@ -8,11 +8,13 @@ use super::account_views::{self, Who};
 use super::background_views::{self, BackgroundSetting};
 use super::sign_in::{self, SignInForm};
 use super::user_profile::{self, Badge, UserProfileViewModel};
+use super::window_state::{self, Geometry};
 use crate::account::{self, Choice};
 use crate::session::{Connection, Session, Settings};
 use iced::widget::{button, column, container, text};
 use iced::{Element, Length, Subscription, Task};
 use profile_client::sync;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub enum App {
@@ -72,6 +74,18 @@ pub enum Message {
     BackgroundSet {
         result: Result<bool, String>,
         closing: bool,
+    },
+    /// The window is open (its remembered place is checked against the screen it is on).
+    WindowOpened(iced::window::Id),
+    /// The size of the screen the window opened on.
+    WindowPlaced {
+        id: iced::window::Id,
+        screen: Option<iced::Size>,
+    },
+    /// Where the window is and how large, read as it was asked to close; then the close goes on.
+    Remember {
+        id: iced::window::Id,
+        geometry: Geometry,
     },
 }
 
@@ -233,6 +247,10 @@ impl App {
             Message::SignedOut(Err(reason)) => {
                 let settings = self.settings().clone();
                 *self = App::Failed { settings, reason };
+                Task::none()
+            }
+            // The window's place and size are the shell's (`Shell`).
+            Message::WindowOpened(_) | Message::WindowPlaced { .. } | Message::Remember { .. } => {
                 Task::none()
             }
             Message::CloseRequested(id) => match self {
@@ -571,16 +589,124 @@ pub fn no_display() -> Option<String> {
     })
 }
 
+/// The application with its window's memory (`window_state`): what the window shows and does
+/// is the [`App`]'s; how large it is and where, this keeps per data folder.
+pub struct Shell {
+    app: App,
+    data_dir: PathBuf,
+    remembered: Option<Geometry>,
+}
+
+impl Shell {
+    fn update(&mut self, message: Message) -> Task<Message> {
+        use iced::window;
+        match message {
+            Message::WindowOpened(id) if self.remembered.is_some() => {
+                window::monitor_size(id).map(move |screen| Message::WindowPlaced { id, screen })
+            }
+            Message::WindowOpened(_) => Task::none(),
+            Message::WindowPlaced {
+                id,
+                screen: Some(screen),
+            } => {
+                let Some(fitted) = self
+                    .remembered
+                    .and_then(|saved| window_state::fit(&saved, (screen.width, screen.height)))
+                else {
+                    return Task::none();
+                };
+                tracing::info!(
+                    ?fitted,
+                    "the window's remembered place is not on this screen"
+                );
+                self.remembered = Some(fitted);
+                let resize = window::resize(id, iced::Size::new(fitted.width, fitted.height));
+                match (fitted.x, fitted.y) {
+                    (Some(x), Some(y)) => {
+                        Task::batch([resize, window::move_to(id, iced::Point::new(x, y))])
+                    }
+                    _ => resize,
+                }
+            }
+            Message::WindowPlaced { screen: None, .. } => Task::none(),
+            Message::CloseRequested(id) => {
+                let before = self.remembered;
+                window::is_maximized(id).then(move |maximized| {
+                    window::size(id).then(move |size| {
+                        window::position(id).then(move |position| {
+                            window::monitor_size(id).map(move |screen| Message::Remember {
+                                id,
+                                geometry: window_state::at_close(
+                                    before,
+                                    maximized,
+                                    (size.width, size.height),
+                                    position.map(|p| (p.x, p.y)),
+                                    screen.map(|s| (s.width, s.height)),
+                                ),
+                            })
+                        })
+                    })
+                })
+            }
+            Message::Remember { id, geometry } => {
+                if let Err(error) = window_state::save(&self.data_dir, &geometry) {
+                    tracing::warn!(%error, "the window's size cannot be kept for the next start");
+                }
+                self.remembered = Some(geometry);
+                self.app.update(Message::CloseRequested(id))
+            }
+            other => self.app.update(other),
+        }
+    }
+
+    fn view(&self) -> Element<'_, Message> {
+        self.app.view()
+    }
+
+    fn title(&self) -> String {
+        self.app.title()
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        Subscription::batch([
+            self.app.subscription(),
+            iced::window::open_events().map(Message::WindowOpened),
+        ])
+    }
+}
+
 pub fn run(settings: Settings) -> iced::Result {
-    iced::application(move || App::new(settings.clone()), App::update, App::view)
-        .title(App::title)
-        .subscription(App::subscription)
+    let data_dir = settings.data_dir.clone();
+    let remembered = window_state::load(&data_dir);
+    let (width, height) = remembered.map_or(window_state::DEFAULT_SIZE, |g| (g.width, g.height));
+    let position = match remembered.and_then(|g| g.x.zip(g.y)) {
+        Some((x, y)) => iced::window::Position::Specific(iced::Point::new(x, y)),
+        None => iced::window::Position::Centered,
+    };
+    let shell = move || {
+        let (app, task) = App::new(settings.clone());
+        let shell = Shell {
+            app,
+            data_dir: data_dir.clone(),
+            remembered,
+        };
+        (shell, task)
+    };
+    iced::application(shell, Shell::update, Shell::view)
+        .title(Shell::title)
+        .subscription(Shell::subscription)
         .settings(super::fonts::settings())
         .window(iced::window::Settings {
             icon: icon(),
             // Closing may first ask about background sync (see `Message::CloseRequested`).
             exit_on_close_request: false,
-            min_size: Some(iced::Size::new(480.0, 360.0)),
+            min_size: Some(iced::Size::new(
+                window_state::MIN_SIZE.0,
+                window_state::MIN_SIZE.1,
+            )),
+            size: iced::Size::new(width, height),
+            position,
+            maximized: remembered.is_some_and(|g| g.maximized),
             // Wayland's app id and X11's WM_CLASS: the desktop entry's name, so the desktop
             // shows the entry's icon and name for the window.
             #[cfg(target_os = "linux")]
@@ -590,8 +716,6 @@ pub fn run(settings: Settings) -> iced::Result {
             },
             ..iced::window::Settings::default()
         })
-        .window_size((680.0, 480.0))
-        .centered()
         .run()
 }
 

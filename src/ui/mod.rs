@@ -7,3 +7,4 @@ pub mod background_views;
 pub mod fonts;
 pub mod sign_in;
 pub mod user_profile;
+pub mod window_state;
