@@ -8,6 +8,7 @@ pub mod account;
 pub mod background;
 pub mod cli;
 pub mod session;
+pub mod single_instance;
 pub mod ui;
 pub mod words;
 

@@ -54,8 +54,26 @@ fn main() -> ExitCode {
         eprintln!("offline-profile: {problem}");
         return ExitCode::FAILURE;
     }
+    // One window per data folder: a second start brings the open one to the front.
+    let instance = match cli.command {
+        Some(_) => None,
+        None => match offline_profile::single_instance::claim(&settings.data_dir) {
+            Ok(offline_profile::single_instance::Claim::Shown) => {
+                println!(
+                    "offline-profile: the window for {} is open already; it was brought to the front",
+                    settings.data_dir.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(offline_profile::single_instance::Claim::First(primary)) => Some(primary),
+            Err(error) => {
+                tracing::warn!(%error, "opening a window anyway");
+                None
+            }
+        },
+    };
     match cli.command {
-        None => match offline_profile::ui::app::run(settings) {
+        None => match offline_profile::ui::app::run(settings, instance) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 #[cfg(windows)]

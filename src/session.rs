@@ -315,14 +315,19 @@ pub async fn open_or_recover_cache(
 
 /// Creates a data folder (private to the owner where the platform allows).
 fn create_dir(path: &Path) -> Result<(), SessionError> {
+    private_dir(path).map_err(|e| SessionError::DataDir {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Creates `path` and its parents, readable by the owner only where the platform allows.
+pub(crate) fn private_dir(path: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path).map_err(|e| SessionError::DataDir {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    builder.create(path)
 }
 
 async fn start_embedded(settings: &Settings, token: &str) -> Result<RunningServer, SessionError> {

@@ -82,6 +82,8 @@ pub enum Message {
         id: iced::window::Id,
         screen: Option<iced::Size>,
     },
+    /// The app was started again on this data folder: the window comes to the front.
+    Raise,
     /// Where the window is and how large, read as it was asked to close; then the close goes on.
     Remember {
         id: iced::window::Id,
@@ -250,9 +252,10 @@ impl App {
                 Task::none()
             }
             // The window's place and size are the shell's (`Shell`).
-            Message::WindowOpened(_) | Message::WindowPlaced { .. } | Message::Remember { .. } => {
-                Task::none()
-            }
+            Message::WindowOpened(_)
+            | Message::WindowPlaced { .. }
+            | Message::Remember { .. }
+            | Message::Raise => Task::none(),
             Message::CloseRequested(id) => match self {
                 // Asked once: an edit not sent, background sync possible and never chosen.
                 App::Ready(ready)
@@ -595,6 +598,56 @@ pub struct Shell {
     app: App,
     data_dir: PathBuf,
     remembered: Option<Geometry>,
+    /// Where later starts on the same data folder ask this window to come to the front
+    /// (`single_instance`); `None` where it could not be set up (logged).
+    raise: Option<Listening>,
+}
+
+/// The first window's listener, handed to its subscription once.
+#[derive(Clone)]
+struct Listening(Arc<std::sync::Mutex<Option<std::net::TcpListener>>>);
+
+impl std::hash::Hash for Listening {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        "single-instance".hash(state);
+    }
+}
+
+/// `Message::Raise` for each later start that asks (see `single_instance`).
+fn raise_requests(listening: &Listening) -> impl futures::Stream<Item = Message> + use<> {
+    let listener = listening.0.lock().ok().and_then(|mut held| held.take());
+    iced::stream::channel(
+        4,
+        async move |mut output: futures::channel::mpsc::Sender<Message>| {
+            use futures::SinkExt;
+            let Some(listener) = listener else { return };
+            let listener = match listener
+                .set_nonblocking(true)
+                .and_then(|()| tokio::net::TcpListener::from_std(listener))
+            {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::warn!(%error, "later starts cannot bring this window to the front");
+                    return;
+                }
+            };
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        if crate::single_instance::answer(stream).await
+                            && output.send(Message::Raise).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "a later start could not be answered");
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        },
+    )
 }
 
 impl Shell {
@@ -629,6 +682,20 @@ impl Shell {
                 }
             }
             Message::WindowPlaced { screen: None, .. } => Task::none(),
+            Message::Raise => {
+                tracing::info!("started again on this data folder: to the front");
+                window::latest().then(|id| match id {
+                    Some(id) => Task::batch([
+                        window::minimize(id, false),
+                        window::gain_focus(id),
+                        window::request_user_attention(
+                            id,
+                            Some(window::UserAttention::Informational),
+                        ),
+                    ]),
+                    None => Task::none(),
+                })
+            }
             Message::CloseRequested(id) => {
                 let before = self.remembered;
                 window::is_maximized(id).then(move |maximized| {
@@ -668,15 +735,31 @@ impl Shell {
     }
 
     fn subscription(&self) -> Subscription<Message> {
+        let raise = match &self.raise {
+            Some(listening) => Subscription::run_with(listening.clone(), raise_requests),
+            None => Subscription::none(),
+        };
         Subscription::batch([
             self.app.subscription(),
             iced::window::open_events().map(Message::WindowOpened),
+            raise,
         ])
     }
 }
 
-pub fn run(settings: Settings) -> iced::Result {
+/// Opens the window; `instance`: this process's hold on the data folder's window, whose
+/// listener later starts on the same folder call to bring it to the front.
+pub fn run(settings: Settings, instance: Option<crate::single_instance::Primary>) -> iced::Result {
     let data_dir = settings.data_dir.clone();
+    // Kept for as long as the window: the lock says a window is open on the folder.
+    let (hold, listener) = match instance {
+        Some(primary) => {
+            let (hold, listener) = primary.into_parts();
+            (Some(hold), Some(listener))
+        }
+        None => (None, None),
+    };
+    let raise = listener.map(|l| Listening(Arc::new(std::sync::Mutex::new(Some(l)))));
     let remembered = window_state::load(&data_dir);
     let (width, height) = remembered.map_or(window_state::DEFAULT_SIZE, |g| (g.width, g.height));
     let position = match remembered.and_then(|g| g.x.zip(g.y)) {
@@ -689,10 +772,11 @@ pub fn run(settings: Settings) -> iced::Result {
             app,
             data_dir: data_dir.clone(),
             remembered,
+            raise: raise.clone(),
         };
         (shell, task)
     };
-    iced::application(shell, Shell::update, Shell::view)
+    let result = iced::application(shell, Shell::update, Shell::view)
         .title(Shell::title)
         .subscription(Shell::subscription)
         .settings(super::fonts::settings())
@@ -716,7 +800,9 @@ pub fn run(settings: Settings) -> iced::Result {
             },
             ..iced::window::Settings::default()
         })
-        .run()
+        .run();
+    drop(hold);
+    result
 }
 
 /// The window icon, decoded from the PNG built into the binary.
