@@ -353,6 +353,11 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
                 run.outcome.replace('_', " "),
                 run.message
             );
+            // The window is closed: a conflict or a sign-out is said by a notification, which
+            // opens the window when clicked.
+            if let Some(needs) = crate::notify::NeedsYou::of_outcome(&run.outcome) {
+                let _ = tokio::task::spawn_blocking(move || crate::notify::from_job(needs)).await;
+            }
             if run.failed() {
                 return Err(Failure::Reported);
             }

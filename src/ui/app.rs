@@ -82,8 +82,13 @@ pub enum Message {
         id: iced::window::Id,
         screen: Option<iced::Size>,
     },
-    /// The app was started again on this data folder: the window comes to the front.
+    /// The app was started again on this data folder, or its notification was clicked: the
+    /// window comes to the front.
     Raise,
+    /// The window gained (`true`) or lost the focus.
+    Focus(bool),
+    /// A notification went away: clicked (`true`), or closed or expired.
+    Notified(bool),
     /// Where the window is and how large, read as it was asked to close; then the close goes on.
     Remember {
         id: iced::window::Id,
@@ -255,7 +260,9 @@ impl App {
             Message::WindowOpened(_)
             | Message::WindowPlaced { .. }
             | Message::Remember { .. }
-            | Message::Raise => Task::none(),
+            | Message::Raise
+            | Message::Focus(_)
+            | Message::Notified(_) => Task::none(),
             Message::CloseRequested(id) => match self {
                 // Asked once: an edit not sent, background sync possible and never chosen.
                 App::Ready(ready)
@@ -601,6 +608,10 @@ pub struct Shell {
     /// Where later starts on the same data folder ask this window to come to the front
     /// (`single_instance`); `None` where it could not be set up (logged).
     raise: Option<Listening>,
+    /// Whether the window has the focus (a notification is for a window out of sight).
+    focused: bool,
+    /// What needs the user now (a conflict, signed out): notified once when it begins.
+    needs_you: Option<crate::notify::NeedsYou>,
 }
 
 /// The first window's listener, handed to its subscription once.
@@ -652,8 +663,52 @@ fn raise_requests(listening: &Listening) -> impl futures::Stream<Item = Message>
 
 impl Shell {
     fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.handle(message);
+        // Something that needs the user began: a notification if the window is out of sight.
+        let needs_you = match &self.app {
+            App::Ready(ready) => crate::notify::NeedsYou::of_badge(&ready.screen.badge()),
+            _ => None,
+        };
+        if needs_you == self.needs_you {
+            return task;
+        }
+        self.needs_you = needs_you;
+        match needs_you {
+            Some(needs) if !self.focused => Task::batch([
+                task,
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || {
+                            crate::notify::show_and_wait(needs, crate::notify::EXPIRES)
+                        })
+                        .await
+                    },
+                    |shown| match shown {
+                        Ok(Ok(clicked)) => Message::Notified(clicked),
+                        Ok(Err(error)) => {
+                            tracing::warn!(%error, "no notification");
+                            Message::Notified(false)
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "no notification");
+                            Message::Notified(false)
+                        }
+                    },
+                ),
+            ]),
+            _ => task,
+        }
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         use iced::window;
         match message {
+            Message::Focus(focused) => {
+                self.focused = focused;
+                Task::none()
+            }
+            Message::Notified(true) => self.handle(Message::Raise),
+            Message::Notified(false) => Task::none(),
             Message::WindowOpened(id) if self.remembered.is_some() => {
                 window::monitor_size(id).map(move |screen| Message::WindowPlaced { id, screen })
             }
@@ -739,10 +794,16 @@ impl Shell {
             Some(listening) => Subscription::run_with(listening.clone(), raise_requests),
             None => Subscription::none(),
         };
+        let focus = iced::event::listen_with(|event, _status, _window| match event {
+            iced::Event::Window(iced::window::Event::Focused) => Some(Message::Focus(true)),
+            iced::Event::Window(iced::window::Event::Unfocused) => Some(Message::Focus(false)),
+            _ => None,
+        });
         Subscription::batch([
             self.app.subscription(),
             iced::window::open_events().map(Message::WindowOpened),
             raise,
+            focus,
         ])
     }
 }
@@ -773,6 +834,8 @@ pub fn run(settings: Settings, instance: Option<crate::single_instance::Primary>
             data_dir: data_dir.clone(),
             remembered,
             raise: raise.clone(),
+            focused: true,
+            needs_you: None,
         };
         (shell, task)
     };

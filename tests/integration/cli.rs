@@ -5,7 +5,7 @@ use crate::support::{TOKEN, dead_url, offline_profile, spawn_server_with};
 use serde_json::Value;
 use std::process::Command;
 
-fn show_json(data_dir: &std::path::Path, api: &str) -> Value {
+pub fn show_json(data_dir: &std::path::Path, api: &str) -> Value {
     let output = offline_profile(data_dir, api, &["show", "--json"]);
     assert!(output.status.success(), "{output:?}");
     serde_json::from_slice(&output.stdout).expect("show --json prints JSON")

@@ -31,6 +31,9 @@ mod network;
 // NetworkManager's D-Bus interface, played by a service on a private bus.
 #[cfg(target_os = "linux")]
 mod network_manager;
+// A notification service played on a D-Bus session bus of the test's own.
+#[cfg(target_os = "linux")]
+mod notifications;
 mod packaging;
 mod photos;
 mod processes;
