@@ -169,6 +169,16 @@ pub enum Command {
         #[arg(long)]
         delete_data: bool,
     },
+    /// The account's signed-in devices, as the window's Devices page lists them; with
+    /// `--sign-out ID`, signs that device out (its token is refused from then on).
+    Devices {
+        /// A device's id (from the list) to sign out. For this computer, use `logout`.
+        #[arg(long, value_name = "ID")]
+        sign_out: Option<String>,
+        /// The list as JSON: `[{"id", "name", "created_at", "current"}]`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Who is signed in, to which server, and where the token is kept.
     Whoami {
         #[arg(long)]
@@ -331,6 +341,7 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             whoami(choice.as_ref(), json, &settings.data_dir);
             Ok(())
         }
+        Command::Devices { sign_out, json } => devices(settings, sign_out, json).await,
         Command::Show { json } => show(&settings, json, false).await,
         Command::Status { json } => show(&settings, json, true).await,
         Command::Set {
@@ -601,6 +612,61 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
         signed_in.device_id,
         signed_in.token_place(&settings.data_dir)
     );
+    Ok(())
+}
+
+/// `devices`: the account's devices, or one of them signed out.
+async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Result<(), Failure> {
+    if settings.connection.account().is_none() {
+        return Err(Failure::NotDone(
+            "not signed in to a server: devices belong to an account (`offline-profile login`)"
+                .into(),
+        ));
+    }
+    let session = open(settings).await?;
+    let Some(api) = session.account_api.clone() else {
+        return Err(Failure::NotDone("not signed in to a server".into()));
+    };
+    let unreachable = |error: profile_client::api_client::ApiError| {
+        Failure::NotDone(format!("the server did not answer: {error}"))
+    };
+    if let Some(id) = sign_out {
+        let list = api.devices().await.map_err(unreachable)?;
+        let Some(device) = list.iter().find(|device| device.id == id) else {
+            return Err(Failure::NotDone(format!(
+                "no device {id} in this account (`offline-profile devices` lists them)"
+            )));
+        };
+        if device.current {
+            return Err(Failure::NotDone(
+                "that is this computer: use `offline-profile logout`".into(),
+            ));
+        }
+        api.revoke_device(&id).await.map_err(unreachable)?;
+        println!("signed out {} ({id})", device.name);
+        return Ok(());
+    }
+    let list = api.devices().await.map_err(unreachable)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).map_err(|e| Failure::NotDone(e.to_string()))?
+        );
+    } else {
+        for device in &list {
+            println!(
+                "{}\t{}\tsigned in {}{}",
+                device.id,
+                device.name,
+                device.created_at.format("%Y-%m-%d %H:%M UTC"),
+                if device.current {
+                    "\t(this computer)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
     Ok(())
 }
 

@@ -711,3 +711,49 @@ async fn login_says_what_is_wrong() {
         text(&limited)
     );
 }
+
+/// The window's Devices page, from the command line: the list, and another device signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_lists_the_account_s_devices_and_signs_another_out() {
+    let server = spawn_server().await;
+    let url = server.url();
+    let _ada = user(&server, "ada@example.com").await;
+    let (laptop, desktop) = (Desktop::without_keyring(), Desktop::without_keyring());
+    laptop.signs_in(&url, "ada@example.com");
+    desktop.signs_in(&url, "ada@example.com");
+    let listed = laptop.json(&["devices", "--json"]);
+    let listed = listed.as_array().expect("a list");
+    let current: Vec<_> = listed.iter().filter(|d| d["current"] == true).collect();
+    assert_eq!(current.len(), 1, "{listed:?}");
+    assert_eq!(current[0]["id"], laptop.device_id().as_str());
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["id"] == desktop.device_id().as_str()),
+        "{listed:?}"
+    );
+    let plain = laptop.ok(&["devices"]);
+    assert!(plain.contains("(this computer)"), "{plain}");
+
+    // This computer is signed out with `logout`, not here.
+    let own = laptop.run(&["devices", "--sign-out", &laptop.device_id()]);
+    assert!(!own.status.success());
+    assert!(text(&own).contains("logout"), "{}", text(&own));
+    let unknown = laptop.run(&["devices", "--sign-out", "no-such-device"]);
+    assert!(
+        text(&unknown).contains("no device no-such-device"),
+        "{}",
+        text(&unknown)
+    );
+
+    let out = laptop.ok(&["devices", "--sign-out", &desktop.device_id()]);
+    assert!(out.contains("signed out"), "{out}");
+    let refused = desktop.run(&["set", "--name", "Ada, from the desktop"]);
+    assert!(
+        text(&refused).contains("sign in again"),
+        "the other device's token is refused: {}",
+        text(&refused)
+    );
+    // The edit stays on that device, to be sent once it signs in again.
+    assert_eq!(desktop.json(&["show", "--json"])["state"], "pending");
+}
