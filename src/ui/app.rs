@@ -89,6 +89,10 @@ pub enum Message {
     Focus(bool),
     /// A notification went away: clicked (`true`), or closed or expired.
     Notified(bool),
+    /// The desktop asks for higher contrast (`true`), or no longer does.
+    Contrast(bool),
+    /// The desktop's light or dark mode.
+    Mode(iced::theme::Mode),
     /// Where the window is and how large, read as it was asked to close; then the close goes on.
     Remember {
         id: iced::window::Id,
@@ -262,7 +266,9 @@ impl App {
             | Message::Remember { .. }
             | Message::Raise
             | Message::Focus(_)
-            | Message::Notified(_) => Task::none(),
+            | Message::Notified(_)
+            | Message::Contrast(_)
+            | Message::Mode(_) => Task::none(),
             Message::CloseRequested(id) => match self {
                 // Asked once: an edit not sent, background sync possible and never chosen.
                 App::Ready(ready)
@@ -612,6 +618,9 @@ pub struct Shell {
     focused: bool,
     /// What needs the user now (a conflict, signed out): notified once when it begins.
     needs_you: Option<crate::notify::NeedsYou>,
+    /// The desktop asks for higher contrast (`contrast`), and whether it is dark.
+    high_contrast: bool,
+    dark: bool,
 }
 
 /// The first window's listener, handed to its subscription once.
@@ -622,6 +631,20 @@ impl std::hash::Hash for Listening {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         "single-instance".hash(state);
     }
+}
+
+/// The desktop's contrast preference, from the portal on the session bus (none without one).
+#[cfg(target_os = "linux")]
+fn contrast_changes() -> impl futures::Stream<Item = Message> + use<> {
+    use futures::StreamExt;
+    futures::stream::once(zbus::Connection::session())
+        .filter_map(|connection| async move {
+            connection
+                .map_err(|error| tracing::debug!(%error, "no session bus: no contrast preference"))
+                .ok()
+        })
+        .flat_map(super::contrast::changes_on)
+        .map(Message::Contrast)
 }
 
 /// `Message::Raise` for each later start that asks (see `single_instance`).
@@ -707,6 +730,15 @@ impl Shell {
                 self.focused = focused;
                 Task::none()
             }
+            Message::Contrast(higher) => {
+                tracing::info!(higher, "the desktop's contrast preference");
+                self.high_contrast = higher;
+                Task::none()
+            }
+            Message::Mode(mode) => {
+                self.dark = mode == iced::theme::Mode::Dark;
+                Task::none()
+            }
             Message::Notified(true) => self.handle(Message::Raise),
             Message::Notified(false) => Task::none(),
             Message::WindowOpened(id) if self.remembered.is_some() => {
@@ -789,6 +821,12 @@ impl Shell {
         self.app.title()
     }
 
+    /// The system's own theme, or the high-contrast one of its mode when the desktop asks.
+    fn theme(&self) -> Option<iced::Theme> {
+        self.high_contrast
+            .then(|| super::contrast::theme(self.dark))
+    }
+
     fn subscription(&self) -> Subscription<Message> {
         let raise = match &self.raise {
             Some(listening) => Subscription::run_with(listening.clone(), raise_requests),
@@ -799,11 +837,17 @@ impl Shell {
             iced::Event::Window(iced::window::Event::Unfocused) => Some(Message::Focus(false)),
             _ => None,
         });
+        #[cfg(target_os = "linux")]
+        let contrast = Subscription::run(contrast_changes);
+        #[cfg(not(target_os = "linux"))]
+        let contrast = Subscription::none();
         Subscription::batch([
             self.app.subscription(),
             iced::window::open_events().map(Message::WindowOpened),
             raise,
             focus,
+            contrast,
+            iced::system::theme_changes().map(Message::Mode),
         ])
     }
 }
@@ -836,11 +880,17 @@ pub fn run(settings: Settings, instance: Option<crate::single_instance::Primary>
             raise: raise.clone(),
             focused: true,
             needs_you: None,
+            high_contrast: false,
+            dark: false,
         };
-        (shell, task)
+        (
+            shell,
+            Task::batch([task, iced::system::theme().map(Message::Mode)]),
+        )
     };
     let result = iced::application(shell, Shell::update, Shell::view)
         .title(Shell::title)
+        .theme(Shell::theme)
         .subscription(Shell::subscription)
         .settings(super::fonts::settings())
         .window(iced::window::Settings {

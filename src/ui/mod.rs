@@ -4,6 +4,7 @@ pub mod account_panel;
 pub mod account_views;
 pub mod app;
 pub mod background_views;
+pub mod contrast;
 pub mod fonts;
 pub mod sign_in;
 pub mod user_profile;

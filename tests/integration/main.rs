@@ -8,6 +8,9 @@ mod accounts;
 mod avatar;
 mod background;
 mod cli;
+// The desktop portal's contrast setting, played on a D-Bus bus of the test's own.
+#[cfg(target_os = "linux")]
+mod contrast;
 // Hundreds of processes killed at random moments: under wine, process creation that fast fails
 // now and then (ERROR_INTERNAL_ERROR) and TerminateProcess is wine's emulation of a kill; what
 // the test proves — SQLite's commit survives a kill — is the same on every platform.

@@ -203,6 +203,17 @@ async fn snapshots_of_the_main_states() {
     snapshot(&view_model, "synced");
     // The window follows the system's preference; the dark theme must read as well.
     snapshot_with(&view_model, "synced-dark", &iced::Theme::Dark);
+    // The desktop asks for higher contrast (light and dark).
+    snapshot_with(
+        &view_model,
+        "synced-high-contrast",
+        &offline_profile::ui::contrast::theme(false),
+    );
+    snapshot_with(
+        &view_model,
+        "synced-high-contrast-dark",
+        &offline_profile::ui::contrast::theme(true),
+    );
 
     let _ = view_model.update(Message::NameChanged("Ada King".into()));
     snapshot(&view_model, "unsaved-typing");
