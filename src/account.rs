@@ -421,11 +421,7 @@ fn keyring_set(account: &Account, token: &str) -> Result<(), AccountError> {
 /// readable by others, never half-written.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AccountError> {
     let dir = path.parent().expect("files live in folders");
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| io_error(dir, e))?;
+    crate::session::private_dir(dir).map_err(|e| io_error(dir, e))?;
     let temporary = path.with_extension("tmp");
     let failed = |e| io_error(path, e);
     let mut options = std::fs::OpenOptions::new();

@@ -90,11 +90,7 @@ impl Place {
     }
 
     fn create(&self) -> Result<(), BackgroundError> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&self.dir).map_err(io(&self.dir))
+        crate::session::private_dir(&self.dir).map_err(io(&self.dir))
     }
 }
 
@@ -657,9 +653,7 @@ fn write_file(path: &Path, contents: &[u8]) -> Result<(), BackgroundError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, contents).map_err(io(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(io(path))
+    crate::session::replace_file(path, contents).map_err(io(path))
 }
 
 fn remove_file(path: &Path) -> Result<bool, BackgroundError> {

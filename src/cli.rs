@@ -617,21 +617,23 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
 
 /// `devices`: the account's devices, or one of them signed out.
 async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Result<(), Failure> {
-    if settings.connection.account().is_none() {
-        return Err(Failure::NotDone(
+    let not_signed_in = || {
+        Failure::NotDone(
             "not signed in to a server: devices belong to an account (`offline-profile login`)"
                 .into(),
-        ));
+        )
+    };
+    // Before opening anything: a session without an account has no devices to ask about.
+    if settings.connection.account().is_none() {
+        return Err(not_signed_in());
     }
     let session = open(settings).await?;
-    let Some(api) = session.account_api.clone() else {
-        return Err(Failure::NotDone("not signed in to a server".into()));
-    };
+    let api = session.account_api.clone().ok_or_else(not_signed_in)?;
     let unreachable = |error: profile_client::api_client::ApiError| {
         Failure::NotDone(format!("the server did not answer: {error}"))
     };
+    let list = api.devices().await.map_err(unreachable)?;
     if let Some(id) = sign_out {
-        let list = api.devices().await.map_err(unreachable)?;
         let Some(device) = list.iter().find(|device| device.id == id) else {
             return Err(Failure::NotDone(format!(
                 "no device {id} in this account (`offline-profile devices` lists them)"
@@ -646,7 +648,6 @@ async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Re
         println!("signed out {} ({id})", device.name);
         return Ok(());
     }
-    let list = api.devices().await.map_err(unreachable)?;
     if json {
         println!(
             "{}",

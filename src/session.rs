@@ -330,6 +330,15 @@ pub(crate) fn private_dir(path: &Path) -> std::io::Result<()> {
     builder.create(path)
 }
 
+/// Replaces `path` with `bytes` whole or not at all: written beside it (`NAME.partial`), then
+/// renamed over it. Not synced to the disk: for files that may be lost in a crash, not torn.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, path)
+}
+
 async fn start_embedded(settings: &Settings, token: &str) -> Result<RunningServer, SessionError> {
     let db = settings.server_db_path();
     let failed = |e: &dyn std::fmt::Display| SessionError::Server(e.to_string());

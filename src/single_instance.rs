@@ -83,9 +83,8 @@ pub fn claim(data_dir: &Path) -> Result<Claim, ClaimError> {
             let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io(data_dir))?;
             let port = listener.local_addr().map_err(io(data_dir))?.port();
             let port_path = data_dir.join(PORT);
-            let partial = data_dir.join(format!("{PORT}.partial"));
-            std::fs::write(&partial, port.to_string()).map_err(io(&partial))?;
-            std::fs::rename(&partial, &port_path).map_err(io(&port_path))?;
+            crate::session::replace_file(&port_path, port.to_string().as_bytes())
+                .map_err(io(&port_path))?;
             Ok(Claim::First(Primary {
                 lock: Hold { _file: lock },
                 listener,

@@ -705,13 +705,10 @@ impl Shell {
                             crate::notify::show_and_wait(needs, crate::notify::EXPIRES)
                         })
                         .await
+                        .map_err(|error| error.to_string())?
                     },
                     |shown| match shown {
-                        Ok(Ok(clicked)) => Message::Notified(clicked),
-                        Ok(Err(error)) => {
-                            tracing::warn!(%error, "no notification");
-                            Message::Notified(false)
-                        }
+                        Ok(clicked) => Message::Notified(clicked),
                         Err(error) => {
                             tracing::warn!(%error, "no notification");
                             Message::Notified(false)
@@ -857,13 +854,9 @@ impl Shell {
 pub fn run(settings: Settings, instance: Option<crate::single_instance::Primary>) -> iced::Result {
     let data_dir = settings.data_dir.clone();
     // Kept for as long as the window: the lock says a window is open on the folder.
-    let (hold, listener) = match instance {
-        Some(primary) => {
-            let (hold, listener) = primary.into_parts();
-            (Some(hold), Some(listener))
-        }
-        None => (None, None),
-    };
+    let (hold, listener) = instance
+        .map(crate::single_instance::Primary::into_parts)
+        .unzip();
     let raise = listener.map(|l| Listening(Arc::new(std::sync::Mutex::new(Some(l)))));
     let remembered = window_state::load(&data_dir);
     let (width, height) = remembered.map_or(window_state::DEFAULT_SIZE, |g| (g.width, g.height));

@@ -75,13 +75,10 @@ pub fn load(data_dir: &Path) -> Option<Geometry> {
     checked
 }
 
-/// Writes `geometry` whole or not at all (a file beside it, then renamed over).
+/// Writes `geometry` whole or not at all.
 pub fn save(data_dir: &Path, geometry: &Geometry) -> std::io::Result<()> {
-    let path = path(data_dir);
-    let partial = data_dir.join(format!("{FILE}.partial"));
     let text = serde_json::to_string_pretty(geometry).map_err(std::io::Error::other)?;
-    std::fs::write(&partial, text)?;
-    std::fs::rename(&partial, &path)
+    crate::session::replace_file(&path(data_dir), text.as_bytes())
 }
 
 /// What the window's remembered geometry becomes now that the window is open on a screen of
