@@ -360,9 +360,12 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
             let run =
                 crate::background::run_job(settings, Duration::from_secs(give_up_after)).await;
             println!(
-                "background sync: {} — {}",
-                run.outcome.replace('_', " "),
-                run.message
+                "{}",
+                crate::fl!(
+                    "cli-background-run",
+                    outcome = run.outcome.replace('_', " "),
+                    message = run.message.as_str()
+                )
             );
             // The window is closed: a conflict or a sign-out is said by a notification, which
             // opens the window when clicked.
@@ -382,11 +385,11 @@ async fn execute(mut settings: Settings, command: Command) -> Result<(), Failure
                 preferences.write(&settings.data_dir)?;
             }
             println!(
-                "photos on a metered connection: {}",
+                "{}",
                 if preferences.photos_on_metered {
-                    "sent and fetched"
+                    crate::fl!("cli-metered-send")
                 } else {
-                    "wait for an unmetered network (a sync you ask for sends them)"
+                    crate::fl!("cli-metered-wait")
                 }
             );
             Ok(())
@@ -410,9 +413,12 @@ async fn background(settings: &Settings, action: BackgroundAction) -> Result<(),
         BackgroundAction::Enable { every } => {
             let installed = background::enable(settings, every)?;
             println!(
-                "background sync is on ({}): a short job runs when a change is left unsent, and \
-                 every {every} minutes to fetch other devices' changes",
-                installed.how
+                "{}",
+                crate::fl!(
+                    "cli-background-on",
+                    how = installed.how.to_string(),
+                    minutes = every
+                )
             );
             for file in installed.files {
                 println!("  {}", file.display());
@@ -421,9 +427,12 @@ async fn background(settings: &Settings, action: BackgroundAction) -> Result<(),
         }
         BackgroundAction::Disable => {
             let removed = background::disable(settings)?;
-            println!("background sync is off");
+            println!("{}", crate::fl!("cli-background-off"));
             for file in removed.files {
-                println!("  removed {}", file.display());
+                println!(
+                    "  {}",
+                    crate::fl!("cli-removed-file", file = file.display().to_string())
+                );
             }
             Ok(())
         }
@@ -456,43 +465,53 @@ async fn background(settings: &Settings, action: BackgroundAction) -> Result<(),
                 return Ok(());
             }
             let state = match (preferences.enabled, preferences.how) {
-                (Some(true), Some(how)) => format!(
-                    "on ({how}, every {} minutes; job {name})",
-                    preferences.every_minutes
+                (Some(true), Some(how)) => crate::fl!(
+                    "cli-background-state-on-how",
+                    how = how.to_string(),
+                    minutes = preferences.every_minutes,
+                    job = name
                 ),
-                (Some(true), None) => "on".to_owned(),
-                (Some(false), _) => "off".to_owned(),
-                (None, _) => "off (never turned on)".to_owned(),
+                (Some(true), None) => crate::fl!("cli-background-state-on"),
+                (Some(false), _) => crate::fl!("cli-background-state-off"),
+                (None, _) => crate::fl!("cli-background-state-never"),
             };
-            println!("background sync: {state}");
-            for file in &files {
-                println!("  {}", file.display());
-            }
-            println!(
-                "photos:     {}",
+            let mut table = vec![(crate::fl!("cli-label-background"), state)];
+            table.extend(
+                files
+                    .iter()
+                    .map(|file| (String::new(), file.display().to_string())),
+            );
+            table.push((
+                crate::fl!("cli-label-photos"),
                 if preferences.photos_on_metered {
-                    "sent and fetched on metered connections too"
+                    crate::fl!("cli-background-photos-send")
                 } else {
-                    "wait for an unmetered connection (unless you ask for a sync)"
-                }
-            );
-            println!(
-                "waiting:    {}",
+                    crate::fl!("cli-background-photos-wait")
+                },
+            ));
+            table.push((
+                crate::fl!("cli-label-waiting"),
                 if pending {
-                    "an edit has not reached the server"
+                    crate::fl!("cli-background-waiting-edit")
                 } else {
-                    "nothing"
-                }
-            );
-            match last {
-                Some(run) => println!(
-                    "last run:   {} — {}: {} ({:.1} s)",
-                    run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    run.outcome.replace('_', " "),
-                    run.message,
-                    run.seconds
-                ),
-                None => println!("last run:   never"),
+                    crate::fl!("cli-background-waiting-nothing")
+                },
+            ));
+            table.push((
+                crate::fl!("cli-label-last-run"),
+                match last {
+                    Some(run) => crate::fl!(
+                        "cli-background-last-run",
+                        at = run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        outcome = run.outcome.replace('_', " "),
+                        message = run.message.as_str(),
+                        seconds = format!("{:.1}", run.seconds)
+                    ),
+                    None => crate::fl!("cli-never"),
+                },
+            ));
+            for line in aligned(&table, 0) {
+                println!("{line}");
             }
             Ok(())
         }
@@ -586,16 +605,20 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
                  this program, so it cannot ask for it here)",
             ));
         }
-        rpassword::prompt_password(format!("Password for {} at {server}: ", email.trim())).map_err(
-            |e| {
-                usage(&format!(
-                    "cannot ask for the password ({e}); pipe it in with --password-stdin"
-                ))
-            },
-        )?
+        rpassword::prompt_password(crate::fl!(
+            "cli-password-prompt",
+            email = email.trim(),
+            server = server.as_str()
+        ))
+        .map_err(|e| {
+            usage(&crate::fl!(
+                "cli-password-cannot-ask",
+                error = e.to_string()
+            ))
+        })?
     };
     if password.is_empty() {
-        return Err(usage("the password is empty"));
+        return Err(usage(&crate::fl!("cli-password-empty")));
     }
     let signed_in = account::sign_in(
         &settings.data_dir,
@@ -606,23 +629,21 @@ async fn login(settings: Settings, email: String, password_stdin: bool) -> Resul
     )
     .await?;
     println!(
-        "signed in as {} at {} (device {}); the token is kept in {}",
-        signed_in.email,
-        signed_in.server,
-        signed_in.device_id,
-        signed_in.token_place(&settings.data_dir)
+        "{}",
+        crate::fl!(
+            "cli-signed-in",
+            email = signed_in.email.as_str(),
+            server = signed_in.server.as_str(),
+            device = signed_in.device_id.as_str(),
+            place = signed_in.token_place(&settings.data_dir).to_string()
+        )
     );
     Ok(())
 }
 
 /// `devices`: the account's devices, or one of them signed out.
 async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Result<(), Failure> {
-    let not_signed_in = || {
-        Failure::NotDone(
-            "not signed in to a server: devices belong to an account (`offline-profile login`)"
-                .into(),
-        )
-    };
+    let not_signed_in = || Failure::NotDone(crate::fl!("cli-devices-not-signed-in"));
     // Before opening anything: a session without an account has no devices to ask about.
     if settings.connection.account().is_none() {
         return Err(not_signed_in());
@@ -630,22 +651,31 @@ async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Re
     let session = open(settings).await?;
     let api = session.account_api.clone().ok_or_else(not_signed_in)?;
     let unreachable = |error: profile_client::api_client::ApiError| {
-        Failure::NotDone(format!("the server did not answer: {error}"))
+        Failure::NotDone(crate::fl!(
+            "cli-server-did-not-answer",
+            error = error.to_string()
+        ))
     };
     let list = api.devices().await.map_err(unreachable)?;
     if let Some(id) = sign_out {
         let Some(device) = list.iter().find(|device| device.id == id) else {
-            return Err(Failure::NotDone(format!(
-                "no device {id} in this account (`offline-profile devices` lists them)"
+            return Err(Failure::NotDone(crate::fl!(
+                "cli-no-such-device",
+                id = id.as_str()
             )));
         };
         if device.current {
-            return Err(Failure::NotDone(
-                "that is this computer: use `offline-profile logout`".into(),
-            ));
+            return Err(Failure::NotDone(crate::fl!("cli-device-is-this-one")));
         }
         api.revoke_device(&id).await.map_err(unreachable)?;
-        println!("signed out {} ({id})", device.name);
+        println!(
+            "{}",
+            crate::fl!(
+                "cli-device-signed-out",
+                name = device.name.as_str(),
+                id = id.as_str()
+            )
+        );
         return Ok(());
     }
     if json {
@@ -655,15 +685,16 @@ async fn devices(settings: Settings, sign_out: Option<String>, json: bool) -> Re
         );
     } else {
         for device in &list {
+            let at = device.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
             println!(
-                "{}\t{}\tsigned in {}{}",
+                "{}\t{}\t{}{}",
                 device.id,
                 device.name,
-                device.created_at.format("%Y-%m-%d %H:%M UTC"),
+                crate::fl!("cli-device-line", at = at),
                 if device.current {
-                    "\t(this computer)"
+                    format!("\t{}", crate::fl!("cli-device-this"))
                 } else {
-                    ""
+                    String::new()
                 }
             );
         }
@@ -678,19 +709,16 @@ async fn logout(
     delete_data: bool,
 ) -> Result<(), Failure> {
     let Some(Choice::Server(signed_in)) = choice else {
-        return Err(Failure::NotDone(
-            "not signed in to a server (this computer's profile needs no signing out)".into(),
-        ));
+        return Err(Failure::NotDone(crate::fl!("cli-logout-not-signed-in")));
     };
     settings.connect(Connection::Account(signed_in.clone()));
     let db = open_local(&settings).await?;
     let unsynced = db.load_profile().await?.is_some_and(|p| !p.synchronized);
     db.close().await;
     if unsynced && !force {
-        return Err(Failure::NotDone(format!(
-            "your latest change has not reached {} yet; run `offline-profile sync` first, or \
-             `offline-profile logout --force` to sign out and discard it",
-            signed_in.server
+        return Err(Failure::NotDone(crate::fl!(
+            "cli-logout-unsynced",
+            server = signed_in.server.as_str()
         )));
     }
     let discard = delete_data || unsynced;
@@ -698,19 +726,31 @@ async fn logout(
         account::sign_out(&settings.data_dir, &signed_in, settings.offline, discard).await?;
     if let Some(error) = not_told {
         eprintln!(
-            "offline-profile: the server was not told ({error}); this device stays in the \
-             account's device list until it is signed out there"
+            "offline-profile: {}",
+            crate::fl!("cli-logout-not-told", error = error.to_string())
         );
     }
+    let (email, server, place) = (
+        signed_in.email.as_str(),
+        signed_in.server.as_str(),
+        signed_in.token_place(&settings.data_dir).to_string(),
+    );
     println!(
-        "signed out of {} at {}; the token was removed from {}{}",
-        signed_in.email,
-        signed_in.server,
-        signed_in.token_place(&settings.data_dir),
+        "{}",
         if discard {
-            "; this account's data on this computer was deleted"
+            crate::fl!(
+                "cli-signed-out-deleted",
+                email = email,
+                server = server,
+                place = place
+            )
         } else {
-            "; this account's profile stays on this computer for when you sign in again"
+            crate::fl!(
+                "cli-signed-out-kept",
+                email = email,
+                server = server,
+                place = place
+            )
         }
     );
     Ok(())
@@ -737,14 +777,17 @@ fn whoami(choice: Option<&Choice>, json: bool, data_dir: &std::path::Path) {
         return;
     }
     match choice {
-        None => println!("not signed in; the app has not been set up on this computer yet"),
-        Some(Choice::Local) => println!("using this computer only (no account)"),
+        None => println!("{}", crate::fl!("cli-whoami-none")),
+        Some(Choice::Local) => println!("{}", crate::fl!("cli-whoami-local")),
         Some(Choice::Server(signed_in)) => println!(
-            "{} at {} (device {}; token in {})",
-            signed_in.email,
-            signed_in.server,
-            signed_in.device_id,
-            signed_in.token_place(data_dir)
+            "{}",
+            crate::fl!(
+                "cli-whoami-server",
+                email = signed_in.email.as_str(),
+                server = signed_in.server.as_str(),
+                device = signed_in.device_id.as_str(),
+                place = signed_in.token_place(data_dir).to_string()
+            )
         ),
     }
 }
@@ -755,11 +798,7 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let outcome = match session.repository.sync_now().await {
         Ok(outcome) => outcome,
         Err(error) => {
-            let words = in_words(
-                &session,
-                &error,
-                "Run `offline-profile sync` again, or leave a window or `watch` running.",
-            );
+            let words = in_words(&session, &error, &crate::fl!("cli-send-by-sync-again"));
             hand_over(session).await;
             return Err(Failure::NotDone(words));
         }
@@ -767,23 +806,18 @@ async fn sync_once(settings: Settings) -> Result<(), Failure> {
     let profile = session.repository.cached().await?;
     match (outcome, profile) {
         (SyncOutcome::Synced, Some(profile)) if profile.synchronized => {
-            println!("synced: {}", profile.fields);
+            println!(
+                "{}",
+                crate::fl!("cli-synced", profile = profile.fields.to_string())
+            );
             Ok(())
         }
-        (SyncOutcome::Conflict, _) => Err(Failure::NotDone(
-            "conflict: the profile was changed here and on the server; run \
-             `offline-profile resolve --keep-mine` or `--use-theirs`"
-                .into(),
-        )),
-        (SyncOutcome::Empty, _) => Err(Failure::NotDone(
-            "there is no profile here or on the server yet; create one with `set --name`".into(),
-        )),
-        (SyncOutcome::Held, _) => Err(Failure::NotDone(
-            "the edit's photo waits for an unmetered network".into(),
-        )),
-        (SyncOutcome::Synced | SyncOutcome::Pending, _) => Err(Failure::NotDone(
-            "the profile changed during the sync and is not synchronized yet; sync again".into(),
-        )),
+        (SyncOutcome::Conflict, _) => Err(Failure::NotDone(crate::fl!("cli-sync-conflict"))),
+        (SyncOutcome::Empty, _) => Err(Failure::NotDone(crate::fl!("cli-sync-empty"))),
+        (SyncOutcome::Held, _) => Err(Failure::NotDone(crate::fl!("cli-sync-held"))),
+        (SyncOutcome::Synced | SyncOutcome::Pending, _) => {
+            Err(Failure::NotDone(crate::fl!("cli-sync-pending")))
+        }
     }
 }
 
@@ -791,7 +825,7 @@ async fn resolve(settings: Settings, resolution: Resolution) -> Result<(), Failu
     let offline = settings.offline;
     let session = open(settings).await?;
     session.repository.resolve(resolution).await?;
-    println!("resolved locally");
+    println!("{}", crate::fl!("cli-resolved"));
     if !offline {
         push_once(&session).await;
     }
@@ -804,9 +838,8 @@ async fn open_local(settings: &Settings) -> Result<DatabaseService, SessionError
     let (db, recovered) = open_or_recover_cache(settings).await?;
     if let Some(aside) = recovered {
         eprintln!(
-            "offline-profile: the local profile was damaged; it was kept aside as {} and a fresh \
-             one was started (run `offline-profile sync` to fetch it from the server)",
-            aside.display()
+            "offline-profile: {}",
+            crate::fl!("cli-cache-recovered", aside = aside.display().to_string())
         );
     }
     Ok(db)
@@ -828,9 +861,7 @@ async fn set(
     no_photo: bool,
 ) -> Result<(), Failure> {
     if name.is_none() && photo_url.is_none() && photo.is_none() && !no_photo {
-        return Err(Failure::Usage(
-            "nothing to set: give --name, --photo-url, --photo FILE or --no-photo".into(),
-        ));
+        return Err(Failure::Usage(crate::fl!("cli-nothing-to-set")));
     }
     // The picture is read and made fit before anything opens: a file that cannot be the photo
     // changes nothing.
@@ -840,7 +871,9 @@ async fn set(
             let normalised =
                 tokio::task::spawn_blocking(move || profile_client::photo::normalize_file(&path))
                     .await
-                    .map_err(|e| Failure::NotDone(format!("the photo could not be read: {e}")))?;
+                    .map_err(|e| {
+                        Failure::NotDone(crate::fl!("cli-photo-unreadable", error = e.to_string()))
+                    })?;
             Some(normalised.map_err(|error| match error {
                 // It names the file already.
                 profile_client::photo::PhotoError::Unreadable { .. } => {
@@ -869,7 +902,10 @@ async fn set(
         .repository
         .save_edit(&name, &photo_url, photo_edit)
         .await?;
-    println!("saved locally (revision {})", saved.revision);
+    println!(
+        "{}",
+        crate::fl!("cli-saved-locally", revision = saved.revision)
+    );
     if !offline && !saved.synchronized {
         push_once(&session).await;
     }
@@ -884,23 +920,16 @@ fn path_shown(path: Option<&std::path::Path>) -> std::path::Display<'_> {
 /// One push attempt after a local save; the save stands whatever happens here.
 async fn push_once(session: &Session) {
     match session.repository.sync().await {
-        Ok(SyncOutcome::Synced) => println!("pushed to the server"),
-        Ok(SyncOutcome::Conflict) => {
-            println!("not pushed: conflict with the server's copy; run `offline-profile resolve`")
-        }
-        Ok(SyncOutcome::Empty) => println!("not pushed: nothing to push"),
-        Ok(SyncOutcome::Pending) => println!("not pushed yet: the profile kept changing"),
-        Ok(SyncOutcome::Held) => println!(
-            "not pushed yet: the photo waits for a network that is not metered; \
-             `offline-profile sync` sends it now (`offline-profile metered --photos send` lets \
-             photos go on metered connections)"
-        ),
+        Ok(SyncOutcome::Synced) => println!("{}", crate::fl!("cli-pushed")),
+        Ok(SyncOutcome::Conflict) => println!("{}", crate::fl!("cli-not-pushed-conflict")),
+        Ok(SyncOutcome::Empty) => println!("{}", crate::fl!("cli-not-pushed-empty")),
+        Ok(SyncOutcome::Pending) => println!("{}", crate::fl!("cli-not-pushed-pending")),
+        Ok(SyncOutcome::Held) => println!("{}", crate::fl!("cli-not-pushed-held")),
         Err(error) => println!(
-            "not pushed yet: {}",
-            in_words(
-                session,
-                &error,
-                "It is sent by `offline-profile sync`, or by a running window or `watch`."
+            "{}",
+            crate::fl!(
+                "cli-not-pushed-error",
+                words = in_words(session, &error, &crate::fl!("cli-send-by-anything"))
             )
         ),
     }
@@ -917,20 +946,23 @@ fn in_words(session: &Session, error: &RepositoryError, send: &str) -> String {
     let failure = session.repository.failure(error);
     let mut words = crate::words::failure(&failure);
     let next = match (&failure.change, &failure.what) {
-        (profile_client::ChangeFate::NothingPending, _) => Some("Nothing here was changed."),
-        (profile_client::ChangeFate::SentWhenBack, _) => Some(send),
+        (profile_client::ChangeFate::NothingPending, _) => Some(crate::fl!("cli-nothing-changed")),
+        (profile_client::ChangeFate::SentWhenBack, _) => Some(send.to_owned()),
         // Kept: retrying alone will not send it; say what will, where we know.
         (profile_client::ChangeFate::Kept, profile_client::What::SignedOut) => {
-            Some("Sign in again (`offline-profile login`) and it is sent.")
+            Some(crate::fl!("cli-send-by-login"))
         }
         (profile_client::ChangeFate::Kept, _) => None,
     };
     if let Some(next) = next {
         words.push(' ');
-        words.push_str(next);
+        words.push_str(&next);
     }
     if matches!(error, RepositoryError::Api(_)) {
-        words.push_str(&format!("\n  details: {error}"));
+        words.push_str(&format!(
+            "\n  {}",
+            crate::fl!("cli-details", error = error.to_string())
+        ));
     }
     words
 }
@@ -1040,7 +1072,7 @@ fn print_status_line(status: &Status, photo: Option<PhotoHeld>, json: bool) {
 }
 
 fn describe(profile: Option<&UserProfile>) -> String {
-    profile.map_or_else(|| "(no profile)".into(), |p| p.fields.to_string())
+    profile.map_or_else(|| crate::fl!("cli-no-profile"), |p| p.fields.to_string())
 }
 
 /// A photo reference as JSON: `{"sha256", "width", "height", "bytes"}`, and with `held`,
@@ -1129,75 +1161,135 @@ impl Report<'_> {
         value
     }
 
+    /// The report as aligned lines, "label:  value", in the user's language.
     fn text(&self) -> Vec<String> {
-        let mut lines = Vec::new();
+        let mut table: Vec<(String, String)> = Vec::new();
         let state = SyncState::of(self.profile);
+        let state_words = crate::words::state(state);
         match self.profile {
             Some(p) => {
-                lines.push(format!("name:       {}", p.name()));
-                lines.push(format!(
-                    "photo URL:  {}",
+                table.push((crate::fl!("cli-label-name"), p.name().to_owned()));
+                table.push((
+                    crate::fl!("cli-label-photo-url"),
                     if p.photo_url().is_empty() {
-                        "(none)"
+                        crate::fl!("cli-none")
                     } else {
-                        p.photo_url()
-                    }
+                        p.photo_url().to_owned()
+                    },
                 ));
                 if let Some(photo) = &p.fields.photo {
+                    let photo = photo.to_string();
                     let held = match self.photo {
-                        Some(PhotoHeld { cached: false, .. }) => " (downloading)",
+                        Some(PhotoHeld { cached: false, .. }) => {
+                            crate::fl!("cli-photo-downloading", photo = photo)
+                        }
                         Some(PhotoHeld {
                             uploaded: false, ..
-                        }) => " (not yet on the server)",
-                        _ => "",
+                        }) => crate::fl!("cli-photo-not-uploaded", photo = photo),
+                        _ => photo,
                     };
-                    lines.push(format!("photo:      {photo}{held}"));
+                    table.push((crate::fl!("cli-label-photo"), held));
                 }
-                lines.push(format!("state:      {state}"));
-                lines.push(format!("updated at: {}", p.updated_at.to_rfc3339()));
-                lines.push(format!(
-                    "synced at:  {}",
-                    p.synced_at.map_or("never".into(), |t| t.to_rfc3339())
+                table.push((crate::fl!("cli-label-state"), state_words));
+                table.push((
+                    crate::fl!("cli-label-updated-at"),
+                    p.updated_at.to_rfc3339(),
+                ));
+                table.push((
+                    crate::fl!("cli-label-synced-at"),
+                    p.synced_at
+                        .map_or_else(|| crate::fl!("cli-never"), |t| t.to_rfc3339()),
                 ));
                 if let Some(conflict) = &p.conflict {
-                    let fields: Vec<_> = conflict.fields.iter().map(|f| f.label()).collect();
-                    lines.push(format!(
-                        "conflict:   {} (server has: {})",
-                        fields.join(", "),
-                        conflict.theirs.fields
+                    let fields: Vec<_> = conflict
+                        .fields
+                        .iter()
+                        .map(|&f| crate::words::field_label(f))
+                        .collect();
+                    table.push((
+                        crate::fl!("cli-label-conflict"),
+                        crate::fl!(
+                            "cli-conflict",
+                            fields = fields.join(", "),
+                            theirs = conflict.theirs.fields.to_string()
+                        ),
                     ));
                 }
             }
-            None => lines.push(format!(
-                "state:      {state} (no profile on this computer yet)"
+            None => table.push((
+                crate::fl!("cli-label-state"),
+                crate::fl!("cli-state-no-profile", state = state_words),
             )),
         }
         if let Some((attempt, settings)) = self.status {
-            lines.push(match attempt {
-                Some(a) => format!("last sync:  {} — {}", a.at.to_rfc3339(), a.message),
-                None => "last sync:  never".into(),
-            });
-            lines.push(match &settings.connection {
-                Connection::Account(signed_in) => format!(
-                    "account:    {} at {} (token in {})",
-                    signed_in.email,
-                    signed_in.server,
-                    signed_in.token_place(&settings.data_dir)
-                ),
-                Connection::Token {
-                    api,
-                    token: Some(_),
-                } => {
-                    format!("account:    --token at {api}")
-                }
-                Connection::Token { api, token: None } => {
-                    format!("account:    none (not signed in to {api})")
-                }
-                Connection::Local => "account:    this computer only".into(),
-            });
+            table.push((
+                crate::fl!("cli-label-last-sync"),
+                match attempt {
+                    Some(a) => format!("{} — {}", a.at.to_rfc3339(), a.message),
+                    None => crate::fl!("cli-never"),
+                },
+            ));
+            table.push((
+                crate::fl!("cli-label-account"),
+                match &settings.connection {
+                    Connection::Account(signed_in) => crate::fl!(
+                        "cli-account-server",
+                        email = signed_in.email.as_str(),
+                        server = signed_in.server.as_str(),
+                        place = signed_in.token_place(&settings.data_dir).to_string()
+                    ),
+                    Connection::Token {
+                        api,
+                        token: Some(_),
+                    } => crate::fl!("cli-account-token", server = api.as_str()),
+                    Connection::Token { api, token: None } => {
+                        crate::fl!("cli-account-none", server = api.as_str())
+                    }
+                    Connection::Local => crate::fl!("cli-account-local"),
+                },
+            ));
         }
-        lines
+        // One column for every report, whichever lines this one has.
+        let labels = [
+            "cli-label-name",
+            "cli-label-photo-url",
+            "cli-label-photo",
+            "cli-label-state",
+            "cli-label-updated-at",
+            "cli-label-synced-at",
+            "cli-label-conflict",
+            "cli-label-last-sync",
+            "cli-label-account",
+        ];
+        let width = labels
+            .iter()
+            .map(|id| crate::i18n::message(id).chars().count())
+            .max()
+            .unwrap_or(0);
+        aligned(&table, width)
     }
+}
+
+/// `label: value` lines with the values in one column (a label of its own length in every
+/// language); an empty label continues the line above.
+fn aligned(table: &[(String, String)], min_width: usize) -> Vec<String> {
+    let width = table
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(min_width);
+    table
+        .iter()
+        .map(|(label, value)| {
+            if label.is_empty() {
+                format!("  {value}")
+            } else {
+                let pad = width - label.chars().count();
+                format!("{label}: {:pad$}{value}", "")
+            }
+        })
+        .collect()
 }
 
 /// Prints the profile; `attempt` is `Some` for `status` (which also shows the last attempt and

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod background;
 pub mod cli;
+pub mod i18n;
 pub mod notify;
 pub mod session;
 pub mod single_instance;

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // The user's language, for every word from here on (`--help` included).
+    offline_profile::i18n::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

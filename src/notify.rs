@@ -39,23 +39,17 @@ impl NeedsYou {
         }
     }
 
-    pub fn summary(self) -> &'static str {
+    pub fn summary(self) -> String {
         match self {
-            NeedsYou::Conflict => "Your profile was changed in two places",
-            NeedsYou::SignedOut => "This computer was signed out",
+            NeedsYou::Conflict => crate::fl!("notify-conflict"),
+            NeedsYou::SignedOut => crate::fl!("notify-signed-out"),
         }
     }
 
-    pub fn body(self) -> &'static str {
+    pub fn body(self) -> String {
         match self {
-            NeedsYou::Conflict => {
-                "Your edit and one made elsewhere differ. Open Profile to choose which to keep; \
-                 your edit is saved here meanwhile."
-            }
-            NeedsYou::SignedOut => {
-                "The server no longer accepts this computer. Open Profile to sign in again; \
-                 your edits stay here meanwhile."
-            }
+            NeedsYou::Conflict => crate::fl!("notify-conflict-body"),
+            NeedsYou::SignedOut => crate::fl!("notify-signed-out-body"),
         }
     }
 }
@@ -67,11 +61,11 @@ pub fn show_and_wait(needs: NeedsYou, bound: Duration) -> Result<bool, String> {
     {
         let handle = notify_rust::Notification::new()
             .appname("Profile")
-            .summary(needs.summary())
-            .body(needs.body())
+            .summary(&needs.summary())
+            .body(&needs.body())
             .icon(crate::APP_ID)
             .hint(notify_rust::Hint::DesktopEntry(crate::APP_ID.to_owned()))
-            .action("default", "Open Profile")
+            .action("default", &crate::fl!("notify-open"))
             .timeout(notify_rust::Timeout::Milliseconds(
                 u32::try_from(EXPIRES.as_millis()).unwrap_or(u32::MAX),
             ))

@@ -2,41 +2,63 @@
 //! what happens to the user's change. The client hands over a typed [`Failure`]; the technical
 //! chain stays in the error (log, tooltip, `details:` line, `status --json`).
 
+use profile_client::api_client::UnreachableCause;
+use profile_client::domain::{Field, SyncState};
 use profile_client::{ChangeFate, Failure, What};
 
 /// What happened, as one sentence: "The server at 127.0.0.1:8080 isn't answering (connection
 /// refused)."
 pub fn what(failure: &Failure) -> String {
-    let host = &failure.host;
+    let host = failure.host.as_str();
     match &failure.what {
-        What::Unreachable(cause) => format!("The server at {host} isn't answering ({cause})."),
-        What::TimedOut => format!("The server at {host} didn't answer in time."),
-        What::Untrusted(detail) => format!(
-            "The server at {host} presented a certificate this computer doesn't trust \
-             ({detail}), so nothing was sent. Check the address, or ask whoever runs the server."
+        What::Unreachable(cause) => {
+            crate::fl!(
+                "failure-unreachable",
+                host = host,
+                cause = unreachable(cause)
+            )
+        }
+        What::TimedOut => crate::fl!("failure-timed-out", host = host),
+        What::Untrusted(detail) => {
+            crate::fl!("failure-untrusted", host = host, detail = detail.as_str())
+        }
+        What::SignedOut => crate::fl!("failure-signed-out", host = host),
+        What::ServerFailed { status, reason } => crate::fl!(
+            "failure-server-failed",
+            host = host,
+            status = status.to_string(),
+            reason = reason.as_str()
         ),
-        What::SignedOut => {
-            format!("The server at {host} no longer accepts this computer; sign in again.")
+        What::Refused(reason) => {
+            crate::fl!("failure-refused", host = host, reason = reason.as_str())
         }
-        What::ServerFailed { status, reason } => {
-            format!("The server at {host} had a problem ({status}: {reason}).")
-        }
-        What::Refused(reason) => format!("The server at {host} refused the change: {reason}."),
         What::ServerOther(words) => {
-            format!("Something went wrong with the server at {host}: {words}.")
+            crate::fl!("failure-server-other", host = host, words = words.as_str())
         }
         What::Local(words) => sentence(words),
     }
 }
 
+/// Why a server is not answering, in a few words.
+pub fn unreachable(cause: &UnreachableCause) -> String {
+    match cause {
+        UnreachableCause::Refused => crate::fl!("cause-refused"),
+        UnreachableCause::Reset => crate::fl!("cause-reset"),
+        UnreachableCause::TimedOut => crate::fl!("cause-timed-out"),
+        UnreachableCause::HostUnreachable => crate::fl!("cause-host-unreachable"),
+        UnreachableCause::NetworkUnreachable => crate::fl!("cause-network-unreachable"),
+        UnreachableCause::NetworkDown => crate::fl!("cause-network-down"),
+        UnreachableCause::Closed => crate::fl!("cause-closed"),
+        UnreachableCause::Other(words) => words.clone(),
+    }
+}
+
 /// What happens to the change, as a sentence; `None` when nothing was waiting to be sent.
-pub fn change(fate: ChangeFate) -> Option<&'static str> {
+pub fn change(fate: ChangeFate) -> Option<String> {
     match fate {
         ChangeFate::NothingPending => None,
-        ChangeFate::SentWhenBack => {
-            Some("Your change is saved here and will be sent when it is back.")
-        }
-        ChangeFate::Kept => Some("Your change is saved here."),
+        ChangeFate::SentWhenBack => Some(crate::fl!("change-sent-when-back")),
+        ChangeFate::Kept => Some(crate::fl!("change-kept")),
     }
 }
 
@@ -58,15 +80,40 @@ fn sentence(words: &str) -> String {
     })
 }
 
-/// A photo to send or fetch waits because the connection is metered.
-pub const PHOTOS_WAIT: &str = "The photo waits for a network that is not metered; Sync now sends \
-                               it anyway (`offline-profile metered --photos send` lets photos go \
-                               on metered connections).";
+/// A day, in the user's language's short form: "2 Dec 2026", "2. Dez. 2026".
+pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let local = at.with_timezone(&chrono::Local);
+    crate::fl!(
+        "date",
+        day = local.day(),
+        month = local.month(),
+        year = local.year()
+    )
+}
+
+/// Where the profile stands, as the command line's `state:` says it.
+pub fn state(state: SyncState) -> String {
+    match state {
+        SyncState::Synced => crate::fl!("state-synced"),
+        SyncState::Pending => crate::fl!("state-pending"),
+        SyncState::Conflict => crate::fl!("state-conflict"),
+        SyncState::Empty => crate::fl!("state-empty"),
+    }
+}
+
+/// A field's name, as the window and the command line show it.
+pub fn field_label(field: Field) -> String {
+    match field {
+        Field::Name => crate::fl!("field-name"),
+        Field::PhotoUrl => crate::fl!("field-photo-url"),
+        Field::Photo => crate::fl!("field-photo"),
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profile_client::api_client::UnreachableCause;
 
     #[test]
     fn a_failure_says_what_happened_where_and_what_happens_to_the_change() {

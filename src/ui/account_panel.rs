@@ -84,7 +84,10 @@ impl AccountPanel {
                 if let Some(devices) = &mut self.devices {
                     devices.busy.retain(|busy| *busy != id);
                     if let Err(error) = result {
-                        devices.error = Some(format!("Could not sign that device out: {error}"));
+                        devices.error = Some(crate::fl!(
+                            "device-sign-out-failed",
+                            error = error.to_string()
+                        ));
                     }
                 }
                 return (self.load_devices(), None);

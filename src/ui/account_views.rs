@@ -55,40 +55,37 @@ pub struct SignOutQuestion {
 pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
     let (words, actions): (String, Vec<Element<'a, Message>>) = match who {
         Who::Local => (
-            "On this computer only".into(),
+            crate::fl!("bar-local"),
             vec![
-                action("Sign in to a server…", Message::SignIn)
+                action(crate::fl!("bar-sign-in"), Message::SignIn)
                     .style(button::text)
                     .into(),
             ],
         ),
         Who::Account(account) if signed_out => (
-            format!(
-                "{} at {} — signed out",
-                account.email,
-                host(&account.server)
+            crate::fl!(
+                "bar-signed-out",
+                email = account.email.as_str(),
+                host = host(&account.server)
             ),
-            vec![action("Sign in again", Message::SignIn).into()],
+            vec![action(crate::fl!("sign-in-again"), Message::SignIn).into()],
         ),
         Who::Account(account) => (
-            format!(
-                "Signed in as {} at {}",
-                account.email,
-                host(&account.server)
+            crate::fl!(
+                "bar-signed-in",
+                email = account.email.as_str(),
+                host = host(&account.server)
             ),
             vec![
-                action("Devices", Message::ShowDevices)
+                action(crate::fl!("devices"), Message::ShowDevices)
                     .style(button::text)
                     .into(),
-                action("Sign out", Message::AskSignOut)
+                action(crate::fl!("sign-out"), Message::AskSignOut)
                     .style(button::text)
                     .into(),
             ],
         ),
-        Who::Given { server } => (
-            format!("Connected to {} with a given token", host(server)),
-            vec![],
-        ),
+        Who::Given { server } => (crate::fl!("bar-given-token", host = host(server)), vec![]),
     };
     let mut line = row![
         text(words).size(14).style(text::secondary),
@@ -103,7 +100,7 @@ pub fn bar<'a>(who: &'a Who, signed_out: bool) -> Element<'a, Message> {
 }
 
 /// A small button of the account's views.
-fn action(label: &str, message: Message) -> iced::widget::Button<'_, Message> {
+fn action<'a>(label: String, message: Message) -> iced::widget::Button<'a, Message> {
     button(text(label).size(14)).on_press(message)
 }
 
@@ -111,35 +108,34 @@ fn action(label: &str, message: Message) -> iced::widget::Button<'_, Message> {
 pub fn devices<'a>(account: &'a Account, state: &'a Devices) -> Element<'a, Message> {
     let mut content = column![
         row![
-            text("Devices").size(26),
+            text(crate::fl!("devices")).size(26),
             space::horizontal(),
-            button(text("Back"))
+            button(text(crate::fl!("back")))
                 .on_press(Message::CloseDevices)
                 .style(button::secondary),
         ]
         .align_y(Alignment::Center),
-        text(format!(
-            "Computers signed in as {} at {}. Signing one out stops it syncing at once; its \
-             changes stay on it until someone signs in there again.",
-            account.email,
-            host(&account.server)
+        text(crate::fl!(
+            "devices-intro",
+            email = account.email.as_str(),
+            host = host(&account.server)
         ))
         .size(14),
     ]
     .spacing(16)
     .max_width(560);
     match &state.list {
-        None if state.error.is_none() => content = content.push(text("Loading…")),
+        None if state.error.is_none() => content = content.push(text(crate::fl!("badge-loading"))),
         None => {}
         Some(list) => {
             for device in list {
-                let added = device.created_at.format("%-d %b %Y").to_string();
+                let added = crate::words::date(device.created_at);
                 let mut details = column![text(device.name.clone())].spacing(2);
                 details = details.push(
                     text(if device.current {
-                        format!("This computer · added {added}")
+                        crate::fl!("device-this-added", date = added)
                     } else {
-                        format!("Added {added}")
+                        crate::fl!("device-added", date = added)
                     })
                     .size(13)
                     .style(text::secondary),
@@ -147,11 +143,14 @@ pub fn devices<'a>(account: &'a Account, state: &'a Devices) -> Element<'a, Mess
                 let action: Element<'a, Message> = if device.current {
                     text("").into()
                 } else if state.busy.contains(&device.id) {
-                    text("Signing out…").size(14).into()
+                    text(crate::fl!("signing-out")).size(14).into()
                 } else {
-                    action("Sign out", Message::SignOutDevice(device.id.clone()))
-                        .style(button::danger)
-                        .into()
+                    action(
+                        crate::fl!("sign-out"),
+                        Message::SignOutDevice(device.id.clone()),
+                    )
+                    .style(button::danger)
+                    .into()
                 };
                 content = content.push(
                     container(
@@ -180,36 +179,38 @@ pub fn sign_out_question<'a>(
     unsynced: bool,
     question: &SignOutQuestion,
 ) -> Element<'a, Message> {
-    let mut content = column![text(format!("Sign out of {}?", account.email)).size(22)].spacing(14);
+    let mut content = column![
+        text(crate::fl!(
+            "sign-out-question",
+            email = account.email.as_str()
+        ))
+        .size(22)
+    ]
+    .spacing(14);
     if unsynced {
         content = content
-            .push(text(
-                "Your latest change has not reached the server yet. Signing out now deletes it \
-                 from this computer.",
-            ))
+            .push(text(crate::fl!("sign-out-unsynced")))
             .push(or_cancel(row![
-                button(text("Sync now")).on_press(Message::SyncFirst),
-                button(text("Sign out and discard"))
+                button(text(crate::fl!("sync-now"))).on_press(Message::SyncFirst),
+                button(text(crate::fl!("sign-out-discard")))
                     .on_press(Message::SignOut(true))
                     .style(button::danger),
             ]));
     } else {
         content = content
-            .push(text(format!(
-                "This computer stops syncing with {}. {}",
-                host(&account.server),
-                match account.token_store {
-                    TokenStore::Keyring => "Its key is removed from the system keyring.",
-                    TokenStore::File => "Its key file is deleted.",
+            .push(text(match account.token_store {
+                TokenStore::Keyring => {
+                    crate::fl!("sign-out-keyring", host = host(&account.server))
                 }
-            )))
+                TokenStore::File => crate::fl!("sign-out-key-file", host = host(&account.server)),
+            }))
             .push(
                 checkbox(question.delete_data)
-                    .label("Also remove this account's profile from this computer")
+                    .label(crate::fl!("sign-out-delete-data"))
                     .on_toggle(Message::DeleteDataChanged),
             )
             .push(or_cancel(row![
-                button(text("Sign out"))
+                button(text(crate::fl!("sign-out")))
                     .on_press(Message::SignOut(question.delete_data))
                     .style(button::danger),
             ]));
@@ -236,7 +237,7 @@ fn or_cancel(choices: iced::widget::Row<'_, Message>) -> iced::widget::Row<'_, M
     choices
         .push(space::horizontal())
         .push(
-            button(text("Cancel"))
+            button(text(crate::fl!("cancel")))
                 .on_press(Message::CancelSignOut)
                 .style(button::secondary),
         )

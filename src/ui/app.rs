@@ -385,10 +385,7 @@ impl App {
                     (Who::Account(signed_in), Badge::SignedOut { reason }) => SignInForm::again(
                         &settings,
                         signed_in,
-                        format!(
-                            "The server no longer accepts this computer ({reason}). Sign in again; \
-                             your changes are kept and sent once you are back."
-                        ),
+                        crate::fl!("sign-in-again-reason", reason = reason.as_str()),
                     ),
                     _ => SignInForm::new(&settings),
                 };
@@ -430,19 +427,21 @@ impl App {
 
     pub fn view(&self) -> Element<'_, Message> {
         match self {
-            App::Opening(_) => container(text("Opening your profile…"))
+            App::Opening(_) => container(text(crate::fl!("opening")))
                 .center(Length::Fill)
                 .into(),
-            App::SigningOut(_) => container(text("Signing out…")).center(Length::Fill).into(),
+            App::SigningOut(_) => container(text(crate::fl!("signing-out")))
+                .center(Length::Fill)
+                .into(),
             App::Welcome { sign_in, .. } => {
                 sign_in::welcome(*sign_in, Message::UseThisComputer, Message::ShowSignIn)
             }
             App::SignIn { form, .. } => sign_in::view(form).map(Message::SignIn),
             App::Failed { reason, .. } => container(
                 column![
-                    text("The profile cannot be opened").size(22),
+                    text(crate::fl!("cannot-open")).size(22),
                     text(reason.as_str()),
-                    button(text("Try again")).on_press(Message::Retry),
+                    button(text(crate::fl!("try-again"))).on_press(Message::Retry),
                 ]
                 .spacing(12)
                 .max_width(520),
@@ -455,11 +454,11 @@ impl App {
 
     pub fn title(&self) -> String {
         match self {
-            App::Opening(_) => "Opening — Profile".into(),
-            App::SigningOut(_) => "Signing out — Profile".into(),
-            App::Welcome { .. } => "Welcome — Profile".into(),
-            App::SignIn { .. } => "Sign in — Profile".into(),
-            App::Failed { .. } => "Error — Profile".into(),
+            App::Opening(_) => crate::fl!("title-opening"),
+            App::SigningOut(_) => crate::fl!("title-signing-out"),
+            App::Welcome { .. } => crate::fl!("title-welcome"),
+            App::SignIn { .. } => crate::fl!("title-sign-in"),
+            App::Failed { .. } => crate::fl!("title-error"),
             App::Ready(ready) => ready.screen.title(),
         }
     }
@@ -594,15 +593,7 @@ pub fn no_display() -> Option<String> {
     let named = ["WAYLAND_DISPLAY", "WAYLAND_SOCKET", "DISPLAY"]
         .iter()
         .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
-    (!named).then(|| {
-        "there is no display to open the window on: neither WAYLAND_DISPLAY nor DISPLAY is set \
-         (over SSH, for one).\n\
-         Use the command line instead: `offline-profile show`, `set`, `sync`, `watch` \
-         (`offline-profile --help` lists them), or start the app from a desktop session.\n\
-         Under X11 the window needs libxkbcommon-x11-0, libxcursor1 and libxi6 (Debian, \
-         Ubuntu) or libxkbcommon-x11, libXcursor and libXi (Fedora)."
-            .to_owned()
-    })
+    (!named).then(|| crate::fl!("no-display"))
 }
 
 /// The application with its window's memory (`window_state`): what the window shows and does

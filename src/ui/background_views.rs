@@ -22,37 +22,35 @@ pub struct BackgroundSetting {
     pub error: Option<String>,
 }
 
-pub const QUESTION: &str = "Your change is saved on this computer but hasn't reached the server. \
-                            Keep sending it in the background?";
+/// The question itself (the tests find the panel by it).
+pub fn question() -> String {
+    crate::fl!("background-question")
+}
 
 /// The question asked once when the window closes with an edit not sent.
 pub fn closing_question(setting: &BackgroundSetting) -> Element<'_, Message> {
     let mut content = column![
-        text("Before the window closes").size(22),
-        text(QUESTION),
-        text(
-            "The system starts a short job when there is something to send, and every \
-             15 minutes to fetch your other devices' changes; nothing of ours runs in between. \
-             You can change this later in the window or with `offline-profile background`."
-        )
-        .size(14),
+        text(crate::fl!("background-heading")).size(22),
+        text(question()),
+        text(crate::fl!("background-detail")).size(14),
     ]
     .spacing(14);
     if let Some(error) = &setting.error {
-        content = content.push(text(format!(
-            "Background sync could not be turned on: {error}"
+        content = content.push(text(crate::fl!(
+            "background-failed",
+            error = error.as_str()
         )));
     }
     let yes = button(text(if setting.busy {
-        "Turning it on…"
+        crate::fl!("background-turning-on")
     } else {
-        "Yes, keep sending"
+        crate::fl!("background-yes")
     }))
     .on_press_maybe((!setting.busy).then_some(Message::KeepSending {
         on: true,
         closing: true,
     }));
-    let not_now = button(text("Not now"))
+    let not_now = button(text(crate::fl!("background-not-now")))
         .on_press_maybe((!setting.busy).then_some(Message::KeepSending {
             on: false,
             closing: true,
@@ -67,7 +65,7 @@ pub fn setting(setting: &BackgroundSetting) -> Element<'_, Message> {
     let on = setting.enabled == Some(true);
     let mut content = column![
         checkbox(on)
-            .label("Keep sending changes while the window is closed")
+            .label(crate::fl!("background-setting"))
             .on_toggle_maybe(
                 (!setting.busy).then_some(|on| Message::KeepSending { on, closing: false })
             ),

@@ -103,7 +103,7 @@ impl SignInForm {
         self.form_error = None;
         let server = with_scheme(self.server.trim());
         self.server_error = if server.is_empty() {
-            Some("Enter the server's address.".into())
+            Some(crate::fl!("enter-server"))
         } else {
             account::normalise_server(&server)
                 .err()
@@ -111,16 +111,16 @@ impl SignInForm {
         };
         let email = self.email.trim();
         self.email_error = if email.is_empty() {
-            Some("Enter your email address.".into())
+            Some(crate::fl!("enter-email"))
         } else if !email.contains('@') {
-            Some("This is not an email address.".into())
+            Some(crate::fl!("not-an-email"))
         } else {
             None
         };
         self.password_error = self
             .password
             .is_empty()
-            .then(|| "Enter your password.".into());
+            .then(|| crate::fl!("enter-password"));
         if self.server_error.is_some()
             || self.email_error.is_some()
             || self.password_error.is_some()
@@ -147,32 +147,33 @@ impl SignInForm {
                 self.server_error = Some(server_error(&self.server, &error.to_string()));
             }
             SignInFailure::SignIn(SignInError::WrongCredentials) => {
-                self.password_error = Some("The email or the password is wrong.".into());
+                self.password_error = Some(crate::fl!("wrong-credentials"));
             }
             SignInFailure::SignIn(SignInError::TooManyAttempts(wait)) => {
-                self.password_error = Some(format!(
-                    "Too many attempts. Try again in {}.",
-                    wait_words(wait.as_secs().max(1))
+                self.password_error = Some(crate::fl!(
+                    "too-many-attempts",
+                    wait = wait_words(wait.as_secs().max(1))
                 ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) if error.is_offline() => {
-                self.server_error = Some(format!(
-                    "The server cannot be reached ({}).",
-                    error
+                self.server_error = Some(crate::fl!(
+                    "sign-in-unreachable",
+                    cause = error
                         .unreachable_cause()
-                        .map_or_else(|| error.to_string(), ToString::to_string)
+                        .map_or_else(|| error.to_string(), crate::words::unreachable)
                 ));
             }
             SignInFailure::SignIn(SignInError::Api(error)) => {
-                self.server_error = Some(format!(
-                    "This address did not answer like a profile server ({error})."
+                self.server_error = Some(crate::fl!(
+                    "not-a-profile-server",
+                    error = error.to_string()
                 ));
             }
             SignInFailure::SignIn(SignInError::Refused(reason)) => {
-                self.form_error = Some(format!("The server refused: {reason}"));
+                self.form_error = Some(crate::fl!("sign-in-refused", reason = reason));
             }
             SignInFailure::Local(error) => {
-                self.form_error = Some(format!("Signed in, but {error}"));
+                self.form_error = Some(crate::fl!("signed-in-but", error = error.to_string()));
             }
         }
     }
@@ -189,19 +190,16 @@ fn with_scheme(server: &str) -> String {
 
 fn server_error(server: &str, reason: &str) -> String {
     if server.trim_start().starts_with("http://") {
-        "Not https: use https:// so your password travels encrypted (http:// is allowed only \
-         for this computer)."
-            .into()
+        crate::fl!("not-https")
     } else {
-        format!("This is not a server address: {reason}.")
+        crate::fl!("not-a-server-address", reason = reason)
     }
 }
 
 fn wait_words(seconds: u64) -> String {
     match seconds {
-        1 => "1 second".into(),
-        2..=90 => format!("{seconds} seconds"),
-        _ => format!("{} minutes", seconds.div_ceil(60)),
+        0..=90 => crate::fl!("wait-seconds", seconds = seconds),
+        _ => crate::fl!("wait-minutes", minutes = seconds.div_ceil(60)),
     }
 }
 
@@ -221,21 +219,18 @@ pub fn welcome<'a, M: Clone + 'a>(
     };
     container(
         column![
-            text("Welcome").size(28),
-            text(
-                "Keep your profile on this computer only, or sign in to your team's server to \
-                 use it on all your devices. Either way it works without a network."
-            ),
+            text(crate::fl!("welcome")).size(28),
+            text(crate::fl!("welcome-detail")),
             column![
-                button(text("Use on this computer only"))
+                button(text(crate::fl!("use-this-computer-only")))
                     .on_press(use_here)
                     .style(style(!sign_in_highlighted))
                     .width(Length::Fill),
-                button(text("Sign in to a server"))
+                button(text(crate::fl!("sign-in-to-a-server")))
                     .on_press(sign_in)
                     .style(style(sign_in_highlighted))
                     .width(Length::Fill),
-                text("Tab or the arrow keys choose, Enter confirms.")
+                text(crate::fl!("welcome-keys"))
                     .size(13)
                     .style(text::secondary),
             ]
@@ -252,7 +247,7 @@ pub fn welcome<'a, M: Clone + 'a>(
 
 /// The sign-in form.
 pub fn view(form: &SignInForm) -> Element<'_, Message> {
-    let field = |label: &'static str,
+    let field = |label: String,
                  id: &'static str,
                  placeholder: &'static str,
                  value: &str,
@@ -272,13 +267,13 @@ pub fn view(form: &SignInForm) -> Element<'_, Message> {
         }
         field
     };
-    let mut content = column![text("Sign in to a server").size(26)].spacing(16);
+    let mut content = column![text(crate::fl!("sign-in-to-a-server")).size(26)].spacing(16);
     if let Some(intro) = &form.intro {
         content = content.push(text(intro.clone()));
     }
     content = content
         .push(field(
-            "Server",
+            crate::fl!("server-label"),
             SERVER_INPUT,
             "https://profiles.example.com",
             &form.server,
@@ -287,7 +282,7 @@ pub fn view(form: &SignInForm) -> Element<'_, Message> {
             false,
         ))
         .push(field(
-            "Email",
+            crate::fl!("email-label"),
             EMAIL_INPUT,
             "you@example.com",
             &form.email,
@@ -296,7 +291,7 @@ pub fn view(form: &SignInForm) -> Element<'_, Message> {
             false,
         ))
         .push(field(
-            "Password",
+            crate::fl!("password-label"),
             PASSWORD_INPUT,
             "",
             &form.password,
@@ -308,14 +303,14 @@ pub fn view(form: &SignInForm) -> Element<'_, Message> {
         content = content.push(text(error.clone()).style(text::danger));
     }
     let submit = button(text(if form.busy {
-        "Signing in…"
+        crate::fl!("signing-in")
     } else {
-        "Sign in"
+        crate::fl!("sign-in")
     }))
     .on_press_maybe((!form.busy).then_some(Message::Submit));
     content = content.push(
         row![
-            button(text("Back"))
+            button(text(crate::fl!("back")))
                 .on_press(Message::Back)
                 .style(button::secondary),
             space::horizontal(),

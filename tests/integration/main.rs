@@ -4,6 +4,25 @@
 //! The same binary is built for Windows and run under wine (.ci/windows-tests); the modules
 //! that need what only Linux has are left out there, each saying why.
 
+/// The app's words come in the system's language; every process these tests start reads them
+/// in English, whatever this computer's language is (a test that wants another language sets it
+/// on its own command). Set before `main`, when no other thread exists to read the environment.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static ENGLISH: extern "C" fn() = {
+    extern "C" fn english() {
+        // SAFETY: runs before `main`: this process has one thread, so nothing reads the
+        // environment while it changes.
+        unsafe {
+            std::env::set_var("LC_ALL", "C.UTF-8");
+            std::env::remove_var("LANGUAGE");
+        }
+    }
+    english
+};
+
 mod accounts;
 mod avatar;
 mod background;

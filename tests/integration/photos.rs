@@ -428,7 +428,7 @@ async fn a_photo_the_server_cannot_serve_is_unavailable_and_the_profile_still_sy
     let view_model = crate::support::ready(two.b.clone()).await;
     assert!(crate::support::shows(
         &view_model,
-        offline_profile::ui::user_profile::view::UNAVAILABLE_PHOTO
+        &offline_profile::ui::user_profile::view::unavailable_photo()
     ));
 }
 

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use offline_profile::background::Preferences;
 use offline_profile::session::Settings;
 use offline_profile::ui::app::{App, Message};
-use offline_profile::ui::background_views::{self, QUESTION};
+use offline_profile::ui::background_views::{self, question};
 use offline_profile::ui::user_profile;
 
 /// Runs `task` as the iced runtime would, feeding messages back into the app; whether one of
@@ -74,7 +74,7 @@ async fn closing_with_an_unsent_edit_asks_once_and_remembers_not_now() {
     let id = iced::window::Id::unique();
     let closed = send(&mut app, Message::CloseRequested(id)).await;
     assert!(!closed, "asked first");
-    assert!(shows(&app, QUESTION));
+    assert!(shows(&app, &question()));
     snapshot_element(app.view(), "close-asks-background", &iced::Theme::Light);
 
     let closed = send(

@@ -7,7 +7,7 @@ use crate::photos::photo;
 use crate::support::{Client, Mode, Proxy, follow_status, ready, run, shows, two_synced_clients};
 use crate::ui_states::snapshot_element;
 use offline_profile::ui::user_profile::view::{
-    CHANGE_PHOTO, DOWNLOADING_PHOTO, REMOVE_PHOTO, view,
+    change_photo, downloading_photo, remove_photo, view,
 };
 use offline_profile::ui::user_profile::{Badge, Message, PhotoShown, UserProfileViewModel};
 use profile_client::PhotoEdit;
@@ -33,8 +33,11 @@ async fn a_chosen_or_dropped_picture_shows_at_once_and_syncs_and_a_bad_file_says
     let client = Client::new();
     let repository = client.repository(&server.url()).await;
     let mut view_model = ready(repository.clone()).await;
-    assert!(shows(&view_model, CHANGE_PHOTO));
-    assert!(!shows(&view_model, REMOVE_PHOTO), "no photo to remove yet");
+    assert!(shows(&view_model, &change_photo()));
+    assert!(
+        !shows(&view_model, &remove_photo()),
+        "no photo to remove yet"
+    );
     assert!(view_model.photo().is_none());
 
     // What the file dialog hands back: a camera's JPEG with EXIF (turned on its side).
@@ -47,7 +50,7 @@ async fn a_chosen_or_dropped_picture_shows_at_once_and_syncs_and_a_bad_file_says
     send(&mut view_model, Message::PhotoChosen(Some(file))).await;
     assert!(ready_photo(&view_model), "shown at once");
     assert_eq!(view_model.badge(), Badge::SavedLocally);
-    assert!(shows(&view_model, REMOVE_PHOTO));
+    assert!(shows(&view_model, &remove_photo()));
     snapshot(&view_model, "photo-chosen");
     send(&mut view_model, Message::SyncNow).await;
     assert!(matches!(view_model.badge(), Badge::Synced { .. }));
@@ -125,7 +128,7 @@ async fn another_devices_photo_shows_a_downloading_mark_until_it_arrives() {
         matches!(view_model.photo(), Some(PhotoShown::Downloading(Some(_)))),
         "the old picture stays"
     );
-    assert!(shows(&view_model, DOWNLOADING_PHOTO));
+    assert!(shows(&view_model, &downloading_photo()));
     snapshot(&view_model, "photo-downloading");
 
     // A download cut midway is a connection that ended, not a server that failed.
@@ -141,7 +144,7 @@ async fn another_devices_photo_shows_a_downloading_mark_until_it_arrives() {
     });
     follow_status(&mut view_model, &b, ready_photo).await;
     syncing.await.unwrap().unwrap();
-    assert!(!shows(&view_model, DOWNLOADING_PHOTO));
+    assert!(!shows(&view_model, &downloading_photo()));
 }
 
 /// Two devices chose different photos: the conflict panel shows both pictures, and *Use theirs*

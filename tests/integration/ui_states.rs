@@ -57,7 +57,11 @@ fn assert_badge(view_model: &UserProfileViewModel, expected: &str) {
         "badge {label:?}, expected {expected:?}"
     );
     assert!(shows(view_model, &label), "the badge {label:?} is rendered");
-    assert!(view_model.title().contains(view_model.badge().title_word()));
+    assert!(
+        view_model
+            .title()
+            .contains(&view_model.badge().title_word())
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use crate::support::{
 };
 use iced_test::{selector, simulator};
 use offline_profile::ui::user_profile::view::{
-    NAME_INPUT, PENDING_NOTE, WORK_OFFLINE_SWITCH, view,
+    NAME_INPUT, WORK_OFFLINE_SWITCH, pending_note, view,
 };
 use offline_profile::ui::user_profile::{Badge, Message};
 use profile_client::domain::SyncState;
@@ -107,7 +107,7 @@ async fn offline_shows_offline_and_the_edit_survives_until_the_server_is_back() 
     // The read already found the server away; the badge says so, and the note says the edit
     // is safe on this computer.
     assert_eq!(view_model.badge(), Badge::Offline { retry_in: None });
-    assert!(shows(&view_model, PENDING_NOTE));
+    assert!(shows(&view_model, &pending_note()));
 
     let synchronizer = Synchronizer::spawn(
         repository.clone(),

@@ -11,20 +11,31 @@ use profile_client::Resolution;
 pub const NAME_INPUT: &str = "name";
 pub const PHOTO_URL_INPUT: &str = "photo_url";
 pub const WORK_OFFLINE_SWITCH: &str = "work_offline";
-/// The words of the photo's buttons and marks (the tests find them by these).
-pub const CHANGE_PHOTO: &str = "Change photo…";
-pub const REMOVE_PHOTO: &str = "Remove photo";
-pub const DOWNLOADING_PHOTO: &str = "↓ Downloading…";
-pub const UNAVAILABLE_PHOTO: &str = "Not on the server";
+/// The words of the photo's buttons and marks, in the user's language (the tests find them by
+/// these).
+pub fn change_photo() -> String {
+    crate::fl!("change-photo")
+}
+pub fn remove_photo() -> String {
+    crate::fl!("remove-photo")
+}
+pub fn downloading_photo() -> String {
+    crate::fl!("photo-downloading")
+}
+pub fn unavailable_photo() -> String {
+    crate::fl!("photo-unavailable")
+}
 /// The side of the picture beside the form, and of each picture in the conflict panel.
 const PICTURE: u32 = 88;
 const CONFLICT_PICTURE: u32 = 64;
 /// Shown beside Save while a saved edit has not reached the server.
-pub const PENDING_NOTE: &str = "Saved on this computer, not yet on the server";
+pub fn pending_note() -> String {
+    crate::fl!("pending-note")
+}
 
 pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     let header = row![
-        text("Profile").size(26),
+        text(crate::fl!("profile-heading")).size(26),
         space::horizontal(),
         badge(
             &view_model.badge(),
@@ -47,7 +58,7 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             container(
                 row![
                     text(notice.to_owned()).size(14).width(Length::Fill),
-                    button(text("Dismiss"))
+                    button(text(crate::fl!("dismiss")))
                         .on_press(Message::DismissNotice)
                         .style(button::secondary),
                 ]
@@ -88,25 +99,25 @@ pub fn view(view_model: &UserProfileViewModel) -> Element<'_, Message> {
 
 fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     let save_label = if view_model.is_saving() {
-        "Saving…"
+        crate::fl!("saving")
     } else {
-        "Save"
+        crate::fl!("save")
     };
     let pending = view_model
         .profile()
         .is_some_and(|profile| !profile.synchronized && profile.conflict.is_none());
     let marker = if view_model.is_dirty() {
-        "● Unsaved changes"
+        crate::fl!("unsaved-changes")
     } else if pending {
-        PENDING_NOTE
+        pending_note()
     } else {
-        ""
+        String::new()
     };
     let on_submit = view_model.can_save().then_some(Message::Save);
 
     let name = field(
-        "Name",
-        text_input("Your name", view_model.name())
+        crate::fl!("name-label"),
+        text_input(&crate::fl!("name-placeholder"), view_model.name())
             .id(NAME_INPUT)
             .on_input(Message::NameChanged)
             .on_submit_maybe(on_submit.clone())
@@ -114,7 +125,7 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         view_model.name_error(),
     );
     let photo_url = field(
-        "Photo URL (optional, a picture on the web)",
+        crate::fl!("photo-url-label"),
         text_input("https://…", view_model.photo_url())
             .id(PHOTO_URL_INPUT)
             .on_input(Message::PhotoUrlChanged)
@@ -127,14 +138,14 @@ fn form(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         button(text(save_label))
             .on_press_maybe(on_submit)
             .padding([8, 18]),
-        button(text("Sync now"))
+        button(text(crate::fl!("sync-now")))
             .on_press_maybe((!view_model.status().work_offline).then_some(Message::SyncNow))
             .style(button::secondary)
             .padding([8, 18]),
         space::horizontal(),
         container(
             toggler(view_model.status().work_offline)
-                .label("Work offline")
+                .label(crate::fl!("work-offline"))
                 .on_toggle(Message::WorkOffline)
         )
         .id(WORK_OFFLINE_SWITCH),
@@ -168,10 +179,7 @@ fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         .on_press_maybe(idle.then_some(Message::ChoosePhoto));
     let picture = tooltip(
         picture,
-        tip(
-            "Click to choose a photo from this computer, or drop a picture here".into(),
-            240.0,
-        ),
+        tip(crate::fl!("photo-tip"), 240.0),
         tooltip::Position::Bottom,
     );
     let mut column = column![picture]
@@ -180,17 +188,17 @@ fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
         .width(PICTURE + 40);
     match view_model.photo() {
         Some(PhotoShown::Downloading(_)) => {
-            column = column.push(text(DOWNLOADING_PHOTO).size(12).style(text::secondary));
+            column = column.push(text(downloading_photo()).size(12).style(text::secondary));
         }
         Some(PhotoShown::Unavailable) => {
-            column = column.push(text(UNAVAILABLE_PHOTO).size(12).style(text::warning));
+            column = column.push(text(unavailable_photo()).size(12).style(text::warning));
         }
         _ => {}
     }
     let label = if view_model.is_photo_busy() {
-        "Saving photo…"
+        crate::fl!("saving-photo")
     } else {
-        CHANGE_PHOTO
+        change_photo()
     };
     column = column.push(
         button(text(label).size(13))
@@ -200,7 +208,7 @@ fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     );
     if view_model.photo().is_some() {
         column = column.push(
-            button(text(REMOVE_PHOTO).size(13))
+            button(text(remove_photo()).size(13))
                 .on_press_maybe(idle.then_some(Message::RemovePhoto))
                 .style(button::text)
                 .padding([2, 8]),
@@ -210,7 +218,7 @@ fn picture_column(view_model: &UserProfileViewModel) -> Element<'_, Message> {
 }
 
 fn field<'a>(
-    label: &'a str,
+    label: String,
     input: impl Into<Element<'a, Message>>,
     error: Option<&'a str>,
 ) -> Element<'a, Message> {
@@ -244,10 +252,16 @@ fn avatar(view_model: &UserProfileViewModel) -> Element<'_, Message> {
             .into(),
         Avatar::Unavailable { reason, .. } => tooltip(
             initials(view_model.name()),
-            container(text(format!("The photo cannot be shown: {reason}")).size(13))
-                .padding(8)
-                .max_width(280)
-                .style(container::rounded_box),
+            container(
+                text(crate::fl!(
+                    "photo-cannot-be-shown",
+                    reason = reason.as_str()
+                ))
+                .size(13),
+            )
+            .padding(8)
+            .max_width(280)
+            .style(container::rounded_box),
             tooltip::Position::Bottom,
         )
         .into(),
@@ -283,14 +297,14 @@ fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
     column![
         row![
             column![
-                text("No profile yet").size(20),
-                text("Nothing on this computer, and the server has not sent one.")
+                text(crate::fl!("badge-empty")).size(20),
+                text(crate::fl!("empty-detail"))
                     .size(14)
                     .style(text::secondary),
             ]
             .spacing(4),
             space::horizontal(),
-            button(text("Try again"))
+            button(text(crate::fl!("try-again")))
                 .on_press(Message::Reload)
                 .style(button::secondary),
         ]
@@ -304,30 +318,36 @@ fn empty_state(view_model: &UserProfileViewModel) -> Element<'_, Message> {
 /// One side of a conflicting field: its words, or for the photo its picture.
 fn conflict_value<'a>(
     view_model: &'a UserProfileViewModel,
-    whose: &'static str,
+    whose: Whose,
     fields: &'a profile_client::domain::Fields,
     field: profile_client::domain::Field,
 ) -> Element<'a, Message> {
     if field != profile_client::domain::Field::Photo {
-        return text(format!("{whose}: {}", fields.describe(field)))
+        return text(whose.words(&fields.describe(field)))
             .width(Length::Fill)
             .into();
     }
     let picture: Element<'a, Message> = match &fields.photo {
-        None => text("no photo").size(13).style(text::secondary).into(),
+        None => text(crate::fl!("no-photo"))
+            .size(13)
+            .style(text::secondary)
+            .into(),
         Some(photo) => match view_model.photo_shown(&photo.sha256, None) {
             PhotoShown::Ready(handle) => iced::widget::image(handle.clone())
                 .width(CONFLICT_PICTURE)
                 .height(CONFLICT_PICTURE)
                 .into(),
-            PhotoShown::Unavailable => text(UNAVAILABLE_PHOTO).size(13).style(text::warning).into(),
-            PhotoShown::Downloading(_) => text(DOWNLOADING_PHOTO)
+            PhotoShown::Unavailable => text(unavailable_photo())
+                .size(13)
+                .style(text::warning)
+                .into(),
+            PhotoShown::Downloading(_) => text(downloading_photo())
                 .size(13)
                 .style(text::secondary)
                 .into(),
         },
     };
-    row![text(format!("{whose}:")), picture]
+    row![text(whose.words("")), picture]
         .spacing(8)
         .align_y(Alignment::Center)
         .width(Length::Fill)
@@ -337,25 +357,24 @@ fn conflict_value<'a>(
 fn conflict_panel<'a>(view_model: &'a UserProfileViewModel) -> Option<Element<'a, Message>> {
     let profile = view_model.profile()?;
     let conflict = profile.conflict.as_ref()?;
-    let mut rows =
-        column![text("Changed here and elsewhere: which value should stay?").size(16),].spacing(8);
+    let mut rows = column![text(crate::fl!("conflict-question")).size(16),].spacing(8);
     for &field in &conflict.fields {
-        let side = |whose: &'static str, fields: &'a profile_client::domain::Fields| {
+        let side = |whose: Whose, fields: &'a profile_client::domain::Fields| {
             conflict_value(view_model, whose, fields, field)
         };
         rows = rows.push(
             row![
-                text(field.label()).size(14).width(90),
-                side("Yours", &profile.fields),
-                side("Theirs", &conflict.theirs.fields),
+                text(crate::words::field_label(field)).size(14).width(90),
+                side(Whose::Yours, &profile.fields),
+                side(Whose::Theirs, &conflict.theirs.fields),
             ]
             .spacing(12),
         );
     }
     rows = rows.push(
         row![
-            button(text("Keep mine")).on_press(Message::Resolve(Resolution::KeepMine)),
-            button(text("Use theirs"))
+            button(text(crate::fl!("keep-mine"))).on_press(Message::Resolve(Resolution::KeepMine)),
+            button(text(crate::fl!("use-theirs")))
                 .on_press(Message::Resolve(Resolution::UseTheirs))
                 .style(button::secondary),
         ]
@@ -407,9 +426,26 @@ fn badge(badge: &Badge, photos_wait: bool, frame: usize) -> Element<'static, Mes
     let mut explanation = badge.explanation();
     if photos_wait {
         explanation.push(' ');
-        explanation.push_str(crate::words::PHOTOS_WAIT);
+        explanation.push_str(&crate::fl!("photos-wait"));
     }
     tooltip(content, tip(explanation, 280.0), tooltip::Position::Bottom).into()
+}
+
+/// Whose value a side of the conflict panel shows.
+#[derive(Clone, Copy)]
+enum Whose {
+    Yours,
+    Theirs,
+}
+
+impl Whose {
+    /// "Yours: Ada", or "Yours:" before a picture (`value` empty).
+    fn words(self, value: &str) -> String {
+        match self {
+            Whose::Yours => crate::fl!("conflict-yours", value = value),
+            Whose::Theirs => crate::fl!("conflict-theirs", value = value),
+        }
+    }
 }
 
 /// The panel a tooltip shows: `words`, at most `max_width` wide.

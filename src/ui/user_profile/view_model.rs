@@ -71,12 +71,13 @@ pub enum Action {
 }
 
 impl Action {
-    /// What the user is told when it fails.
-    fn failure(self) -> &'static str {
+    /// What the user is told when it fails with `error`.
+    fn failure(self, error: &RepositoryError) -> String {
+        let error = error.to_string();
         match self {
-            Action::Save => "Not saved",
-            Action::Sync => "Sync failed",
-            Action::Resolve(_) => "Not resolved",
+            Action::Save => crate::fl!("action-not-saved", error = error),
+            Action::Sync => crate::fl!("action-sync-failed", error = error),
+            Action::Resolve(_) => crate::fl!("action-not-resolved", error = error),
         }
     }
 
@@ -137,7 +138,7 @@ pub enum Badge {
     SavedLocally,
     Syncing,
     Synced {
-        ago: Option<String>,
+        ago: Option<Ago>,
     },
     Offline {
         retry_in: Option<u64>,
@@ -157,74 +158,57 @@ impl Badge {
     /// The words on the badge.
     pub fn label(&self) -> String {
         match self {
-            Badge::Loading => "Loading…".into(),
-            Badge::Empty => "No profile yet".into(),
-            Badge::Cached => "Cached".into(),
-            Badge::SavedLocally => "Saved locally".into(),
-            Badge::Syncing => "Syncing…".into(),
-            Badge::Synced { ago: Some(ago) } => format!("Synced {ago}"),
-            Badge::Synced { ago: None } => "Synced".into(),
+            Badge::Loading => crate::fl!("badge-loading"),
+            Badge::Empty => crate::fl!("badge-empty"),
+            Badge::Cached => crate::fl!("badge-cached"),
+            Badge::SavedLocally => crate::fl!("badge-saved-locally"),
+            Badge::Syncing => crate::fl!("badge-syncing"),
+            Badge::Synced { ago: Some(ago) } => crate::fl!("badge-synced-ago", ago = ago.words()),
+            Badge::Synced { ago: None } => crate::fl!("badge-synced"),
             Badge::Offline {
                 retry_in: Some(seconds),
-            } => format!("Offline · retrying in {seconds} s"),
-            Badge::Offline { retry_in: None } => "Offline".into(),
-            Badge::WorkingOffline => "Working offline".into(),
-            Badge::Conflict => "Conflict".into(),
-            Badge::Error { .. } => "Error".into(),
-            Badge::SignedOut { .. } => "Signed out".into(),
+            } => crate::fl!("badge-offline-retrying", seconds = (*seconds)),
+            Badge::Offline { retry_in: None } => crate::fl!("badge-offline"),
+            Badge::WorkingOffline => crate::fl!("badge-working-offline"),
+            Badge::Conflict => crate::fl!("badge-conflict"),
+            Badge::Error { .. } => crate::fl!("badge-error"),
+            Badge::SignedOut { .. } => crate::fl!("badge-signed-out"),
         }
     }
 
     /// A short word for the window title.
-    pub fn title_word(&self) -> &'static str {
+    pub fn title_word(&self) -> String {
         match self {
-            Badge::Loading => "Loading",
-            Badge::Empty => "No profile",
-            Badge::Cached => "Cached",
-            Badge::SavedLocally => "Saved locally",
-            Badge::Syncing => "Syncing",
-            Badge::Synced { .. } => "Synced",
-            Badge::Offline { .. } => "Offline",
-            Badge::WorkingOffline => "Working offline",
-            Badge::Conflict => "Conflict",
-            Badge::Error { .. } => "Error",
-            Badge::SignedOut { .. } => "Signed out",
+            Badge::Loading => crate::fl!("title-loading"),
+            Badge::Empty => crate::fl!("title-empty"),
+            Badge::Cached => crate::fl!("badge-cached"),
+            Badge::SavedLocally => crate::fl!("badge-saved-locally"),
+            Badge::Syncing => crate::fl!("title-syncing"),
+            Badge::Synced { .. } => crate::fl!("badge-synced"),
+            Badge::Offline { .. } => crate::fl!("badge-offline"),
+            Badge::WorkingOffline => crate::fl!("badge-working-offline"),
+            Badge::Conflict => crate::fl!("badge-conflict"),
+            Badge::Error { .. } => crate::fl!("badge-error"),
+            Badge::SignedOut { .. } => crate::fl!("badge-signed-out"),
         }
     }
 
     /// What the state means, for the tooltip.
     pub fn explanation(&self) -> String {
         match self {
-            Badge::Loading => "Reading the profile from this computer.".into(),
-            Badge::Empty => {
-                "There is no profile on this computer or on the server yet. Enter a name and save."
-                    .into()
+            Badge::Loading => crate::fl!("explain-loading"),
+            Badge::Empty => crate::fl!("explain-empty"),
+            Badge::Cached => crate::fl!("explain-cached"),
+            Badge::SavedLocally => crate::fl!("explain-saved-locally"),
+            Badge::Syncing => crate::fl!("explain-syncing"),
+            Badge::Synced { .. } => crate::fl!("explain-synced"),
+            Badge::Offline { .. } => crate::fl!("explain-offline"),
+            Badge::WorkingOffline => crate::fl!("explain-working-offline"),
+            Badge::Conflict => crate::fl!("explain-conflict"),
+            Badge::Error { reason } => crate::fl!("explain-error", reason = reason.as_str()),
+            Badge::SignedOut { reason } => {
+                crate::fl!("explain-signed-out", reason = reason.as_str())
             }
-            Badge::Cached => {
-                "Showing the copy kept on this computer; the server has not confirmed it yet."
-                    .into()
-            }
-            Badge::SavedLocally => {
-                "Your change is saved on this computer and will be sent to the server.".into()
-            }
-            Badge::Syncing => "Sending and fetching changes with the server.".into(),
-            Badge::Synced { .. } => "This computer and the server hold the same profile.".into(),
-            Badge::Offline { .. } => {
-                "The server cannot be reached. Your changes are safe on this computer and are \
-                 sent as soon as it is back."
-                    .into()
-            }
-            Badge::WorkingOffline => {
-                "Work offline is on: nothing is sent until you turn it off.".into()
-            }
-            Badge::Conflict => {
-                "The profile was changed here and elsewhere. Choose which version to keep.".into()
-            }
-            Badge::Error { reason } => format!("The last sync failed: {reason}"),
-            Badge::SignedOut { reason } => format!(
-                "The server no longer accepts this computer ({reason}). Your changes are kept \
-                 here and sent once you sign in again."
-            ),
         }
     }
 }
@@ -384,14 +368,18 @@ impl UserProfileViewModel {
                     .change_photo(PhotoEdit::Set(&photo))
                     .await
                     .map(drop)
-                    .map_err(|error| format!("The photo was not saved: {error}")),
+                    .map_err(|error| crate::fl!("photo-not-saved", error = error.to_string())),
                 Ok(Err(error)) => Err(match error {
                     profile_client::photo::PhotoError::Unreadable { reason, .. } => {
-                        format!("{shown} cannot be read: {reason}")
+                        crate::fl!("photo-file-unreadable", file = shown, reason = reason)
                     }
-                    _ => format!("{shown} cannot be the photo: {error}"),
+                    _ => crate::fl!(
+                        "photo-file-refused",
+                        file = shown,
+                        error = error.to_string()
+                    ),
                 }),
-                Err(error) => Err(format!("The photo could not be read: {error}")),
+                Err(error) => Err(crate::fl!("photo-unreadable", error = error.to_string())),
             };
             Message::PhotoChanged(result, Box::new(repository.status()))
         })
@@ -528,7 +516,9 @@ impl UserProfileViewModel {
                         .change_photo(PhotoEdit::Remove)
                         .await
                         .map(drop)
-                        .map_err(|error| format!("The photo was not removed: {error}"));
+                        .map_err(|error| {
+                            crate::fl!("photo-not-removed", error = error.to_string())
+                        });
                     Message::PhotoChanged(result, Box::new(repository.status()))
                 });
             }
@@ -555,8 +545,8 @@ impl UserProfileViewModel {
             Ok(()) if action.refills_form() => self.fill_form(),
             Ok(()) => {}
             Err(error) => {
-                tracing::warn!(%error, "{}", action.failure());
-                self.error = Some(format!("{}: {error}", action.failure()));
+                tracing::warn!(%error, ?action, "the action failed");
+                self.error = Some(action.failure(&error));
             }
         }
     }
@@ -577,7 +567,7 @@ impl UserProfileViewModel {
                     && !error.is_signed_out()
                     && !matches!(error, RepositoryError::WorkingOffline)
                 {
-                    self.error = Some(format!("Could not read the profile: {error}"));
+                    self.error = Some(crate::fl!("read-failed", error = error.to_string()));
                 }
             }
         }
@@ -595,7 +585,7 @@ impl UserProfileViewModel {
             },
             Ok(None) => Avatar::Unavailable {
                 url,
-                reason: "not downloaded yet (working offline)".into(),
+                reason: crate::fl!("photo-not-downloaded-offline"),
             },
             Err(error) => {
                 tracing::warn!(%error, "the photo cannot be shown");
@@ -817,8 +807,12 @@ impl UserProfileViewModel {
     pub fn title(&self) -> String {
         let badge = self.badge();
         match self.profile() {
-            Some(profile) => format!("{} — {} — Profile", profile.name(), badge.title_word()),
-            None => format!("{} — Profile", badge.title_word()),
+            Some(profile) => crate::fl!(
+                "title-named",
+                name = profile.name(),
+                state = badge.title_word()
+            ),
+            None => crate::fl!("title-unnamed", state = badge.title_word()),
         }
     }
 
@@ -827,13 +821,14 @@ impl UserProfileViewModel {
     pub fn last_attempt(&self) -> Option<String> {
         self.status.last_attempt.as_ref().map(|attempt| {
             let outcome = match (&self.status.last_failure, attempt.ok) {
-                (_, true) => "succeeded".to_owned(),
+                (_, true) => crate::fl!("last-attempt-succeeded"),
                 (Some(failure), false) => crate::words::failure(failure),
                 (None, false) => attempt.message.clone(),
             };
-            format!(
-                "Last sync attempt {}: {outcome}",
-                relative_time(attempt.at, self.now)
+            crate::fl!(
+                "last-attempt",
+                ago = relative_time(attempt.at, self.now).words(),
+                outcome = outcome
             )
         })
     }
@@ -854,8 +849,11 @@ pub enum PhotoShown<'a> {
 /// where there is none, on Linux; the native dialog elsewhere).
 async fn pick_photo_file() -> Option<PathBuf> {
     rfd::AsyncFileDialog::new()
-        .set_title("Choose a photo")
-        .add_filter("Pictures", &["jpg", "jpeg", "png", "JPG", "JPEG", "PNG"])
+        .set_title(crate::fl!("photo-dialog-title"))
+        .add_filter(
+            crate::fl!("photo-dialog-filter"),
+            &["jpg", "jpeg", "png", "JPG", "JPEG", "PNG"],
+        )
         .pick_file()
         .await
         .map(|file| file.path().to_path_buf())
@@ -878,18 +876,43 @@ pub fn shortcut(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Option<M
     }
 }
 
-/// "just now" (under 10 s), "less than a minute ago", "2 min ago", "3 h ago", "yesterday",
-/// "4 days ago".
-pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+/// How long ago something happened, to the unit a person would say: "just now" (under 10 s),
+/// "less than a minute ago", "2 min ago", "3 h ago", "yesterday", "4 days ago".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ago {
+    JustNow,
+    UnderAMinute,
+    Minutes(i64),
+    Hours(i64),
+    Yesterday,
+    Days(i64),
+}
+
+impl Ago {
+    /// The words in the user's language, through its plural rules.
+    pub fn words(self) -> String {
+        match self {
+            Ago::JustNow => crate::fl!("ago-just-now"),
+            Ago::UnderAMinute => crate::fl!("ago-under-a-minute"),
+            Ago::Minutes(minutes) => crate::fl!("ago-minutes", minutes = minutes),
+            Ago::Hours(hours) => crate::fl!("ago-hours", hours = hours),
+            Ago::Yesterday => crate::fl!("ago-yesterday"),
+            Ago::Days(days) => crate::fl!("ago-days", days = days),
+        }
+    }
+}
+
+/// How long before `now` the moment `at` was (a moment after `now` counts as now).
+pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Ago {
     let seconds = (now - at).num_seconds().max(0);
     match seconds {
-        0..=9 => "just now".into(),
-        10..=59 => "less than a minute ago".into(),
-        60..=3599 => format!("{} min ago", seconds / 60),
-        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        0..=9 => Ago::JustNow,
+        10..=59 => Ago::UnderAMinute,
+        60..=3599 => Ago::Minutes(seconds / 60),
+        3600..=86_399 => Ago::Hours(seconds / 3600),
         _ => match seconds / 86_400 {
-            1 => "yesterday".into(),
-            days => format!("{days} days ago"),
+            1 => Ago::Yesterday,
+            days => Ago::Days(days),
         },
     }
 }
