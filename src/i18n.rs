@@ -56,7 +56,10 @@ pub fn available() -> Vec<LanguageIdentifier> {
     let mut languages = ALL
         .available_languages(&Messages)
         .expect("the embedded message files are listed");
-    languages.sort_by_key(|language| (language.to_string() != FALLBACK, language.to_string()));
+    languages.sort_by_key(|language| {
+        let name = language.to_string();
+        (name != FALLBACK, name)
+    });
     languages
 }
 

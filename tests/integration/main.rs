@@ -41,6 +41,7 @@ mod durability;
 mod faults;
 mod hardening;
 mod identity;
+mod languages;
 // Runs `cargo tree`; the graph it checks does not depend on the platform the tests run on
 // (and under wine there is no cargo to run).
 #[cfg(not(windows))]

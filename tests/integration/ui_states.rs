@@ -205,6 +205,8 @@ async fn snapshots_of_the_main_states() {
     let repository = client.repository(&server.url()).await;
     let mut view_model = ready(repository.clone()).await;
     snapshot(&view_model, "synced");
+    // The same states in German (long words; nothing may be cut off).
+    german(&view_model, "synced");
     // The window follows the system's preference; the dark theme must read as well.
     snapshot_with(&view_model, "synced-dark", &iced::Theme::Dark);
     // The desktop asks for higher contrast (light and dark).
@@ -232,11 +234,13 @@ async fn snapshots_of_the_main_states() {
     let task = view_model.update(Message::Save);
     run(&mut view_model, task).await;
     snapshot(&view_model, "working-offline-saved-locally");
+    german(&view_model, "working-offline-saved-locally");
 
     let empty_server = spawn_server().await;
     let empty_client = Client::new();
     let view_model = ready(empty_client.repository(&empty_server.url()).await).await;
     snapshot(&view_model, "empty");
+    german(&view_model, "empty");
 
     // A conflict: another client changed the name meanwhile.
     let other = Client::new();
@@ -250,4 +254,10 @@ async fn snapshots_of_the_main_states() {
     run(&mut view_model, task).await;
     assert_eq!(view_model.badge(), Badge::Conflict);
     snapshot(&view_model, "conflict");
+    german(&view_model, "conflict");
+}
+
+/// The state in German, as `<name>-de`.
+fn german(view_model: &UserProfileViewModel, name: &str) {
+    offline_profile::i18n::in_language("de", || snapshot(view_model, &format!("{name}-de")));
 }

@@ -347,7 +347,7 @@ fn conflict_value<'a>(
                 .into(),
         },
     };
-    row![text(whose.words("")), picture]
+    row![text(whose.words("").trim_end().to_owned()), picture]
         .spacing(8)
         .align_y(Alignment::Center)
         .width(Length::Fill)
