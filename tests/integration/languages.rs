@@ -71,8 +71,8 @@ fn every_language_has_every_english_message_with_the_same_variables() {
     let languages = i18n::available();
     assert_eq!(languages[0].to_string(), i18n::FALLBACK);
     assert!(
-        languages.len() >= 3,
-        "English and at least two more languages: {languages:?}"
+        languages.len() >= 2,
+        "English and at least one more language: {languages:?}"
     );
     let english = messages("en", &i18n::source(&languages[0]).unwrap());
     assert!(english.len() > 100, "the English file is read whole");
@@ -113,7 +113,8 @@ fn numbers_go_through_each_languages_plural_rules() {
     };
     assert_eq!(wait("en", 1), "1 second");
     assert_eq!(wait("en", 30), "30 seconds");
-    for language in ["de", "es"] {
+    for language in i18n::available().iter().skip(1).map(ToString::to_string) {
+        let language = language.as_str();
         assert_ne!(
             days(language, 4),
             days("en", 4),
@@ -171,9 +172,9 @@ async fn set_and_sync_speak_the_users_language() {
     assert!(stdout.contains(&not_pushed), "{stdout}");
 
     let server = spawn_server_with(|router| router).await;
-    let output = cli_in("es_ES.UTF-8", dir.path(), &server.url(), &["sync"]);
+    let output = cli_in("de_AT.UTF-8", dir.path(), &server.url(), &["sync"]);
     assert!(output.status.success(), "{output:?}");
-    let synced = i18n::in_language("es", || {
+    let synced = i18n::in_language("de", || {
         offline_profile::fl!("cli-synced", profile = "Katherine Johnson")
     });
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), synced);
