@@ -202,6 +202,7 @@ mod tests {
     fn a_language_without_messages_falls_back_to_english_and_a_region_to_its_language() {
         assert_eq!(in_language("fr-FR", current).to_string(), "en");
         assert_eq!(in_language("de-AT", current).to_string(), "de");
+        assert_eq!(in_language("es-MX", current).to_string(), "es");
         assert_eq!(current().to_string(), "en", "other threads are untouched");
     }
 }
