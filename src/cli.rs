@@ -890,7 +890,11 @@ async fn set(
         (None, false) => PhotoEdit::Keep,
     };
     let offline = settings.offline;
-    let session = open(settings).await?;
+    let session = match open(settings.clone()).await {
+        Ok(session) => session,
+        // On a full disk the embedded server cannot start either: say why nothing was saved.
+        Err(error) => return Err(cannot_write(&settings).await.unwrap_or(error.into())),
+    };
     let current = session.repository.cached().await?;
     let name = name
         .or_else(|| current.as_ref().map(|p| p.fields.name.clone()))
@@ -898,10 +902,21 @@ async fn set(
     let photo_url = photo_url
         .or_else(|| current.as_ref().map(|p| p.fields.photo_url.clone()))
         .unwrap_or_default();
+    let shown = current.as_ref().map(|p| p.fields.name.clone());
     let saved = session
         .repository
         .save_edit(&name, &photo_url, photo_edit)
-        .await?;
+        .await
+        .map_err(
+            |error| match crate::words::not_saved(&error, shown.as_deref()) {
+                // The technical reason stays in the log (RUST_LOG=warn shows it).
+                Some(words) => {
+                    tracing::warn!(%error, "the change could not be saved");
+                    Failure::NotDone(words)
+                }
+                None => Failure::Repository(error),
+            },
+        )?;
     println!(
         "{}",
         crate::fl!("cli-saved-locally", revision = saved.revision)
@@ -911,6 +926,19 @@ async fn set(
     }
     hand_over(session).await;
     Ok(())
+}
+
+/// Why nothing can be saved, in plain words, where the disk under the cache is full or takes
+/// no writes; `None` otherwise.
+async fn cannot_write(settings: &Settings) -> Option<Failure> {
+    let cache = open_local(settings).await.ok()?;
+    let outcome = cache.check_writable().await;
+    let shown = cache.load_profile().await.ok().flatten();
+    cache.close().await;
+    let error = RepositoryError::from(outcome.err()?);
+    let words = crate::words::not_saved(&error, shown.as_ref().map(|p| p.fields.name.as_str()))?;
+    tracing::warn!(%error, "the change could not be saved");
+    Some(Failure::NotDone(words))
 }
 
 fn path_shown(path: Option<&std::path::Path>) -> std::path::Display<'_> {

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod background;
 pub mod cli;
+pub mod crash;
 pub mod i18n;
 pub mod notify;
 pub mod session;

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // A bug says so in one paragraph and writes its report to the data folder (`crash`).
+    offline_profile::crash::install();
     // The user's language, for every word from here on (`--help` included).
     offline_profile::i18n::init();
     let cli = match Cli::try_parse() {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    offline_profile::crash::log_in(&settings.data_dir);
     // The window logs what it does; subcommands keep stderr for problems only.
     let default_level = if cli.command.is_some() {
         "error"
@@ -50,8 +53,11 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
+    // The window needs a display and the libraries that reach it: said plainly, before the
+    // toolkit would panic.
     if cli.command.is_none()
         && let Some(problem) = offline_profile::ui::app::no_display()
+            .or_else(offline_profile::ui::app::missing_window_libraries)
     {
         eprintln!("offline-profile: {problem}");
         return ExitCode::FAILURE;
@@ -75,7 +81,10 @@ fn main() -> ExitCode {
         },
     };
     match cli.command {
-        None => match offline_profile::ui::app::run(settings, instance) {
+        None => match {
+            offline_profile::crash::opening_window(true);
+            offline_profile::ui::app::run(settings, instance)
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 #[cfg(windows)]

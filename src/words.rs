@@ -2,7 +2,9 @@
 //! what happens to the user's change. The client hands over a typed [`Failure`]; the technical
 //! chain stays in the error (log, tooltip, `details:` line, `status --json`).
 
+use profile_client::RepositoryError;
 use profile_client::api_client::UnreachableCause;
+use profile_client::database::StorageProblem;
 use profile_client::domain::{Field, SyncState};
 use profile_client::{ChangeFate, Failure, What};
 
@@ -77,6 +79,35 @@ fn sentence(words: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         let rest = chars.as_str().trim_end_matches('.');
         format!("{}{rest}.", first.to_uppercase())
+    })
+}
+
+/// A change that could not be written because the disk under the data folder is full or takes
+/// no writes, in plain words (what happened, what the profile still shows — `shown`, its name
+/// on screen —, what to do); `None` for any other failure.
+pub fn not_saved(error: &RepositoryError, shown: Option<&str>) -> Option<String> {
+    let RepositoryError::Database(database) = error else {
+        return None;
+    };
+    let problem = database.storage_problem()?;
+    let path = database.path();
+    let folder = path.parent().unwrap_or(path).display().to_string();
+    let (what, fix) = match problem {
+        StorageProblem::Full => (
+            crate::fl!("storage-full", folder = folder),
+            crate::fl!("storage-full-fix"),
+        ),
+        StorageProblem::ReadOnly => (
+            crate::fl!("storage-read-only", folder = folder),
+            crate::fl!("storage-read-only-fix"),
+        ),
+    };
+    Some(match shown.filter(|name| !name.is_empty()) {
+        Some(name) => format!(
+            "{what} {} {fix}",
+            crate::fl!("storage-still-shows", name = name)
+        ),
+        None => format!("{what} {fix}"),
     })
 }
 

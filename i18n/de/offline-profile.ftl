@@ -79,6 +79,11 @@ last-attempt-succeeded = erfolgreich
 action-not-saved = Nicht gespeichert: { $error }
 action-sync-failed = Synchronisierung fehlgeschlagen: { $error }
 action-not-resolved = Nicht gelöst: { $error }
+storage-full = Der Datenträger mit { $folder } ist voll: Ihre Änderung wurde nicht gespeichert.
+storage-read-only = Der Datenträger mit { $folder } nimmt keine Änderungen an (er ist schreibgeschützt): Ihre Änderung wurde nicht gespeichert.
+storage-still-shows = Das Profil zeigt weiterhin „{ $name }“.
+storage-full-fix = Schaffen Sie dort Platz und speichern Sie dann erneut.
+storage-read-only-fix = Machen Sie ihn beschreibbar (oder wählen Sie mit --data-dir einen anderen Datenordner) und speichern Sie dann erneut.
 read-failed = Das Profil konnte nicht gelesen werden: { $error }
 
 ## The photo
@@ -139,6 +144,10 @@ no-display =
     es gibt keine Anzeige, auf der das Fenster geöffnet werden kann: weder WAYLAND_DISPLAY noch DISPLAY ist gesetzt (etwa über SSH).
     Verwenden Sie stattdessen die Befehlszeile: `offline-profile show`, `set`, `sync`, `watch` (`offline-profile --help` listet sie auf), oder starten Sie die App aus einer Desktop-Sitzung.
     Unter X11 benötigt das Fenster libxkbcommon-x11-0, libxcursor1 und libxi6 (Debian, Ubuntu) oder libxkbcommon-x11, libXcursor und libXi (Fedora).
+window-libraries-missing =
+    das Fenster kann sich nicht öffnen: Dem System fehlt eine nutzbare { $libraries }, die es für die Anzeige braucht.
+    Installieren Sie: `sudo apt install { $debian }` (Debian, Ubuntu) oder `sudo dnf install { $fedora }` (Fedora).
+    Bis dahin funktioniert die Befehlszeile: `offline-profile show`, `set`, `sync`, `watch` (`offline-profile --help` listet sie auf).
 welcome = Willkommen
 welcome-detail = Behalten Sie Ihr Profil nur auf diesem Computer, oder melden Sie sich am Server Ihres Teams an, um es auf all Ihren Geräten zu nutzen. So oder so funktioniert es ohne Netzwerk.
 use-this-computer-only = Nur auf diesem Computer

@@ -82,6 +82,11 @@ last-attempt-succeeded = succeeded
 action-not-saved = Not saved: { $error }
 action-sync-failed = Sync failed: { $error }
 action-not-resolved = Not resolved: { $error }
+storage-full = The disk holding { $folder } is full: your change was not saved.
+storage-read-only = The disk holding { $folder } takes no changes (it is read-only): your change was not saved.
+storage-still-shows = The profile still shows “{ $name }”.
+storage-full-fix = Free some space on it, then save again.
+storage-read-only-fix = Make it writable (or choose another data folder with --data-dir), then save again.
 read-failed = Could not read the profile: { $error }
 
 ## The photo
@@ -142,6 +147,10 @@ no-display =
     there is no display to open the window on: neither WAYLAND_DISPLAY nor DISPLAY is set (over SSH, for one).
     Use the command line instead: `offline-profile show`, `set`, `sync`, `watch` (`offline-profile --help` lists them), or start the app from a desktop session.
     Under X11 the window needs libxkbcommon-x11-0, libxcursor1 and libxi6 (Debian, Ubuntu) or libxkbcommon-x11, libXcursor and libXi (Fedora).
+window-libraries-missing =
+    the window cannot open: the system has no usable { $libraries }, which it needs to reach the display.
+    Install them: `sudo apt install { $debian }` (Debian, Ubuntu) or `sudo dnf install { $fedora }` (Fedora).
+    Meanwhile the command line works: `offline-profile show`, `set`, `sync`, `watch` (`offline-profile --help` lists them).
 welcome = Welcome
 welcome-detail = Keep your profile on this computer only, or sign in to your team's server to use it on all your devices. Either way it works without a network.
 use-this-computer-only = Use on this computer only

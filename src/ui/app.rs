@@ -596,6 +596,126 @@ pub fn no_display() -> Option<String> {
     (!named).then(|| crate::fl!("no-display"))
 }
 
+/// A library the window loads when it starts, and the packages that hold it.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+struct WindowLibrary {
+    file: &'static str,
+    debian: &'static str,
+    fedora: &'static str,
+}
+
+/// What the window loads to reach an X11 display (the toolkit opens them at run time; the same
+/// list as the Debian package's dependencies).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+const X11_LIBRARIES: &[WindowLibrary] = &[
+    WindowLibrary {
+        file: "libX11.so.6",
+        debian: "libx11-6",
+        fedora: "libX11",
+    },
+    WindowLibrary {
+        file: "libX11-xcb.so.1",
+        debian: "libx11-xcb1",
+        fedora: "libX11-xcb",
+    },
+    WindowLibrary {
+        file: "libxcb.so.1",
+        debian: "libxcb1",
+        fedora: "libxcb",
+    },
+    WindowLibrary {
+        file: "libXcursor.so.1",
+        debian: "libxcursor1",
+        fedora: "libXcursor",
+    },
+    WindowLibrary {
+        file: "libXi.so.6",
+        debian: "libxi6",
+        fedora: "libXi",
+    },
+    WindowLibrary {
+        file: "libxkbcommon.so.0",
+        debian: "libxkbcommon0",
+        fedora: "libxkbcommon",
+    },
+    WindowLibrary {
+        file: "libxkbcommon-x11.so.0",
+        debian: "libxkbcommon-x11-0",
+        fedora: "libxkbcommon-x11",
+    },
+];
+
+/// What the window loads to reach a Wayland compositor.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+const WAYLAND_LIBRARIES: &[WindowLibrary] = &[
+    WindowLibrary {
+        file: "libwayland-client.so.0",
+        debian: "libwayland-client0",
+        fedora: "libwayland-client",
+    },
+    WindowLibrary {
+        file: "libxkbcommon.so.0",
+        debian: "libxkbcommon0",
+        fedora: "libxkbcommon",
+    },
+];
+
+/// Why the window could not reach the display that is named, where a library it loads at start
+/// is missing (the toolkit would panic inside it): which, and the packages to install. Wayland
+/// is tried first where it is named, then X11, as the toolkit does. `None` elsewhere.
+pub fn missing_window_libraries() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let named = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+        let wayland = named("WAYLAND_DISPLAY") || named("WAYLAND_SOCKET");
+        let missing = |libraries: &'static [WindowLibrary]| -> Vec<&'static WindowLibrary> {
+            libraries
+                .iter()
+                .filter(|library| !loadable(library.file))
+                .collect()
+        };
+        let lacking = match (wayland, named("DISPLAY")) {
+            (true, x11) => {
+                let lacking = missing(WAYLAND_LIBRARIES);
+                if lacking.is_empty() {
+                    return None;
+                }
+                if x11 { missing(X11_LIBRARIES) } else { lacking }
+            }
+            (false, true) => missing(X11_LIBRARIES),
+            (false, false) => return None,
+        };
+        if lacking.is_empty() {
+            return None;
+        }
+        let list = |part: fn(&WindowLibrary) -> &'static str| {
+            lacking
+                .iter()
+                .map(|library| part(library))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Some(crate::fl!(
+            "window-libraries-missing",
+            libraries = list(|library| library.file),
+            debian = list(|library| library.debian),
+            fedora = list(|library| library.fedora)
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// Whether the system's loader finds and loads `file` (as the toolkit would, by name).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn loadable(file: &str) -> bool {
+    // SAFETY: these are the system's display libraries, which the window loads by the same name
+    // a moment later anyway; their initialisers are what any program using them runs. The
+    // library is closed again when dropped.
+    unsafe { libloading::Library::new(file) }.is_ok()
+}
+
 /// The application with its window's memory (`window_state`): what the window shows and does
 /// is the [`App`]'s; how large it is and where, this keeps per data folder.
 pub struct Shell {
@@ -856,6 +976,9 @@ pub fn run(settings: Settings, instance: Option<crate::single_instance::Primary>
         None => iced::window::Position::Centered,
     };
     let shell = move || {
+        // The toolkit is up (its event loop reached the display): from here a panic is a bug,
+        // not a window that cannot open.
+        crate::crash::opening_window(false);
         let (app, task) = App::new(settings.clone());
         let shell = Shell {
             app,

@@ -72,6 +72,9 @@ mod sync;
 // A systemd user manager (systemd, unshare, nsenter).
 #[cfg(target_os = "linux")]
 mod systemd;
+// Mount namespaces (a hidden library, a tiny tmpfs) and the Linux display libraries.
+#[cfg(target_os = "linux")]
+mod troubleshooting;
 mod ui_accounts;
 mod ui_background;
 mod ui_photos;

@@ -14,10 +14,11 @@ use crate::domain::{
 use crate::photo::Photo;
 use chrono::{DateTime, Utc};
 use profile_protocol::{PhotoId, PhotoRef};
+pub use profile_sqlite::StorageProblem;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 
@@ -67,6 +68,17 @@ pub struct DatabaseError {
 }
 
 impl DatabaseError {
+    /// The file this error is about.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the disk under the cache is full or takes no writes (rather than anything
+    /// else): said to the user in plain words, since freeing room (not retrying) fixes it.
+    pub fn storage_problem(&self) -> Option<StorageProblem> {
+        profile_sqlite::storage_problem(&*self.source, &self.path)
+    }
+
     /// `true` when the file is not a usable SQLite database (as opposed to a busy or full disk).
     pub fn is_corrupt(&self) -> bool {
         // SQLite's code may sit under other errors (a migration that failed on the file), so the
@@ -289,7 +301,9 @@ impl InFlight {
 
 #[derive(Debug, Clone)]
 pub struct DatabaseService {
-    pool: SqlitePool,
+    /// The connections; replaced once when a cache opened for reading only on a full disk can
+    /// be written again.
+    pool: Arc<RwLock<Pool>>,
     path: Arc<PathBuf>,
     /// Taken by every write of this process before SQLite's write lock, so our own writers
     /// queue here in order instead of meeting in SQLite's busy handler, which sleeps (1 ms and
@@ -306,19 +320,92 @@ macro_rules! clear_conflict {
 
 impl DatabaseService {
     /// Opens (or creates) the cache at `path` and brings its schema up to date.
+    ///
+    /// On a disk that is full or takes no writes, the cache is still opened for reading where
+    /// that is safe (see [`profile_sqlite::open_read_only`]): the profile can be shown, and each
+    /// write first tries to open it for writing again, so it works once there is room.
     pub async fn open(path: &Path) -> Result<Self, DatabaseError> {
         let path = Arc::new(path.to_path_buf());
-        let pool = profile_sqlite::open(&path, &MIGRATOR)
-            .await
-            .map_err(|source| DatabaseError {
-                path: path.clone(),
-                source: Arc::new(source),
-            })?;
+        let pool = match profile_sqlite::open(&path, &MIGRATOR).await {
+            Ok(pool) => Pool::Writable(pool),
+            Err(source) => {
+                let error = DatabaseError {
+                    path: path.clone(),
+                    source: Arc::new(source),
+                };
+                let Some(problem) = error.storage_problem() else {
+                    return Err(error);
+                };
+                let Some(pool) = profile_sqlite::open_read_only(&path, &MIGRATOR).await else {
+                    return Err(error);
+                };
+                tracing::warn!(%error, "the cache is opened for reading only");
+                Pool::ReadOnly(pool, problem)
+            }
+        };
         Ok(Self {
-            pool,
+            pool: Arc::new(RwLock::new(pool)),
             path,
             writer: Arc::default(),
         })
+    }
+
+    /// Whether a change could be written now: `Err` says why not where the cache was opened
+    /// for reading only (a full or read-only disk) and still cannot be opened for writing.
+    pub async fn check_writable(&self) -> Result<(), DatabaseError> {
+        let _turn = self.writer.lock().await;
+        self.writable_pool()
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The connections, for one statement or transaction.
+    fn pool(&self) -> SqlitePool {
+        match &*self
+            .pool
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        {
+            Pool::Writable(pool) | Pool::ReadOnly(pool, _) => pool.clone(),
+        }
+    }
+
+    /// The connections to write with: where the cache was opened for reading only, it is
+    /// opened for writing again first (there may be room now), else the write is refused with
+    /// the reason. Called with the writer's turn held.
+    async fn writable_pool(&self) -> Result<SqlitePool, sqlx::Error> {
+        let problem = match &*self
+            .pool
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        {
+            Pool::Writable(pool) => return Ok(pool.clone()),
+            Pool::ReadOnly(_, problem) => *problem,
+        };
+        match profile_sqlite::open(&self.path, &MIGRATOR).await {
+            Ok(pool) => {
+                let old = std::mem::replace(
+                    &mut *self
+                        .pool
+                        .write()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                    Pool::Writable(pool.clone()),
+                );
+                if let Pool::ReadOnly(old, _) = old {
+                    old.close().await;
+                }
+                tracing::info!("the cache can be written again");
+                Ok(pool)
+            }
+            Err(error) if profile_sqlite::storage_problem(&error, &self.path).is_some() => {
+                Err(error)
+            }
+            Err(_) => Err(sqlx::Error::Io(std::io::Error::from(match problem {
+                StorageProblem::Full => std::io::ErrorKind::StorageFull,
+                StorageProblem::ReadOnly => std::io::ErrorKind::ReadOnlyFilesystem,
+            }))),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -336,7 +423,7 @@ impl DatabaseService {
     pub async fn load_profile(&self) -> Result<Option<UserProfile>, DatabaseError> {
         self.read(
             sqlx::query_as::<_, ProfileRow>("SELECT * FROM profile WHERE id = 1")
-                .fetch_optional(&self.pool),
+                .fetch_optional(&self.pool()),
         )
         .await
         .map(|row| row.map(UserProfile::from))
@@ -458,7 +545,7 @@ impl DatabaseService {
                     "SELECT jpeg, uploaded FROM photos WHERE sha256 = ?1",
                 )
                 .bind(id.as_str())
-                .fetch_optional(&self.pool),
+                .fetch_optional(&self.pool()),
             )
             .await?;
         Ok(row.map(|(jpeg, uploaded)| CachedPhoto { jpeg, uploaded }))
@@ -469,7 +556,7 @@ impl DatabaseService {
         self.read(
             sqlx::query_scalar::<_, bool>("SELECT uploaded FROM photos WHERE sha256 = ?1")
                 .bind(id.as_str())
-                .fetch_optional(&self.pool),
+                .fetch_optional(&self.pool()),
         )
         .await
     }
@@ -523,7 +610,7 @@ impl DatabaseService {
         let ids = self
             .read(
                 sqlx::query_scalar::<_, String>("SELECT sha256 FROM photos ORDER BY sha256")
-                    .fetch_all(&self.pool),
+                    .fetch_all(&self.pool()),
             )
             .await?;
         Ok(ids
@@ -621,7 +708,7 @@ impl DatabaseService {
                 "SELECT name, photo_url, base_version, base_store, photo FROM in_flight \
                  ORDER BY id",
             )
-            .fetch_all(&self.pool)
+            .fetch_all(&self.pool())
             .await?;
             rows.into_iter()
                 .map(|(name, photo_url, base_version, base_store, photo)| {
@@ -795,7 +882,7 @@ impl DatabaseService {
         self.read(async {
             sqlx::query_scalar::<_, Vec<u8>>("SELECT png FROM avatar WHERE url = ?1")
                 .bind(url)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.pool())
                 .await
         })
         .await
@@ -853,7 +940,7 @@ impl DatabaseService {
                 sqlx::query_as::<_, SyncAttemptRow>(
                     "SELECT at, ok, message FROM sync_attempt WHERE id = 1",
                 )
-                .fetch_optional(&self.pool),
+                .fetch_optional(&self.pool()),
             )
             .await?;
         Ok(row.map(|row| SyncAttempt {
@@ -871,13 +958,26 @@ impl DatabaseService {
         work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, DatabaseError> {
         let _turn = self.writer.lock().await;
+        let mut connection = self
+            .writable_pool()
+            .await
+            .map_err(|e| self.error(e))?
+            .acquire()
+            .await
+            .map_err(|e| self.error(e))?;
         let result = async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
             let value = work(&mut tx).await?;
             tx.commit().await?;
             Ok(value)
         }
         .await;
+        if result.is_err() {
+            // A failed COMMIT (a full disk, say) may have been rolled back by SQLite itself,
+            // which leaves the driver counting a transaction that is gone: such a connection
+            // would refuse every later write, so it is closed instead of reused.
+            connection.close_on_drop();
+        }
         result.map_err(|e| self.error(e))
     }
 
@@ -890,8 +990,16 @@ impl DatabaseService {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool().close().await;
     }
+}
+
+/// The cache's connections: for reading and writing, or for reading only on a disk that is
+/// full or takes no writes (and why).
+#[derive(Debug)]
+enum Pool {
+    Writable(SqlitePool),
+    ReadOnly(SqlitePool, StorageProblem),
 }
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;

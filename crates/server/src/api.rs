@@ -127,6 +127,24 @@ impl From<super::StoreError> for ApiError {
     fn from(error: super::StoreError) -> Self {
         // Details go to the log; the client learns only that storage failed.
         tracing::error!(%error, "store failure");
+        match error.storage_problem() {
+            Some(profile_sqlite::StorageProblem::Full) => {
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "the server's disk is full: nothing was changed; try again later",
+                )
+                .with_code("storage_full");
+            }
+            Some(profile_sqlite::StorageProblem::ReadOnly) => {
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server's storage takes no changes (it is read-only): nothing was \
+                     changed; try again later",
+                )
+                .with_code("storage_read_only");
+            }
+            None => {}
+        }
         if error.unreachable() {
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

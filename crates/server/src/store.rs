@@ -202,6 +202,12 @@ macro_rules! put_in {
 pub struct StoreError(#[from] sqlx::Error);
 
 impl StoreError {
+    /// Whether the disk under a SQLite store is full or takes no writes (said with 507 or 503,
+    /// and nothing was changed: the transaction rolled back).
+    pub fn storage_problem(&self) -> Option<profile_sqlite::StorageProblem> {
+        profile_sqlite::storage_problem(&self.0, Path::new(""))
+    }
+
     /// Whether the database could not be reached (no connection within the pool's wait, a
     /// broken or refused one), rather than refusing or failing a statement.
     pub fn unreachable(&self) -> bool {
@@ -309,6 +315,7 @@ impl Store {
     /// Opens `db`: a `postgres://` URL, or the path of a SQLite file.
     pub async fn connect(db: &str) -> Result<Self, StoreError> {
         if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            first_connection(db).await?;
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(16)
                 // A database that went away is said within a few seconds (503, `/ready`), not
@@ -594,6 +601,37 @@ struct Job {
 /// The most PUTs one SQLite transaction takes.
 const GROUP: usize = 64;
 
+/// How long the server waits for PostgreSQL to accept its first connection at start.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One connection to PostgreSQL, made before the pool so that a database that cannot be
+/// reached is said at once with where it was looked for and the system's reason ("connection
+/// refused"), rather than after the pool's wait as "timed out". The URL is never repeated (it
+/// may hold a password): only its host and port.
+async fn first_connection(db: &str) -> Result<(), StoreError> {
+    use sqlx::ConnectOptions;
+    let options: sqlx::postgres::PgConnectOptions = db.parse()?;
+    let place = format!("{}:{}", options.get_host(), options.get_port());
+    let unreachable = |kind, why: String| {
+        StoreError(sqlx::Error::Io(std::io::Error::new(
+            kind,
+            format!("cannot reach PostgreSQL at {place}: {why}"),
+        )))
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = sqlx::Connection::close(connection).await;
+            Ok(())
+        }
+        Ok(Err(sqlx::Error::Io(io))) => Err(unreachable(io.kind(), io.to_string())),
+        Ok(Err(other)) => Err(StoreError(other)),
+        Err(_) => Err(unreachable(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+        )),
+    }
+}
+
 /// SQLite's group commit: takes every PUT queued at the moment, applies them in order in one
 /// `BEGIN IMMEDIATE` transaction — each decided on what the ones before it left — and commits
 /// them with one fsync. After that commit, and before any is answered, the changes go to the
@@ -614,8 +652,19 @@ async fn commit_in_groups(
                 Err(_) => break,
             }
         }
+        let mut connection = match pool.acquire().await {
+            Ok(connection) => Some(connection),
+            Err(error) => {
+                tracing::error!(%error, puts = group.len(), "a group of PUTs found no connection");
+                for job in group {
+                    let _ = job.reply.send(Err(StoreError(sqlx::Error::PoolTimedOut)));
+                }
+                continue;
+            }
+        };
         let applied: Result<Vec<Result<PutOutcome, sqlx::Error>>, sqlx::Error> = async {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let connection = connection.as_mut().expect("acquired above");
+            let mut tx = sqlx::Connection::begin_with(&mut **connection, "BEGIN IMMEDIATE").await?;
             let mut outcomes = Vec::with_capacity(group.len());
             for job in &group {
                 // A savepoint each: one PUT that fails leaves the others of its group alone.
@@ -644,6 +693,15 @@ async fn commit_in_groups(
             Ok(outcomes)
         }
         .await;
+        if applied.is_err()
+            && let Some(connection) = connection.as_mut()
+        {
+            // A failed COMMIT (a full disk, say) may have been rolled back by SQLite itself,
+            // which leaves the driver counting a transaction that is gone: such a connection
+            // would refuse every later transaction, so it is closed instead of reused.
+            connection.close_on_drop();
+        }
+        drop(connection);
         match applied {
             Ok(outcomes) => {
                 for (job, outcome) in group.iter().zip(&outcomes) {
@@ -663,10 +721,26 @@ async fn commit_in_groups(
             Err(error) => {
                 // Nothing of the group was applied (the transaction rolled back).
                 tracing::error!(%error, puts = group.len(), "a group of PUTs failed");
+                // Each PUT is told why; a full or read-only disk keeps its kind, so each is
+                // answered as such.
+                let problem =
+                    profile_sqlite::storage_problem(&error, pool.connect_options().get_filename());
                 for job in group {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError(sqlx::Error::Protocol(error.to_string()))));
+                    let error = match problem {
+                        Some(problem) => sqlx::Error::Io(std::io::Error::new(
+                            match problem {
+                                profile_sqlite::StorageProblem::Full => {
+                                    std::io::ErrorKind::StorageFull
+                                }
+                                profile_sqlite::StorageProblem::ReadOnly => {
+                                    std::io::ErrorKind::ReadOnlyFilesystem
+                                }
+                            },
+                            error.to_string(),
+                        )),
+                        None => sqlx::Error::Protocol(error.to_string()),
+                    };
+                    let _ = job.reply.send(Err(StoreError(error)));
                 }
             }
         }

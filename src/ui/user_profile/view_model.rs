@@ -546,7 +546,12 @@ impl UserProfileViewModel {
             Ok(()) => {}
             Err(error) => {
                 tracing::warn!(%error, ?action, "the action failed");
-                self.error = Some(action.failure(&error));
+                // A full (or read-only) disk is said in plain words; the typed text stays.
+                let shown = self.status.profile.as_ref().map(|p| p.fields.name.as_str());
+                self.error = Some(
+                    crate::words::not_saved(&error, shown)
+                        .unwrap_or_else(|| action.failure(&error)),
+                );
             }
         }
     }
