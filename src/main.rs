@@ -81,18 +81,20 @@ fn main() -> ExitCode {
         },
     };
     match cli.command {
-        None => match {
+        None => {
+            // Until the toolkit is up, a panic of its own means the window cannot open.
             offline_profile::crash::opening_window(true);
-            offline_profile::ui::app::run(settings, instance)
-        } {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                #[cfg(windows)]
-                profile_client::windows::attach_parent_console();
-                eprintln!("offline-profile: cannot open the window: {error}");
-                ExitCode::FAILURE
+            let opened = offline_profile::ui::app::run(settings, instance);
+            match opened {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    #[cfg(windows)]
+                    profile_client::windows::attach_parent_console();
+                    eprintln!("offline-profile: cannot open the window: {error}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Some(command) => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

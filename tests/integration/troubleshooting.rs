@@ -31,6 +31,12 @@ fn mount_namespaces(what: &str) -> bool {
     works
 }
 
+/// A loopback port the system just handed out and took back: nothing listens there.
+fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -99,10 +105,18 @@ fn a_missing_display_library_is_named_with_the_packages_to_install() {
 #[test]
 fn a_display_that_does_not_answer_is_said_plainly() {
     let dir = tempfile::tempdir().unwrap();
+    // A display number no X server of this machine uses.
+    let number = (90..150)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free display number");
+    let display = format!(":{number}");
     let output = Command::new(APP)
         .arg("--data-dir")
         .arg(dir.path())
-        .env("DISPLAY", ":97")
+        .env("DISPLAY", &display)
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("WAYLAND_SOCKET")
         .env_remove("RUST_BACKTRACE")
@@ -116,7 +130,9 @@ fn a_display_that_does_not_answer_is_said_plainly() {
     }
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("the window cannot open: the X display \":97\" does not answer"),
+        stderr.contains(&format!(
+            "the window cannot open: the X display \"{display}\" does not answer"
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("offline-profile show"), "{stderr}");
@@ -410,10 +426,7 @@ async fn on_a_full_disk_the_server_answers_507_and_serves_again_when_there_is_ro
     let Some(disk) = SmallDisk::create("800k") else {
         return;
     };
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = unused_port();
     let url = format!("http://127.0.0.1:{port}");
     let _server = Running(
         disk.command(profile_server_binary())
@@ -515,10 +528,7 @@ async fn on_a_full_disk_the_server_answers_507_and_serves_again_when_there_is_ro
 /// system's reason, never the password, and exits 1 (its unit restarts it).
 #[test]
 fn an_unreachable_postgresql_is_said_at_once_with_where_and_why() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = unused_port();
     let output = Command::new(profile_server_binary())
         .args(["--listen", "127.0.0.1:0", "--db"])
         .arg(format!(
