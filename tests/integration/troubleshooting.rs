@@ -303,6 +303,17 @@ impl SmallDisk {
         let _ = filler.sync_all();
     }
 
+    /// Remounts the disk `ro` or `rw`.
+    fn remount(&self, mode: &str) {
+        let status = self
+            .command("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(self.mount.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount -o remount,{mode}");
+    }
+
     /// Gives the filler's room back.
     fn free(&self) {
         std::fs::remove_file(self.outside(&self.path("filler"))).unwrap();
@@ -394,6 +405,23 @@ async fn on_a_full_disk_a_save_is_refused_in_plain_words_and_reads_still_work() 
     assert_eq!(shown["state"], "synced");
     let theirs = server.store().get().await.unwrap().unwrap();
     assert_eq!(theirs.name, "Grace Hopper");
+
+    // A disk that takes no writes (remounted read-only): said as such; reading works.
+    disk.remount("ro");
+    let output = tokio::task::block_in_place(|| set("Katherine Johnson"));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("takes no changes (it is read-only): your change was not saved."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("The profile still shows “Grace Hopper”."),
+        "{stderr}"
+    );
+    let shown = tokio::task::block_in_place(|| show(&disk, &data));
+    assert_eq!(shown["name"], "Grace Hopper");
+    disk.remount("rw");
 
     // Nothing damaged: a copy of the cache (SQLite resolves /proc/<pid>/root to this
     // process's own root, so it reads a copy) passes SQLite's own check.
@@ -545,4 +573,105 @@ fn an_unreachable_postgresql_is_said_at_once_with_where_and_why() {
     assert!(stderr.contains("refused"), "{stderr}");
     assert!(!stderr.contains("pool timed out"), "{stderr}");
     assert!(!stderr.contains("s3cret-word"), "{stderr}");
+}
+
+/// Runs `test` on a thread of its own with a mount namespace of its own (root only): what it
+/// mounts no other thread or process sees, and it goes away with the thread. Everything the test
+/// starts runs on that thread (a current-thread runtime) or on threads it spawns, which inherit
+/// the namespace: SQLite's connection threads, the runtime's blocking threads.
+fn in_private_mounts(test: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        // SAFETY: unshares the mount namespace (and the filesystem information it implies) of
+        // this thread alone; no other thread shares what changes.
+        #[allow(unsafe_code)]
+        let unshared = unsafe { libc::unshare(libc::CLONE_NEWNS) };
+        assert_eq!(
+            unshared,
+            0,
+            "unshare(CLONE_NEWNS): {}",
+            std::io::Error::last_os_error()
+        );
+        // Nothing mounted here may propagate back to the machine's namespace.
+        let private = Command::new("mount")
+            .args(["--make-rprivate", "/"])
+            .status()
+            .unwrap();
+        assert!(private.success(), "mount --make-rprivate /");
+        test();
+    })
+    .join()
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+/// The window on a data folder whose disk fills up: Save is refused next to the button in plain
+/// words, the typed text stays in the field, and once there is room the same Save works.
+#[test]
+fn on_a_full_disk_the_window_keeps_the_typed_text_and_says_why_next_to_save() {
+    use crate::support::{Client, ready, run, shows};
+    use offline_profile::ui::user_profile::{Badge, Message};
+    if !mount_namespaces("a full disk under the window") {
+        return;
+    }
+    in_private_mounts(|| {
+        let client = Client::new();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=600k", "none"])
+            .arg(client.dir.path())
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "a tmpfs on the data folder");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let server = spawn_server().await;
+            let repository = client.repository(&server.url()).await;
+            let mut view_model = ready(repository.clone()).await;
+            let task = view_model.update(Message::NameChanged("Ada Lovelace".into()));
+            run(&mut view_model, task).await;
+            let task = view_model.update(Message::Save);
+            run(&mut view_model, task).await;
+            assert_eq!(view_model.badge(), Badge::SavedLocally);
+
+            // The disk fills up; the user types a new name and saves.
+            let filler = client.dir.path().join("filler");
+            {
+                let mut file = std::fs::File::create(&filler).unwrap();
+                for chunk in [64 * 1024, 4096, 512, 1] {
+                    let bytes = vec![0xA5; chunk];
+                    for _ in 0..100_000 {
+                        if file.write_all(&bytes).and_then(|()| file.flush()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let task = view_model.update(Message::NameChanged("Grace Hopper".into()));
+            run(&mut view_model, task).await;
+            let task = view_model.update(Message::Save);
+            run(&mut view_model, task).await;
+            let said = format!(
+                "The disk holding {} is full: your change was not saved. The profile still \
+                 shows “Ada Lovelace”. Free some space on it, then save again.",
+                client.dir.path().display()
+            );
+            assert!(shows(&view_model, &said), "the window says: {said}");
+            assert_eq!(view_model.name(), "Grace Hopper", "the typed text stays");
+            assert!(view_model.can_save(), "Save can be pressed again");
+            let stored = repository.cached().await.unwrap().unwrap();
+            assert_eq!(stored.fields.name, "Ada Lovelace");
+
+            // Room again: the same Save works.
+            std::fs::remove_file(&filler).unwrap();
+            let task = view_model.update(Message::Save);
+            run(&mut view_model, task).await;
+            assert!(!shows(&view_model, &said), "the refusal is gone");
+            let stored = repository.cached().await.unwrap().unwrap();
+            assert_eq!(stored.fields.name, "Grace Hopper");
+            assert_eq!(view_model.badge(), Badge::SavedLocally);
+        });
+        drop(runtime);
+        let _ = Command::new("umount").arg(client.dir.path()).status();
+    });
 }
