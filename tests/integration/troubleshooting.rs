@@ -662,6 +662,27 @@ fn on_a_full_disk_the_window_keeps_the_typed_text_and_says_why_next_to_save() {
             let stored = repository.cached().await.unwrap().unwrap();
             assert_eq!(stored.fields.name, "Ada Lovelace");
 
+            // A photo chosen meanwhile (from a roomy disk) is refused the same way.
+            let pictures = tempfile::tempdir().unwrap();
+            let camera = pictures.path().join("camera.jpg");
+            std::fs::write(
+                &camera,
+                profile_client::photo::samples::halves_jpeg(400, 300),
+            )
+            .unwrap();
+            let task = view_model.update(Message::PhotoChosen(Some(camera)));
+            run(&mut view_model, task).await;
+            let photo_said = format!(
+                "The disk holding {} is full: your change was not saved. Free some space on it, \
+                 then save again.",
+                client.dir.path().display()
+            );
+            assert!(
+                shows(&view_model, &photo_said),
+                "the window says: {photo_said}"
+            );
+            assert!(view_model.photo().is_none(), "no photo was kept");
+
             // Room again: the same Save works.
             std::fs::remove_file(&filler).unwrap();
             let task = view_model.update(Message::Save);

@@ -368,7 +368,11 @@ impl UserProfileViewModel {
                     .change_photo(PhotoEdit::Set(&photo))
                     .await
                     .map(drop)
-                    .map_err(|error| crate::fl!("photo-not-saved", error = error.to_string())),
+                    .map_err(|error| {
+                        crate::words::not_saved(&error, None).unwrap_or_else(|| {
+                            crate::fl!("photo-not-saved", error = error.to_string())
+                        })
+                    }),
                 Ok(Err(error)) => Err(match error {
                     profile_client::photo::PhotoError::Unreadable { reason, .. } => {
                         crate::fl!("photo-file-unreadable", file = shown, reason = reason)
@@ -517,7 +521,9 @@ impl UserProfileViewModel {
                         .await
                         .map(drop)
                         .map_err(|error| {
-                            crate::fl!("photo-not-removed", error = error.to_string())
+                            crate::words::not_saved(&error, None).unwrap_or_else(|| {
+                                crate::fl!("photo-not-removed", error = error.to_string())
+                            })
                         });
                     Message::PhotoChanged(result, Box::new(repository.status()))
                 });
