@@ -1,6 +1,7 @@
 //! The app's languages: every language's message file holds exactly English's messages with the
 //! same variables, and the command line speaks the user's language.
 
+#[cfg(unix)]
 use crate::support::{TOKEN, dead_url, spawn_server_with};
 use fluent_syntax::ast;
 use offline_profile::i18n;
@@ -129,6 +130,7 @@ fn numbers_go_through_each_languages_plural_rules() {
 }
 
 /// The CLI in `language` (as `LC_ALL` sets it) on `data_dir` against `api`.
+#[cfg(unix)]
 fn cli_in(
     language: &str,
     data_dir: &std::path::Path,
@@ -147,6 +149,9 @@ fn cli_in(
         .expect("the binary runs")
 }
 
+// The language comes from the POSIX locale variables on Unix; on Windows from the user's
+// locale (`GetUserPreferredUILanguages`), which a test cannot set for one process.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_and_sync_speak_the_users_language() {
     let dir = tempfile::tempdir().unwrap();

@@ -86,11 +86,20 @@ impl fmt::Display for PhotoId {
 
 /// What a profile says of its photo: which one, and its size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
+    /// The SHA-256 of the JPEG, 64 lowercase hexadecimal digits.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = "^[0-9a-f]{64}$")
+    )]
     pub sha256: PhotoId,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 512))]
     pub width: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 512))]
     pub height: u32,
     /// The length of the JPEG.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1048576))]
     pub bytes: u64,
 }
 

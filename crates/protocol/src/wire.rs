@@ -6,13 +6,16 @@ use serde::{Deserialize, Serialize};
 
 /// The profile as the server sends it (`GET`, `PUT` answers, events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileWire {
     pub name: String,
     pub photo_url: String,
     /// The picked photo (absent from the bodies of servers that predate photos: none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub photo: Option<PhotoRef>,
     /// The state's position in its store's history.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub version: i64,
     pub updated_at: DateTime<Utc>,
     /// The state's identity, the value of its `ETag` header without the quotes.
@@ -39,14 +42,37 @@ impl ProfileWire {
 /// so such a client never erases one by omitting it; `null` removes it; an object sets it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PutBody {
+    /// Trimmed, 1 to 100 characters, without control or bidirectional-override characters (the
+    /// pattern says exactly that; `validation::validate_name` is the rule).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([^\x00-\x20\x7f-\xa0\u061c\u1680\u2000-\u200a\u200e\u200f\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000]([^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,98}[^\x00-\x20\x7f-\xa0\u061c\u1680\u2000-\u200a\u200e\u200f\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000])?)[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        )
+    )]
     pub name: String,
+    /// Empty, or an `https://` URL (`http://` to this computer), trimmed at most 2,048 bytes,
+    /// without spaces or control characters (the pattern is the shape; `validate_photo_url` is
+    /// the rule).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([Hh][Tt][Tt][Pp][Ss]?:[^\x00-\x20\x7f-\xa0\u061c\u1680\u2000-\u200a\u200e\u200f\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000]*)?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        )
+    )]
     pub photo_url: String,
+    /// Absent: the photo stays; `null`: no photo; an object: the photo (uploaded first).
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<PhotoRef>, required = false)
     )]
     pub photo: Option<Option<PhotoRef>>,
 }
@@ -73,6 +99,7 @@ impl From<&Fields> for PutBody {
 /// An error body: `{"error": "..."}`, with a `code` where a client is expected to act on it
 /// (see [`PHOTO_MISSING`](crate::PHOTO_MISSING)).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,6 +148,7 @@ mod tests {
 /// The body of a `POST /v1/sessions`: signs a device in. Its `Debug` hides the password.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignIn {
     pub email: String,
     pub password: String,
@@ -139,6 +167,7 @@ impl std::fmt::Debug for SignIn {
 
 /// The answer to a sign-in (201): the new device's token and id. Its `Debug` hides the token.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedIn {
     pub token: String,
     pub device_id: String,
@@ -155,6 +184,7 @@ impl std::fmt::Debug for SignedIn {
 
 /// One of the account's signed-in devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub id: String,
     pub name: String,
@@ -165,6 +195,7 @@ pub struct Device {
 
 /// The answer to `GET /v1/devices`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceList {
     pub devices: Vec<Device>,
 }

@@ -49,7 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", axum::routing::post(sign_in))
         .route("/sessions/current", axum::routing::delete(sign_out))
         .route("/devices", get(devices))
-        .route("/devices/{id}", axum::routing::delete(revoke_device));
+        .route("/devices/{id}", axum::routing::delete(revoke_device))
+        .route("/openapi.json", get(crate::openapi::openapi_json));
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -175,6 +176,11 @@ async fn sample_avatar() -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    get, path = "/health", operation_id = "health", tag = "operations", security(()),
+    description = "Liveness: 200 while the process serves.",
+    responses((status = 200, description = "The process serves.", body = crate::openapi::Status))
+)]
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
@@ -185,6 +191,15 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// `/ready`: 200 while this instance should get requests; 503 with the reason while it is
 /// stopping (draining: a load balancer sends new requests and streams elsewhere) or its
 /// database does not answer within two seconds.
+#[utoipa::path(
+    get, path = "/ready", operation_id = "ready", tag = "operations", security(()),
+    description = "Readiness: 200 while this instance should get requests; 503 with the reason \
+                   while it is stopping or its database does not answer within 2 s.",
+    responses(
+        (status = 200, description = "Ready.", body = crate::openapi::Status),
+        (status = 503, description = "Not ready (`not_ready`), and why.", body = ErrorBody),
+    )
+)]
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let unready = |reason: String| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, reason).with_code("not_ready")
@@ -251,9 +266,12 @@ async fn limit_headers(request: Request, next: Next) -> Result<Response, ApiErro
     Ok(next.run(request).await)
 }
 
-/// `POST /v1/sessions`: the one `/v1` route open without a token.
-fn is_sign_in(request: &Request) -> bool {
-    request.method() == axum::http::Method::POST && request.uri().path() == "/v1/sessions"
+/// The `/v1` paths open without a token: signing in (`POST /v1/sessions`) and the API's
+/// document (`GET /v1/openapi.json`).
+fn is_open(request: &Request) -> bool {
+    // Any method: one they do not have is answered 405 (with `Allow`), as it should be.
+    let path = request.uri().path();
+    path == "/v1/sessions" || path == "/v1/openapi.json"
 }
 
 /// Finds who is calling from the bearer token: the `--token` shortcut (the default user) or a
@@ -264,7 +282,7 @@ async fn require_token(
     next: Next,
 ) -> Result<Response, ApiError> {
     let path = request.uri().path();
-    if (path != "/v1" && !path.starts_with("/v1/")) || is_sign_in(&request) {
+    if (path != "/v1" && !path.starts_with("/v1/")) || is_open(&request) {
         return Ok(next.run(request).await);
     }
     let presented = request
@@ -327,6 +345,19 @@ fn with_etag(status: StatusCode, profile: ProfileWire) -> Response {
 #[derive(Clone)]
 struct Prefetched(Option<ProfileWire>);
 
+#[utoipa::path(
+    get, path = "/v1/profile", operation_id = "get_profile", tag = "profile",
+    description = "The caller's profile, with the ETag that names its state.",
+    params(crate::openapi::IfNoneMatch),
+    responses(
+        (status = 200, description = "The profile.", body = ProfileWire,
+            headers(("ETag" = String, description = "The state's strong tag."))),
+        (status = 304, description = "The profile is the state `If-None-Match` names.",
+            headers(("ETag" = String, description = "The state's strong tag."))),
+        (status = 400, description = "A malformed or weak tag in `If-None-Match`.", body = ErrorBody),
+        (status = 404, description = "There is no profile yet.", body = ErrorBody),
+    )
+)]
 async fn get_profile(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -353,6 +384,32 @@ async fn get_profile(
     Ok(with_etag(StatusCode::OK, profile))
 }
 
+#[utoipa::path(
+    put, path = "/v1/profile", operation_id = "put_profile", tag = "profile",
+    description = "Creates the profile (`If-None-Match: *`) or replaces the state `If-Match` \
+                   names. A body equal to the current state succeeds whatever the tag (a retry).",
+    params(crate::openapi::IfMatch, crate::openapi::IfNoneMatchCreate),
+    request_body(content = PutBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced (or already equal: no new version).",
+            body = ProfileWire, headers(("ETag" = String, description = "The new state's tag."))),
+        (status = 201, description = "Created.", body = ProfileWire,
+            headers(("ETag" = String, description = "The new state's tag."))),
+        (status = 400, description = "Malformed JSON, or malformed or conflicting preconditions.",
+            body = ErrorBody),
+        (status = 409, description = "The photo it refers to was not uploaded (`photo_missing`).",
+            body = ErrorBody),
+        (status = 412, description = "Stale: the current profile and its tag; or no profile to \
+                                      update.", body = crate::openapi::PreconditionFailed,
+            headers(("ETag" = String, description = "The current state's tag, when there is one."))),
+        (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "The body is not JSON.", body = ErrorBody),
+        (status = 422, description = "Wrong types, unknown fields or invalid values.", body = ErrorBody),
+        (status = 428, description = "A profile exists and no precondition was sent.", body = ErrorBody),
+        (status = 507, description = "The server's disk is full (`storage_full`): nothing changed.",
+            body = ErrorBody),
+    )
+)]
 async fn put_profile(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -475,6 +532,16 @@ fn precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
 /// `text/event-stream`: the caller's current profile at once, then one event per change, and a
 /// keep-alive comment every 15 s. The stream ends when the server stops, and within a second
 /// of the caller's device being signed out, revoked or its user disabled.
+#[utoipa::path(
+    get, path = "/v1/profile/events", operation_id = "profile_events", tag = "profile",
+    description = "Server-sent events: the current profile at once (`event: profile`, its \
+                   version as the `id:`), then one event per change; a keep-alive comment every \
+                   15 s. Ends when the caller's device is signed out.",
+    responses(
+        (status = 200, description = "The stream: each event's data is the profile.",
+            content_type = "text/event-stream", body = crate::openapi::ProfileEvent),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -578,6 +645,28 @@ impl EventStream {
 
 /// Signs a device in: 201 `{"token", "device_id"}`. A wrong email and a wrong password get the
 /// same answer, in about the same time; too many failures get 429 with `Retry-After`.
+#[utoipa::path(
+    post, path = "/v1/sessions", operation_id = "sign_in", tag = "accounts", security(()),
+    description = "Signs a device in. The same answer whether or not the email exists.",
+    request_body(content = profile_protocol::SignIn, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Signed in; the token is shown only here.",
+            body = profile_protocol::SignedIn, links(
+                ("RevokeThisDevice" = (
+                    operation_id = "revoke_device",
+                    parameters(("id" = "$response.body#/device_id")),
+                    description = "Sign the new device out."
+                ))
+            )),
+        (status = 400, description = "Malformed JSON.", body = ErrorBody),
+        (status = 401, description = "The email or the password is wrong.", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "The body is not JSON.", body = ErrorBody),
+        (status = 422, description = "Wrong types or unknown fields.", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     remote: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -639,6 +728,14 @@ fn account_error(error: crate::AccountError) -> ApiError {
 }
 
 /// `DELETE /v1/sessions/current`: signs this device out.
+#[utoipa::path(
+    delete, path = "/v1/sessions/current", operation_id = "sign_out", tag = "accounts",
+    description = "Signs the calling device out.",
+    responses(
+        (status = 204, description = "Signed out: its token is refused from now on."),
+        (status = 409, description = "The token is the server's `--token` shortcut.", body = ErrorBody),
+    )
+)]
 async fn sign_out(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -656,6 +753,19 @@ async fn sign_out(
 }
 
 /// `GET /v1/devices`: the caller's signed-in devices.
+#[utoipa::path(
+    get, path = "/v1/devices", operation_id = "list_devices", tag = "accounts",
+    description = "The caller's signed-in devices.",
+    responses(
+        (status = 200, description = "The devices.", body = profile_protocol::DeviceList, links(
+            ("RevokeFirstDevice" = (
+                operation_id = "revoke_device",
+                parameters(("id" = "$response.body#/devices/0/id")),
+                description = "Sign the first device listed out (its token is refused after)."
+            ))
+        )),
+    )
+)]
 async fn devices(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -674,6 +784,15 @@ async fn devices(
 }
 
 /// `DELETE /v1/devices/{id}`: revokes one of the caller's devices.
+#[utoipa::path(
+    delete, path = "/v1/devices/{id}", operation_id = "revoke_device", tag = "accounts",
+    description = "Signs one of the caller's devices out.",
+    params(("id" = String, Path, description = "The device's id (from `GET /v1/devices`).")),
+    responses(
+        (status = 204, description = "Signed out: its token is refused from now on."),
+        (status = 404, description = "The caller has no such device.", body = ErrorBody),
+    )
+)]
 async fn revoke_device(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

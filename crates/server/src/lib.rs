@@ -11,6 +11,7 @@ mod api;
 mod change;
 pub mod cli;
 mod fanout;
+pub mod openapi;
 mod photo_routes;
 mod photos;
 mod rate_limit;

@@ -10,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use profile_protocol::{EtagList, PHOTO_MAX_BYTES, PHOTO_MAX_SIDE, PhotoId, parse_etags, quoted};
+use profile_protocol::{
+    ErrorBody, EtagList, PHOTO_MAX_BYTES, PHOTO_MAX_SIDE, PhotoId, parse_etags, quoted,
+};
 
 /// A photo never changes under its name, so a client may keep it as long as it likes; only its
 /// owner may (`private`).
@@ -26,6 +28,27 @@ fn no_such_photo(id: &PhotoId) -> ApiError {
 
 /// `GET /v1/photos/{sha256}`: the caller's photo, `ETag` its hash; 304 when the caller names it
 /// in `If-None-Match`. Another user's photo is answered as one that does not exist.
+#[utoipa::path(
+    get, path = "/v1/photos/{sha256}", operation_id = "get_photo", tag = "photos",
+    description = "One of the caller's photos. Immutable: its ETag is its hash.",
+    params(
+        ("sha256" = String, Path, description = "The photo's SHA-256."),
+        crate::openapi::IfNoneMatch,
+    ),
+    responses(
+        (status = 200, description = "The JPEG.", content_type = "image/jpeg",
+            body = crate::openapi::Binary, headers(
+                ("ETag" = String, description = "The photo's hash, quoted."),
+                ("Cache-Control" = String, description = "`private, max-age=31536000, immutable`"),
+            )),
+        (status = 304, description = "The caller has it already.", headers(
+            ("ETag" = String, description = "The photo's hash, quoted."),
+            ("Cache-Control" = String, description = "`private, max-age=31536000, immutable`"),
+        )),
+        (status = 404, description = "The caller has no such photo (another user's included).",
+            body = ErrorBody),
+    )
+)]
 pub(crate) async fn get_photo(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -66,6 +89,26 @@ pub(crate) async fn get_photo(
 /// `PUT /v1/photos/{sha256}`: keeps the body (a JPEG whose SHA-256 is the path, at most
 /// 512 × 512 pixels) as one of the caller's photos. 201 when new, 200 when the caller already
 /// had it (nothing stored twice), 507 over the quota.
+#[utoipa::path(
+    put, path = "/v1/photos/{sha256}", operation_id = "put_photo", tag = "photos",
+    description = "Keeps a photo: a whole JPEG of at most 512 × 512 pixels and 1 MiB without \
+                   metadata segments, whose SHA-256 is the path. Idempotent.",
+    params(("sha256" = String, Path, description = "The photo's SHA-256, 64 lowercase hex digits.",
+        pattern = "^[0-9a-f]{64}$")),
+    request_body(content = crate::openapi::Binary, content_type = "image/jpeg"),
+    responses(
+        (status = 200, description = "The caller had it already.", body = profile_protocol::PhotoRef),
+        (status = 201, description = "Kept.", body = profile_protocol::PhotoRef),
+        (status = 400, description = "The path is not a SHA-256, or the body's is another.",
+            body = ErrorBody),
+        (status = 413, description = "Over 1 MiB.", body = ErrorBody),
+        (status = 415, description = "Not `image/jpeg`.", body = ErrorBody),
+        (status = 422, description = "Not a whole JPEG within the limits, or with metadata.",
+            body = ErrorBody),
+        (status = 507, description = "The caller's quota is used up, or the server's disk is full.",
+            body = ErrorBody),
+    )
+)]
 pub(crate) async fn put_photo(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
