@@ -286,21 +286,7 @@ impl SmallDisk {
 
     /// Fills the disk to the last byte with a file of its own.
     fn fill(&self) {
-        let mut filler = std::fs::File::create(self.outside(&self.path("filler"))).unwrap();
-        for chunk in [64 * 1024, 4096, 512, 1] {
-            let bytes = vec![0xA5; chunk];
-            // Bounded: the disk is small.
-            for _ in 0..100_000 {
-                if filler
-                    .write_all(&bytes)
-                    .and_then(|()| filler.flush())
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        }
-        let _ = filler.sync_all();
+        fill_with(&self.outside(&self.path("filler")));
     }
 
     /// Remounts the disk `ro` or `rw`.
@@ -318,6 +304,20 @@ impl SmallDisk {
     fn free(&self) {
         std::fs::remove_file(self.outside(&self.path("filler"))).unwrap();
     }
+}
+
+/// Writes `filler` until its disk has no byte left (bounded: the disks here are small).
+fn fill_with(filler: &Path) {
+    let mut file = std::fs::File::create(filler).unwrap();
+    for chunk in [64 * 1024, 4096, 512, 1] {
+        let bytes = vec![0xA5; chunk];
+        for _ in 0..100_000 {
+            if file.write_all(&bytes).and_then(|()| file.flush()).is_err() {
+                break;
+            }
+        }
+    }
+    let _ = file.sync_all();
 }
 
 impl Drop for SmallDisk {
@@ -636,17 +636,7 @@ fn on_a_full_disk_the_window_keeps_the_typed_text_and_says_why_next_to_save() {
 
             // The disk fills up; the user types a new name and saves.
             let filler = client.dir.path().join("filler");
-            {
-                let mut file = std::fs::File::create(&filler).unwrap();
-                for chunk in [64 * 1024, 4096, 512, 1] {
-                    let bytes = vec![0xA5; chunk];
-                    for _ in 0..100_000 {
-                        if file.write_all(&bytes).and_then(|()| file.flush()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
+            fill_with(&filler);
             let task = view_model.update(Message::NameChanged("Grace Hopper".into()));
             run(&mut view_model, task).await;
             let task = view_model.update(Message::Save);
