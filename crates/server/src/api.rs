@@ -417,7 +417,7 @@ async fn put_profile(
     body: Result<Json<PutBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let precondition = precondition(&headers)?;
-    let Json(body) = body.map_err(body_error)?;
+    let Json(body) = body.map_err(|rejection| body_error(rejection, "profile"))?;
     let fields = validate(&body.name, &body.photo_url)
         .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
     // An absent `photo` (a client from before photos) keeps the photo; `null` removes it.
@@ -476,8 +476,9 @@ async fn put_profile(
 }
 
 /// axum's own JSON rejection (415 without a JSON content type, 413 over the limit, 400 for bad
-/// syntax, 422 for the wrong shape), said in words the client can act on.
-fn body_error(rejection: JsonRejection) -> ApiError {
+/// syntax, 422 for the wrong shape), said in words the client can act on; `what` names the body
+/// ("profile", "sign-in").
+fn body_error(rejection: JsonRejection, what: &str) -> ApiError {
     let status = rejection.status();
     let message = match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
@@ -486,7 +487,7 @@ fn body_error(rejection: JsonRejection) -> ApiError {
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
             format!("the body is larger than {MAX_BODY_BYTES} bytes")
         }
-        _ => format!("the body is not a valid profile: {}", rejection.body_text()),
+        _ => format!("the body is not a valid {what}: {}", rejection.body_text()),
     };
     ApiError::new(status, message)
 }
@@ -672,7 +673,7 @@ async fn sign_in(
     remote: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<profile_protocol::SignIn>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(body_error)?;
+    let Json(body) = body.map_err(|rejection| body_error(rejection, "sign-in"))?;
     let address = remote.map(|Extension(ConnectInfo(addr))| addr.ip());
     let email = body.email.trim().to_lowercase();
     if let Err(wait) = state.logins.check(&email, address) {

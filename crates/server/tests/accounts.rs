@@ -245,6 +245,14 @@ async fn signing_in_gives_a_device_its_own_token_for_the_users_own_profile(db: S
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the body is not a valid sign-in: "),
+        "{body}"
+    );
 }
 
 async fn timed_failure(server: &Server, email: &str) -> (StatusCode, String, Duration) {
