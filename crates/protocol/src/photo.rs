@@ -94,13 +94,48 @@ pub struct PhotoRef {
         schema(value_type = String, pattern = "^[0-9a-f]{64}$")
     )]
     pub sha256: PhotoId,
+    #[serde(deserialize_with = "whole")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 512))]
     pub width: u32,
+    #[serde(deserialize_with = "whole")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 512))]
     pub height: u32,
     /// The length of the JPEG.
+    #[serde(deserialize_with = "whole")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1048576))]
     pub bytes: u64,
+}
+
+/// A whole number as JSON has it: `6` or `6.0` (JSON, and JSON Schema's `integer`, do not tell
+/// them apart), never `6.5` or one out of `T`'s range.
+fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<u64, E> {
+            Ok(value)
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<u64, E> {
+            u64::try_from(value).map_err(|_| E::custom(format!("{value} is negative")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<u64, E> {
+            // Exact below 2^53, far beyond any size here.
+            if value.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&value) {
+                Ok(value as u64)
+            } else {
+                Err(E::custom(format!("{value} is not a whole number")))
+            }
+        }
+    }
+    let value = deserializer.deserialize_any(Whole)?;
+    T::try_from(value).map_err(|_| serde::de::Error::custom(format!("{value} is too large")))
 }
 
 impl PhotoRef {

@@ -135,6 +135,27 @@ mod tests {
     }
 
     #[test]
+    fn a_photos_sizes_are_whole_numbers_however_json_writes_them() {
+        let id = PhotoId::of(b"x");
+        let body = |sizes: &str| format!(r#"{{"name":"Ada","photo":{{"sha256":"{id}",{sizes}}}}}"#);
+        let put: PutBody =
+            serde_json::from_str(&body(r#""width":6.0,"height":8,"bytes":100.0"#)).unwrap();
+        let photo = put.photo.flatten().unwrap();
+        assert_eq!((photo.width, photo.height, photo.bytes), (6, 8, 100));
+        for bad in [
+            r#""width":6.5,"height":8,"bytes":100"#,
+            r#""width":-6,"height":8,"bytes":100"#,
+            r#""width":4294967296,"height":8,"bytes":100"#,
+            r#""width":"6","height":8,"bytes":100"#,
+        ] {
+            assert!(
+                serde_json::from_str::<PutBody>(&body(bad)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn a_profile_from_a_server_without_photos_has_none() {
         let wire: ProfileWire = serde_json::from_str(
             r#"{"name":"Ada","photo_url":"","version":1,"updated_at":"2026-01-01T00:00:00Z",
