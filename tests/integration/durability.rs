@@ -1,5 +1,5 @@
 //! The cost of a save, guarded without a clock: one local save performs exactly one durable
-//! write (the commit's fsync of the WAL). strace, attached to this test process, sees every
+//! write (the commit's fsync of the WAL). strace, running a process of this test's own, sees every
 //! flush — `fsync`, `fdatasync`, `sync_file_range` — and every write the kernel flushes on its
 //! own when the file is closed (on ext4, a file opened with `O_TRUNC` and written, or renamed
 //! over another: `auto_da_alloc`) on the files of this test's own folder. A second flush on the
@@ -19,22 +19,6 @@ use profile_client::api_client::ApiClientService;
 use profile_client::database::DatabaseService;
 use profile_client::{Strategies, UserProfileRepository};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Whether every thread of this process is traced.
-fn all_threads_traced() -> bool {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return false;
-    };
-    tasks.flatten().all(|task| {
-        std::fs::read_to_string(task.path().join("status")).is_ok_and(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("TracerPid:"))
-                .is_some_and(|pid| pid.trim() != "0")
-        })
-    })
-}
 
 /// The calls strace saw on files in `folder` (not the folder itself) that make, or make the
 /// kernel make, a write durable.
@@ -53,18 +37,26 @@ fn durable_writes(log: &str, folder: &str) -> Vec<String> {
         .collect()
 }
 
+/// Set (to a folder) in the process [`a_local_save_makes_exactly_one_durable_write`] traces.
+const SAVING_CHILD: &str = "OFFLINE_PROFILE_TEST_SAVING_CHILD";
+
+/// The files whose look-ups mark where the steady state begins and ends in the trace (after
+/// it, the process's end folds the log into the database: a checkpoint, not a save).
+const STEADY: &str = "steady-state-begins";
+const STEADY_END: &str = "steady-state-ends";
+
+const SAVES: usize = 10;
+
+/// Not a test of its own: the process strace runs for the test below (run alone it does
+/// nothing). It saves once (the pool's first writer opens), marks the trace, then saves
+/// [`SAVES`] times.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_local_save_makes_exactly_one_durable_write() {
-    if !programs_present(
-        &["strace"],
-        "the durable-write count",
-        "apt-get install strace",
-    ) {
+async fn saving_in_a_traced_process() {
+    let Some(dir) = std::env::var_os(SAVING_CHILD) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().canonicalize().unwrap().display().to_string();
-    let db = DatabaseService::open(&dir.path().join("profile.sqlite3"))
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let db = DatabaseService::open(&dir.join("profile.sqlite3"))
         .await
         .unwrap();
     let api = ApiClientService::new(&dead_url().await, Some("token".into())).unwrap();
@@ -73,61 +65,60 @@ async fn a_local_save_makes_exactly_one_durable_write() {
         .unwrap();
     // The first save opens the pool's first writer; saves after it are the steady state.
     repository.save("Ada", "").await.unwrap();
-
-    let log = dir.path().join("strace.log");
-    let mut strace = Command::new("strace")
-        .args(["-f", "-qq", "-y", "-e", "trace=%file,%desc", "-o"])
-        .arg(&log)
-        .args(["-p", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !all_threads_traced() {
-        if let Some(status) = strace.try_wait().unwrap() {
-            // Attaching to one's own parent needs ptrace rights: root, or Yama's ptrace_scope 0
-            // (Ubuntu's default is 1). CI runs as root.
-            let mut said = String::new();
-            std::io::Read::read_to_string(&mut strace.stderr.take().unwrap(), &mut said).ok();
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "strace could not attach ({status}): {said}"
-            );
-            eprintln!(
-                "\n*** SKIPPED: the durable-write count; strace could not attach ({status}: \
-                 {}); it needs root or kernel.yama.ptrace_scope=0 ***\n",
-                said.trim()
-            );
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "strace attaches"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-
-    const SAVES: usize = 10;
+    let _ = std::fs::metadata(dir.join(STEADY));
     for n in 0..SAVES {
         repository.save(&format!("Ada {n}"), "").await.unwrap();
     }
+    let _ = std::fs::metadata(dir.join(STEADY_END));
+}
 
-    // Stop tracing (strace detaches on SIGINT) and read what it saw.
+#[test]
+fn a_local_save_makes_exactly_one_durable_write() {
+    if !programs_present(
+        &["strace"],
+        "the durable-write count",
+        "apt-get install strace",
+    ) {
+        return;
+    }
+    // A process of its own, started by strace: nothing else runs in it (other tests start
+    // processes all the time; traced, a fork can deadlock with strace detaching).
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().canonicalize().unwrap().display().to_string();
+    let log = dir.path().join("strace.log");
+    let output = Command::new("strace")
+        .args(["-f", "-qq", "-y", "-e", "trace=%file,%desc", "-o"])
+        .arg(&log)
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "durability::saving_in_a_traced_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(SAVING_CHILD, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
     assert!(
-        Command::new("kill")
-            .args(["-INT", &strace.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
+        output.status.success(),
+        "the traced saves: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    strace.wait().unwrap();
-    let seen = std::fs::read_to_string(&log).unwrap();
+    let whole = std::fs::read_to_string(&log).unwrap();
+    let Some(mark) = whole.find(STEADY) else {
+        panic!("the trace holds the steady-state mark:\n{whole}");
+    };
+    let Some(end) = whole.find(STEADY_END) else {
+        panic!("the trace holds the steady state's end:\n{whole}");
+    };
+    let seen = &whole[mark..end];
     assert!(
         seen.contains("profile.sqlite3"),
         "strace saw the save's files:\n{seen}"
     );
-    let durable = durable_writes(&seen, &folder);
+    let durable = durable_writes(seen, &folder);
     assert_eq!(
         durable.len(),
         SAVES,
@@ -186,8 +177,13 @@ async fn a_local_save_makes_exactly_one_durable_write() {
         folder_syncs <= 4,
         "the folder was synced {folder_syncs} times over {SAVES} saves"
     );
-    assert_eq!(
-        repository.cached().await.unwrap().unwrap().fields.name,
-        format!("Ada {}", SAVES - 1)
-    );
+    let stored = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = DatabaseService::open(&dir.path().join("profile.sqlite3"))
+            .await
+            .unwrap();
+        let stored = db.load_profile().await.unwrap().unwrap();
+        db.close().await;
+        stored
+    });
+    assert_eq!(stored.fields.name, format!("Ada {}", SAVES - 1));
 }
