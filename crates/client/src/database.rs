@@ -401,10 +401,7 @@ impl DatabaseService {
             Err(error) if profile_sqlite::storage_problem(&error, &self.path).is_some() => {
                 Err(error)
             }
-            Err(_) => Err(sqlx::Error::Io(std::io::Error::from(match problem {
-                StorageProblem::Full => std::io::ErrorKind::StorageFull,
-                StorageProblem::ReadOnly => std::io::ErrorKind::ReadOnlyFilesystem,
-            }))),
+            Err(_) => Err(sqlx::Error::Io(std::io::Error::from(problem.io_kind()))),
         }
     }
 
@@ -958,27 +955,10 @@ impl DatabaseService {
         work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, DatabaseError> {
         let _turn = self.writer.lock().await;
-        let mut connection = self
-            .writable_pool()
+        let pool = self.writable_pool().await.map_err(|e| self.error(e))?;
+        profile_sqlite::write(&pool, work)
             .await
-            .map_err(|e| self.error(e))?
-            .acquire()
-            .await
-            .map_err(|e| self.error(e))?;
-        let result = async {
-            let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
-            let value = work(&mut tx).await?;
-            tx.commit().await?;
-            Ok(value)
-        }
-        .await;
-        if result.is_err() {
-            // A failed COMMIT (a full disk, say) may have been rolled back by SQLite itself,
-            // which leaves the driver counting a transaction that is gone: such a connection
-            // would refuse every later write, so it is closed instead of reused.
-            connection.close_on_drop();
-        }
-        result.map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))
     }
 
     /// Runs a read and names the file in its error.

@@ -652,58 +652,37 @@ async fn commit_in_groups(
                 Err(_) => break,
             }
         }
-        let mut connection = match pool.acquire().await {
-            Ok(connection) => Some(connection),
-            Err(error) => {
-                tracing::error!(%error, puts = group.len(), "a group of PUTs found no connection");
-                for job in group {
-                    let _ = job.reply.send(Err(StoreError(sqlx::Error::PoolTimedOut)));
+        let applied: Result<Vec<Result<PutOutcome, sqlx::Error>>, sqlx::Error> =
+            profile_sqlite::write(&pool, async |tx| {
+                let mut outcomes = Vec::with_capacity(group.len());
+                for job in &group {
+                    // A savepoint each: one PUT that fails leaves the others of its group alone.
+                    let mut one = sqlx::Connection::begin(&mut *tx).await?;
+                    let outcome = async {
+                        Ok::<_, sqlx::Error>(put_in!(
+                            &store,
+                            one,
+                            job.user,
+                            &job.edit,
+                            &job.precondition
+                        ))
+                    }
+                    .await;
+                    match &outcome {
+                        Ok(_) => one.commit().await?,
+                        Err(_) => one.rollback().await?,
+                    }
+                    outcomes.push(outcome);
                 }
-                continue;
-            }
-        };
-        let applied: Result<Vec<Result<PutOutcome, sqlx::Error>>, sqlx::Error> = async {
-            let connection = connection.as_mut().expect("acquired above");
-            let mut tx = sqlx::Connection::begin_with(&mut **connection, "BEGIN IMMEDIATE").await?;
-            let mut outcomes = Vec::with_capacity(group.len());
-            for job in &group {
-                // A savepoint each: one PUT that fails leaves the others of its group alone.
-                let mut one = sqlx::Connection::begin(&mut *tx).await?;
-                let outcome = async {
-                    Ok::<_, sqlx::Error>(put_in!(
-                        &store,
-                        one,
-                        job.user,
-                        &job.edit,
-                        &job.precondition
-                    ))
-                }
-                .await;
-                match &outcome {
-                    Ok(_) => one.commit().await?,
-                    Err(_) => one.rollback().await?,
-                }
-                outcomes.push(outcome);
-            }
-            tx.commit().await?;
-            store
-                .group_commits
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            metrics::histogram!("profile_server_group_commit_size").record(group.len() as f64);
-            Ok(outcomes)
-        }
-        .await;
-        if applied.is_err()
-            && let Some(connection) = connection.as_mut()
-        {
-            // A failed COMMIT (a full disk, say) may have been rolled back by SQLite itself,
-            // which leaves the driver counting a transaction that is gone: such a connection
-            // would refuse every later transaction, so it is closed instead of reused.
-            connection.close_on_drop();
-        }
-        drop(connection);
+                Ok(outcomes)
+            })
+            .await;
         match applied {
             Ok(outcomes) => {
+                store
+                    .group_commits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                metrics::histogram!("profile_server_group_commit_size").record(group.len() as f64);
                 for (job, outcome) in group.iter().zip(&outcomes) {
                     if let Ok(PutOutcome::Created(profile) | PutOutcome::Updated(profile)) = outcome
                     {
@@ -726,19 +705,15 @@ async fn commit_in_groups(
                 let problem =
                     profile_sqlite::storage_problem(&error, pool.connect_options().get_filename());
                 for job in group {
-                    let error = match problem {
-                        Some(problem) => sqlx::Error::Io(std::io::Error::new(
-                            match problem {
-                                profile_sqlite::StorageProblem::Full => {
-                                    std::io::ErrorKind::StorageFull
-                                }
-                                profile_sqlite::StorageProblem::ReadOnly => {
-                                    std::io::ErrorKind::ReadOnlyFilesystem
-                                }
-                            },
+                    let error = match (problem, &error) {
+                        (Some(problem), _) => sqlx::Error::Io(std::io::Error::new(
+                            problem.io_kind(),
                             error.to_string(),
                         )),
-                        None => sqlx::Error::Protocol(error.to_string()),
+                        // No connection in time: the database cannot be reached (503).
+                        (None, sqlx::Error::PoolTimedOut) => sqlx::Error::PoolTimedOut,
+                        (None, sqlx::Error::PoolClosed) => sqlx::Error::PoolClosed,
+                        (None, _) => sqlx::Error::Protocol(error.to_string()),
                     };
                     let _ = job.reply.send(Err(StoreError(error)));
                 }

@@ -2,7 +2,7 @@
 //! Shared by the client and the server crates, which must not depend on each other.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlitePool, migrate::Migrator};
+use sqlx::{SqliteConnection, SqlitePool, migrate::Migrator};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -53,6 +53,29 @@ async fn connect_and_migrate(path: &Path, migrator: &Migrator) -> Result<SqliteP
         .await?;
     migrator.run(&pool).await?;
     Ok(pool)
+}
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction on a connection of `pool` and commits it;
+/// an error rolls it back. A transaction that failed (its COMMIT included) closes its
+/// connection instead of returning it to the pool: SQLite may roll a transaction back itself
+/// when its COMMIT fails (a full disk), which leaves the driver counting a transaction that is
+/// gone, and such a connection would refuse every later one ("non-zero transaction depth").
+pub async fn write<T>(
+    pool: &SqlitePool,
+    work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    let result = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+    .await;
+    if result.is_err() {
+        connection.close_on_drop();
+    }
+    result
 }
 
 /// Opens the database at `path` for reading only, where a normal [`open`] failed because the
@@ -108,6 +131,16 @@ pub enum StorageProblem {
     Full,
     /// The disk (or the file) takes no writes.
     ReadOnly,
+}
+
+impl StorageProblem {
+    /// The I/O error kind that says it, for an error made again from it.
+    pub fn io_kind(self) -> std::io::ErrorKind {
+        match self {
+            StorageProblem::Full => std::io::ErrorKind::StorageFull,
+            StorageProblem::ReadOnly => std::io::ErrorKind::ReadOnlyFilesystem,
+        }
+    }
 }
 
 /// Whether `error`, met on the database at `path`, means the storage under it is full or
