@@ -554,6 +554,9 @@ async fn show(settings: &Settings, json: bool, with_attempt: bool) -> Result<(),
         None
     };
     let photo = photo_held(&db, profile.as_ref()).await?;
+    // Closed, not dropped at exit: the last connection to close folds the log into the file,
+    // so a later process on a full or read-only disk can still read it.
+    db.close().await;
     print_profile(profile.as_ref(), photo, attempt.as_ref(), json, settings);
     Ok(())
 }
